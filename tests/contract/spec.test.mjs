@@ -1,0 +1,62 @@
+// spec.test.mjs — internal consistency rules of openapi.yaml that the linter cannot know.
+//
+// Checks the house conventions on every operation (which error responses it documents)
+// and that ProductDetail really repeats every ProductSummary field unchanged.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spec, resolve } from '../api/lib/contract.mjs';
+
+const operations = Object.entries(spec.paths).flatMap(([path, item]) =>
+  ['get', 'options'].filter((m) => item[m]).map((m) => ({ path, method: m, op: item[m], item })));
+
+test('every operation documents the errors that can happen anywhere', () => {
+  for (const { path, method, op } of operations) {
+    for (const status of ['400', '405', '413', '414', '500', '503']) {
+      assert.ok(op.responses[status], `${method.toUpperCase()} ${path} lacks ${status}`);
+    }
+    if (path.includes('{')) assert.ok(op.responses['404'], `${method.toUpperCase()} ${path} lacks 404`);
+  }
+});
+
+test('public catalog GETs document 304, ETag and public caching', () => {
+  for (const { path, method, op } of operations.filter((o) => o.method === 'get' && o.path.startsWith('/v1/'))) {
+    assert.ok(op.responses['304'], `GET ${path} lacks 304`);
+    const ok = resolve(op.responses['200']);
+    for (const h of ['ETag', 'Cache-Control', 'X-Request-Id']) assert.ok(ok.headers[h], `GET ${path} 200 lacks ${h}`);
+    assert.ok(op.parameters.some((p) => resolve(p).name === 'If-None-Match'), `GET ${path} lacks If-None-Match`);
+    assert.ok(method);
+  }
+});
+
+test('every response documents X-Request-Id and 503/429 document Retry-After', () => {
+  for (const { path, method, op } of operations) {
+    for (const [status, ref] of Object.entries(op.responses)) {
+      const r = resolve(ref);
+      assert.ok(r.headers?.['X-Request-Id'], `${method} ${path} ${status} lacks X-Request-Id`);
+      if (status === '503' || status === '429') assert.ok(r.headers['Retry-After'], `${status} lacks Retry-After`);
+      if (status === '405') assert.ok(r.headers.Allow, '405 lacks Allow');
+    }
+  }
+});
+
+test('ProductDetail repeats every ProductSummary field unchanged', () => {
+  const { ProductSummary: sum, ProductDetail: det } = spec.components.schemas;
+  for (const [name, schema] of Object.entries(sum.properties)) {
+    assert.deepEqual(det.properties[name], schema, `ProductDetail.${name} differs from ProductSummary.${name}`);
+    assert.ok(det.required.includes(name), `ProductDetail does not require ${name}`);
+  }
+  for (const s of [sum, det]) assert.deepEqual([...s.required].sort(), Object.keys(s.properties).sort());
+});
+
+test('every problem type has a status and every response object schema is closed', () => {
+  const types = spec.components.schemas.Problem.properties.type.enum;
+  assert.deepEqual(Object.keys(spec.components.schemas.Problem['x-status-by-type']).sort(), [...types].sort());
+  for (const [name, schema] of Object.entries(spec.components.schemas)) {
+    if (schema.type === 'object' && schema.properties) {
+      assert.equal(schema.additionalProperties, false, `${name} is not closed`);
+      assert.deepEqual([...schema.required].sort(), Object.keys(schema.properties).filter((p) =>
+        !(name === 'Problem' && p === 'errors') && !(name === 'ProductList' && p === 'facets')).sort(),
+      `${name}.required is incomplete`);
+    }
+  }
+});

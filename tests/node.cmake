@@ -1,0 +1,38 @@
+# node.cmake — registers the Node-based suites with ctest (included by tests/CMakeLists.txt).
+#
+# contract/*: the OpenAPI lint, the freshness of the generated TypeScript types and the
+# response validator's own tests; they need node_modules (npm ci) but no server.
+# api/*: one ctest test per tests/api/*.test.mjs, black-box against the server at
+# STOREFRONT_BASE_URL, which make test sets. Without it they fail (never skip), so a
+# green run always means the API was exercised.
+find_program(SF_NODE node)
+find_program(SF_NPX npx)
+find_program(SF_NPM npm)
+if(NOT SF_NODE OR NOT SF_NPX OR NOT SF_NPM)
+  message(WARNING "node/npx/npm not found: contract/* and api/* tests are not registered")
+  return()
+endif()
+
+add_test(NAME contract/openapi-lint
+  COMMAND ${SF_NPX} --no-install redocly lint openapi.yaml
+  WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+add_test(NAME contract/types-fresh
+  COMMAND ${SF_NPM} run --silent types:check
+  WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+add_test(NAME contract/validator
+  COMMAND ${SF_NODE} --test tests/contract/
+  WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(contract/openapi-lint contract/types-fresh contract/validator
+  PROPERTIES LABELS contract)
+
+file(GLOB SF_API_TESTS CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/api/*.test.mjs)
+foreach(file ${SF_API_TESTS})
+  get_filename_component(name ${file} NAME)
+  string(REGEX REPLACE "\\.test\\.mjs$" "" name ${name})
+  # The env check lives in the command so an unset variable is a clear failure at test
+  # time, whatever the environment was when cmake configured.
+  add_test(NAME api/${name}
+    COMMAND sh -c "if [ -z \"$STOREFRONT_BASE_URL\" ]; then echo 'api/${name}: STOREFRONT_BASE_URL is not set; run the API tests through make test, or export it to point at a running server' >&2; exit 1; fi; exec \"$0\" --test \"$1\"" ${SF_NODE} ${file}
+    WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+  set_tests_properties(api/${name} PROPERTIES LABELS api)
+endforeach()
