@@ -121,7 +121,7 @@ export interface paths {
         };
         /**
          * All brands
-         * @description Every brand, ordered by name.
+         * @description Every brand, ordered by name in byte order of its UTF-8 (`COLLATE "C"`), like `sort=name`.
          */
         get: operations["listBrands"];
         put?: never;
@@ -271,7 +271,7 @@ export interface components {
             logo_url: string | null;
         };
         BrandList: {
-            /** @description Ordered by name. */
+            /** @description Ordered by name (byte order). */
             items: components["schemas"]["Brand"][];
         };
         BrandRef: {
