@@ -1,0 +1,46 @@
+# Storefront — a thin wrapper over localstack/*.sh (as neovim's Makefile wraps cmake).
+# `make run` and `make test` do all set-up on a fresh Debian 12 machine; see
+# docs/development.md. No logic here beyond calling the scripts.
+
+.DEFAULT_GOAL := help
+.PHONY: help run test build clean distclean format lint
+
+help:
+	@echo "Storefront targets:"
+	@echo "  make run        install what is missing, build, start PostgreSQL (.local/pg),"
+	@echo "                  migrate + seed, serve http://127.0.0.1:8080 (Ctrl-C stops all)"
+	@echo "  make test       build, then every test against a throw-away PostgreSQL + server"
+	@echo "                  (SANITIZE=1 make test: ASan + UBSan build in build-asan/)"
+	@echo "  make build      install what is missing and build into build/"
+	@echo "  make clean      remove build/ and build-*/"
+	@echo "  make distclean  clean, stop the local cluster, remove .local/ (its data too)"
+	@echo "  make format     clang-format -i the C sources"
+	@echo "  make lint       cppcheck api/"
+
+run:
+	@localstack/run.sh
+
+test:
+	@localstack/test.sh
+
+build:
+	@localstack/run.sh --build-only
+
+clean:
+	@echo "removing build/ build-*/"
+	@rm -rf build build-*
+
+distclean: clean
+	@localstack/postgres.sh stop .local/pg/data
+	@echo "removing .local/ (the local PostgreSQL cluster, its data and passwords)"
+	@rm -rf .local
+
+format:
+	@localstack/bootstrap.sh --only clang-format
+	@find api include schema/gen tests -name '*.[ch]' -not -path '*/node_modules/*' -print0 \
+		| xargs -0 -r clang-format -i
+
+lint:
+	@localstack/bootstrap.sh --only cppcheck
+	@cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,performance,portability \
+		--inline-suppr -D_GNU_SOURCE -I include -I api api/

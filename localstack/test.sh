@@ -1,0 +1,201 @@
+#!/usr/bin/env bash
+# localstack/test.sh — `make test`: build, stand up a throw-away stack, run every test.
+#
+# Why: tests use real parts only (a real PostgreSQL, the real server binary), and must
+# run the same on a laptop and in CI (root, no terminal, clean clone). This script does
+# all set-up, on free loopback ports so it never collides with `make run`, in a temp dir
+# that is removed afterwards, and stops everything it started on success, failure or
+# Ctrl-C. ctest is the runner: its summary line is the verdict, its exit code ours.
+#
+# Usage: localstack/test.sh [CTEST_ARG...]      e.g. localstack/test.sh -L unit
+# Environment:
+#   SANITIZE=1    ASan + UBSan build in build-asan/ (-DSTOREFRONT_SANITIZE=ON)
+#   CI=true       warnings are errors (-DSTOREFRONT_WERROR=ON); WERROR=1 does the same
+#   CTEST_JOBS    parallel tests (default 2; db tests are RUN_SERIAL anyway)
+# Tests get: STOREFRONT_BASE_URL (the running server), STOREFRONT_TEST_DATABASE_URL
+# (scratch database storefront_dbtest, owned by role storefront, which may CREATEDB),
+# STOREFRONT_TEST_ADMIN_DATABASE_URL (superuser), STOREFRONT_SERVER_DATABASE_URL (the
+# database the server uses) and STOREFRONT_BIN (absolute path of the server binary).
+
+# shellcheck disable=SC2317  # cleanup and its helpers are reached through `trap`
+set -euo pipefail
+
+# shellcheck source=localstack/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=localstack/postgres.sh
+source "$SF_ROOT/localstack/postgres.sh"
+
+READY_TIMEOUT=30
+TMP_DIR=""
+PG_DIR=""
+SERVER_PID=""
+SERVER_LOG=""
+CTEST_LOG=""
+SANITIZING=0
+
+# start_server API_PORT DATABASE_URL — migrate and seed the app database, start the
+# server in the background (log in the temp dir) and wait for GET /readyz = 200.
+start_server() {
+    local port="$1" url="$2" status="000" deadline
+    local -a env_vars=(PORT="$port" LISTEN_ADDR=127.0.0.1 DATABASE_URL="$url"
+        CORS_ALLOWED_ORIGINS=http://localhost:5173 LOG_LEVEL=info)
+
+    sf_log "migrating and seeding database storefront"
+    env "${env_vars[@]}" "$STOREFRONT_BIN" migrate || sf_die "storefront migrate failed"
+    env "${env_vars[@]}" "$STOREFRONT_BIN" seed || sf_die "storefront seed failed"
+
+    sf_log "starting the server on 127.0.0.1:$port (log: $SERVER_LOG)"
+    env "${env_vars[@]}" "$STOREFRONT_BIN" serve >"$SERVER_LOG" 2>&1 &
+    SERVER_PID=$!
+    deadline=$((SECONDS + READY_TIMEOUT))
+    while ((SECONDS < deadline)); do
+        status="$(sf_http_status "http://127.0.0.1:$port/readyz")"
+        [[ "$status" == 200 ]] && return 0
+        kill -0 "$SERVER_PID" 2>/dev/null || sf_die "the server exited during start-up"
+        sleep 0.1
+    done
+    sf_die "GET /readyz did not answer 200 within ${READY_TIMEOUT}s (last status: $status)"
+}
+
+# stop_server — SIGTERM the server; return 1 (with a warning) if it had already died,
+# did not exit within 10 s, or exited with a non-zero status.
+stop_server() {
+    local i status
+    [[ -n "$SERVER_PID" ]] || return 0
+    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+        wait "$SERVER_PID" 2>/dev/null
+        status=$?
+        SERVER_PID=""
+        sf_warn "the server had already exited, with status $status, before the end of the run"
+        return 1
+    fi
+    kill -TERM "$SERVER_PID" 2>/dev/null
+    for ((i = 0; i < 100; i++)); do
+        kill -0 "$SERVER_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    if kill -0 "$SERVER_PID" 2>/dev/null; then
+        kill -KILL "$SERVER_PID" 2>/dev/null
+        wait "$SERVER_PID" 2>/dev/null
+        SERVER_PID=""
+        sf_warn "the server did not exit within 10 s of SIGTERM (killed)"
+        return 1
+    fi
+    wait "$SERVER_PID" 2>/dev/null
+    status=$?
+    SERVER_PID=""
+    if ((status != 0)); then
+        sf_warn "the server exited with status $status after SIGTERM"
+        return 1
+    fi
+    return 0
+}
+
+# stop_cluster — fast stop of the throw-away cluster; immediate if that fails, so that
+# removing its folder never pulls files from under a live server.
+stop_cluster() {
+    [[ -n "$PG_DIR" ]] || return 0
+    if ! (pg_stop "$PG_DIR") >/dev/null 2>&1; then
+        sf_warn "PostgreSQL did not stop cleanly; stopping it in immediate mode"
+        pg_paths "$PG_DIR"
+        pg_as_owner "$PG_BIN/pg_ctl" stop -D "$PG_DIR" -m immediate -w -t 10 -s >/dev/null 2>&1
+    fi
+}
+
+# print_ctest_summary — repeat ctest's verdict (after the server log, so it stays last).
+print_ctest_summary() {
+    [[ -s "$CTEST_LOG" ]] || return 0
+    sed -n -e '/tests passed, .* tests failed out of/p' \
+        -e '/^The following tests FAILED:/,/^[^[:space:]]/{/^The following/p;/^[[:space:]]/p}' \
+        "$CTEST_LOG"
+}
+
+# cleanup — runs on every exit: stop the server and the cluster, remove the temp dir,
+# show the server log tail when something failed, and print one verdict line.
+cleanup() {
+    local rc=$? server_ok=1
+    # A second Ctrl-C must not interrupt the clean-up half-way.
+    trap '' INT TERM
+    set +e
+    stop_server || server_ok=0
+    # With sanitizers, errors in the server show up as a non-zero exit at shutdown.
+    if ((server_ok == 0 && SANITIZING && rc == 0)); then
+        sf_warn "failing the run: the sanitized server did not shut down cleanly"
+        rc=1
+    fi
+    if ((rc != 0 || server_ok == 0)) && [[ -s "$SERVER_LOG" ]]; then
+        printf '\n---- last 40 lines of the server log ----\n' >&2
+        tail -n 40 "$SERVER_LOG" >&2
+        printf -- '---- end of the server log ----\n' >&2
+    fi
+    stop_cluster
+    if ((rc != 0)); then
+        print_ctest_summary
+    fi
+    [[ -n "$TMP_DIR" ]] && rm -rf -- "$TMP_DIR"
+    if ((rc == 0)); then
+        printf 'make test: OK\n'
+    else
+        printf 'make test: FAILED (exit %s)\n' "$rc"
+    fi
+    exit "$rc"
+}
+
+main() {
+    local build_dir=build werror=OFF sanitize=OFF pg_port api_port rc
+    if [[ "${SANITIZE:-0}" == 1 ]]; then
+        build_dir=build-asan
+        sanitize=ON
+        SANITIZING=1
+        # Tests and server alike: report with stacks, stop at the first UB.
+        export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:strict_string_checks=1:check_initialization_order=1}"
+        export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+        # Leaks inside system libraries we cannot fix go in tests/lsan.supp, if needed.
+        if [[ -z "${LSAN_OPTIONS:-}" && -f "$SF_ROOT/tests/lsan.supp" ]]; then
+            export LSAN_OPTIONS="suppressions=$SF_ROOT/tests/lsan.supp:print_suppressions=0"
+        fi
+    fi
+    if [[ "${CI:-}" == true || "${WERROR:-0}" == 1 ]]; then
+        werror=ON
+    fi
+    cd "$SF_ROOT"
+
+    "$SF_ROOT/localstack/bootstrap.sh"
+    sf_build "$build_dir" -DSTOREFRONT_WERROR="$werror" -DSTOREFRONT_SANITIZE="$sanitize"
+    export STOREFRONT_BIN="$SF_ROOT/$build_dir/storefront"
+    [[ -x "$STOREFRONT_BIN" ]] || sf_die "the build produced no $build_dir/storefront"
+
+    TMP_DIR="$(mktemp -d -t storefront-test.XXXXXX)"
+    # Traverse-only, so the cluster's OS user (storefront-pg, as root) can reach its folder.
+    chmod 711 "$TMP_DIR"
+    PG_DIR="$TMP_DIR/pg/data"
+    SERVER_LOG="$TMP_DIR/server.log"
+    CTEST_LOG="$TMP_DIR/ctest.log"
+    trap cleanup EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+
+    pg_port="$(sf_pick_free_port)"
+    api_port="$(sf_pick_free_port "$pg_port")"
+    pg_start "$PG_DIR" "$pg_port" --ephemeral
+    pg_admin_sql <<'EOF' || sf_die "could not create database storefront_dbtest"
+ALTER ROLE storefront CREATEDB;
+CREATE DATABASE storefront_dbtest OWNER storefront;
+EOF
+    export STOREFRONT_SERVER_DATABASE_URL="$PG_DATABASE_URL"
+    export STOREFRONT_TEST_DATABASE_URL="${PG_DATABASE_URL%/storefront}/storefront_dbtest"
+    export STOREFRONT_TEST_ADMIN_DATABASE_URL="$PG_ADMIN_DATABASE_URL"
+
+    start_server "$api_port" "$PG_DATABASE_URL"
+    export STOREFRONT_BASE_URL="http://127.0.0.1:$api_port"
+
+    sf_log "running the tests (server $STOREFRONT_BASE_URL, PostgreSQL 127.0.0.1:$pg_port)"
+    set +e
+    ctest --test-dir "$SF_ROOT/$build_dir" --output-on-failure --no-tests=error \
+        --timeout 300 -j"${CTEST_JOBS:-2}" "$@" 2>&1 | tee "$CTEST_LOG"
+    rc=${PIPESTATUS[0]}
+    set -e
+    exit "$rc"
+}
+
+main "$@"
