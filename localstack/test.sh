@@ -15,7 +15,8 @@
 # Tests get: STOREFRONT_BASE_URL (the running server), STOREFRONT_TEST_DATABASE_URL
 # (scratch database storefront_dbtest, owned by role storefront, which may CREATEDB),
 # STOREFRONT_TEST_ADMIN_DATABASE_URL (superuser), STOREFRONT_SERVER_DATABASE_URL (the
-# database the server uses) and STOREFRONT_BIN (absolute path of the server binary).
+# database the server uses), STOREFRONT_BIN (absolute path of the server binary) and
+# CORS_ALLOWED_ORIGINS (what the server was given: http://localhost:5173).
 
 # shellcheck disable=SC2317  # cleanup and its helpers are reached through `trap`
 set -euo pipefail
@@ -38,7 +39,7 @@ SANITIZING=0
 start_server() {
     local port="$1" url="$2" status="000" deadline
     local -a env_vars=(PORT="$port" LISTEN_ADDR=127.0.0.1 DATABASE_URL="$url"
-        CORS_ALLOWED_ORIGINS=http://localhost:5173 LOG_LEVEL=info)
+        CORS_ALLOWED_ORIGINS="$CORS_ALLOWED_ORIGINS" LOG_LEVEL=info)
 
     sf_log "migrating and seeding database storefront"
     env "${env_vars[@]}" "$STOREFRONT_BIN" migrate || sf_die "storefront migrate failed"
@@ -185,6 +186,8 @@ EOF
     export STOREFRONT_SERVER_DATABASE_URL="$PG_DATABASE_URL"
     export STOREFRONT_TEST_DATABASE_URL="${PG_DATABASE_URL%/storefront}/storefront_dbtest"
     export STOREFRONT_TEST_ADMIN_DATABASE_URL="$PG_ADMIN_DATABASE_URL"
+    # Fixed, whatever the caller's environment says: the CORS tests read it too.
+    export CORS_ALLOWED_ORIGINS=http://localhost:5173
 
     start_server "$api_port" "$PG_DATABASE_URL"
     export STOREFRONT_BASE_URL="http://127.0.0.1:$api_port"
