@@ -185,7 +185,9 @@ function checkBody(request, response, res, problems) {
 export function validateResponse(request, res) {
   const found = findOperation(request.method, request.path);
   const opName = found?.operation?.operationId;
-  const where = `${request.method.toUpperCase()} ${request.path.slice(0, 120)} -> ${res.status}` +
+  // Paths may hold raw bytes (rawRequest): show them escaped, and cut very long ones.
+  const shown = request.path.slice(0, 120).replace(/[^\x21-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  const where = `${request.method.toUpperCase()} ${shown}${request.path.length > 120 ? '...' : ''} -> ${res.status}` +
     (opName ? ` [${opName}]` : ' [no operation]');
   let responses;
   if (found?.operation) {
