@@ -547,7 +547,7 @@ export interface components {
     headers: {
         /**
          * @description Request id, also in the access log and in problem bodies. The client's own
-         *     `X-Request-Id` is echoed when it matches `^[A-Za-z0-9._:-]{1,128}$`; otherwise
+         *     `X-Request-Id` is echoed when it matches `^[A-Za-z0-9._-]{1,64}$`; otherwise
          *     the server generates one.
          */
         "X-Request-Id": string;

@@ -20,7 +20,7 @@ test('an insane X-Request-Id is replaced', async () => {
   for (const sent of ['x'.repeat(300), 'has spaces in it', 'semi;colon', '']) {
     const res = await api('GET', '/healthz', { headers: { 'X-Request-Id': sent } });
     assert.notEqual(res.headers['x-request-id'], sent);
-    assert.match(res.headers['x-request-id'], /^[A-Za-z0-9._:-]{1,128}$/);
+    assert.match(res.headers['x-request-id'], /^[A-Za-z0-9._-]{1,64}$/);
   }
 });
 

@@ -75,15 +75,19 @@ test('bad prices are 400: negative, not integer, min above max', async () => {
   assertProblem(await products({ min_price: 5000, max_price: 100 }), 400, 'validation-error', 'min_price');
 });
 
-test('percent-encoded non-UTF-8 bytes or NUL in a parameter are 400 bad-request', async () => {
-  assertProblem(await rawRequest('GET', '/v1/products?q=%FF%FE'), 400, 'bad-request');
-  assertProblem(await rawRequest('GET', '/v1/products?q=abc%00def'), 400, 'bad-request');
-  assertProblem(await rawRequest('GET', '/v1/products?brand=%00'), 400, 'bad-request');
-  assertProblem(await rawRequest('GET', '/v1/products?q=%ZZ'), 400, 'bad-request');
+test('percent-encoded non-UTF-8 bytes, NUL or bad escapes in a parameter are 400 naming it', async () => {
+  assertProblem(await rawRequest('GET', '/v1/products?q=%FF%FE'), 400, 'validation-error', 'q');
+  assertProblem(await rawRequest('GET', '/v1/products?q=abc%00def'), 400, 'validation-error', 'q');
+  assertProblem(await rawRequest('GET', '/v1/products?brand=%00'), 400, 'validation-error', 'brand');
+  assertProblem(await rawRequest('GET', '/v1/products?q=%ZZ'), 400, 'validation-error', 'q');
 });
 
-test('raw non-UTF-8 bytes in the query are 400 bad-request', async () => {
-  assertProblem(await rawRequest('GET', '/v1/products?q=\xff\xfe'), 400, 'bad-request');
+test('raw non-UTF-8 bytes in the query are 400 naming the parameter', async () => {
+  assertProblem(await rawRequest('GET', '/v1/products?q=\xff\xfe'), 400, 'validation-error', 'q');
+});
+
+test('a bad escape in the path is 400 bad-request', async () => {
+  assertProblem(await rawRequest('GET', '/v1/products/%ZZ'), 400, 'bad-request');
 });
 
 test('unknown or repeated query parameters are 400 naming them', async () => {
