@@ -34,6 +34,12 @@ struct db_conn {
     /* Open-addressing set of statements prepared on this connection. */
     const db_stmt **prepared;
     size_t prepared_cap, prepared_count;
+    /* Run-time assembled statements (db_exec_sql), keyed by a hash of their text. */
+    struct dyn_entry {
+        uint64_t hash;
+        char *sql;
+    } dyn[DB_DYNAMIC_CACHE];
+    size_t ndyn;
 };
 
 struct db_pool {
@@ -55,6 +61,9 @@ static void prepared_add(db_conn *c, const db_stmt *st);
 static size_t ptr_hash(const void *p, size_t cap);
 static PGresult *exec_once(db_conn *c, const db_stmt *st, const char *const *params);
 static bool result_ok(const PGresult *r);
+static PGresult *exec_dynamic_once(db_conn *c, const char *sql, int nparams,
+                                   const char *const *params);
+static uint64_t text_hash(const char *s);
 
 db_pool *db_pool_new(const db_pool_config *cfg)
 {
@@ -62,8 +71,7 @@ db_pool *db_pool_new(const db_pool_config *cfg)
     if (!p)
         return NULL;
     p->conninfo = strdup(cfg->conninfo ? cfg->conninfo : "");
-    p->application_name =
-        strdup(cfg->application_name ? cfg->application_name : "storefront");
+    p->application_name = strdup(cfg->application_name ? cfg->application_name : "storefront");
     p->size = cfg->size > 0 ? cfg->size : 1;
     p->acquire_timeout_ms = cfg->acquire_timeout_ms > 0 ? cfg->acquire_timeout_ms : 1000;
     p->statement_timeout_ms = cfg->statement_timeout_ms;
@@ -146,8 +154,7 @@ sf_status db_pool_acquire(db_pool *p, db_conn **out, sf_error *e)
 
 void db_pool_release(db_pool *p, db_conn *c)
 {
-    if (c->pg && PQstatus(c->pg) == CONNECTION_OK &&
-        PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
+    if (c->pg && PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
         /* A handler returned mid-transaction (an error path): never hand the next
          * request a connection with someone else's open transaction. */
         PGresult *r = PQexec(c->pg, "ROLLBACK");
@@ -228,6 +235,27 @@ PGresult *db_exec(db_conn *c, const db_stmt *st, const char *const *params, sf_e
     return r;
 }
 
+PGresult *db_exec_sql(db_conn *c, const char *sql, int nparams, const char *const *params,
+                      sf_error *e)
+{
+    bool was_idle = c->pg && PQtransactionStatus(c->pg) == PQTRANS_IDLE;
+    PGresult *r = exec_dynamic_once(c, sql, nparams, params);
+    if (!result_ok(r) && was_idle && (!c->pg || PQstatus(c->pg) != CONNECTION_OK)) {
+        /* Same transparent retry as db_exec: the server restarted between requests. */
+        PQclear(r);
+        r = NULL;
+        if (conn_connect(c, e) != SF_OK)
+            return NULL;
+        r = exec_dynamic_once(c, sql, nparams, params);
+    }
+    if (!result_ok(r)) {
+        db_result_error(c, r, e);
+        PQclear(r);
+        return NULL;
+    }
+    return r;
+}
+
 sf_status db_command(db_conn *c, const char *sql, sf_error *e)
 {
     PGresult *r = c->pg ? PQexec(c->pg, sql) : NULL;
@@ -277,8 +305,7 @@ sf_status db_result_error(db_conn *c, const PGresult *r, sf_error *e)
     if (strcmp(state, "57014") == 0)
         return sf_fail(e, SF_UNAVAILABLE, "service-unavailable",
                        "The database took too long to answer; try again shortly.");
-    if (strcmp(state, "23514") == 0 || strcmp(state, "23502") == 0 ||
-        strncmp(state, "22", 2) == 0)
+    if (strcmp(state, "23514") == 0 || strcmp(state, "23502") == 0 || strncmp(state, "22", 2) == 0)
         return sf_fail(e, SF_INVALID, "invalid-value", "A value is out of range or malformed.");
     return sf_fail(e, SF_INTERNAL, "internal-error", "Unexpected database failure.");
 }
@@ -381,6 +408,11 @@ static void conn_disconnect(db_conn *c)
     if (c->prepared)
         memset(c->prepared, 0, c->prepared_cap * sizeof *c->prepared);
     c->prepared_count = 0;
+    for (size_t i = 0; i < DB_DYNAMIC_CACHE; i++) {
+        free(c->dyn[i].sql);
+        c->dyn[i].sql = NULL;
+    }
+    c->ndyn = 0;
 }
 
 static size_t ptr_hash(const void *p, size_t cap)
@@ -448,4 +480,45 @@ static bool result_ok(const PGresult *r)
         return false;
     ExecStatusType s = PQresultStatus(r);
     return s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK;
+}
+
+static uint64_t text_hash(const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}
+
+static PGresult *exec_dynamic_once(db_conn *c, const char *sql, int nparams,
+                                   const char *const *params)
+{
+    if (!c->pg)
+        return NULL;
+    uint64_t h = text_hash(sql);
+    size_t slot = (size_t)(h % DB_DYNAMIC_CACHE);
+    char name[32];
+    for (size_t probe = 0; probe < DB_DYNAMIC_CACHE; probe++) {
+        struct dyn_entry *d = &c->dyn[(slot + probe) % DB_DYNAMIC_CACHE];
+        if (d->sql && d->hash == h && strcmp(d->sql, sql) == 0) {
+            snprintf(name, sizeof name, "dyn_%zu", (slot + probe) % DB_DYNAMIC_CACHE);
+            return PQexecPrepared(c->pg, name, nparams, params, NULL, NULL, 0);
+        }
+        if (!d->sql) {
+            if (c->ndyn * 4 >= DB_DYNAMIC_CACHE * 3)
+                break; /* keep the table sparse; run unprepared instead */
+            snprintf(name, sizeof name, "dyn_%zu", (slot + probe) % DB_DYNAMIC_CACHE);
+            PGresult *r = PQprepare(c->pg, name, sql, nparams, NULL);
+            if (!result_ok(r))
+                return r;
+            PQclear(r);
+            d->sql = strdup(sql);
+            d->hash = h;
+            c->ndyn++;
+            return PQexecPrepared(c->pg, name, nparams, params, NULL, NULL, 0);
+        }
+    }
+    return PQexecParams(c->pg, sql, nparams, NULL, params, NULL, NULL, 0);
 }

@@ -74,6 +74,13 @@ PGconn *db_conn_pg(db_conn *c); /* the raw handle, for COPY and tests */
  * of status PGRES_TUPLES_OK / PGRES_COMMAND_OK count as success. */
 PGresult *db_exec(db_conn *c, const db_stmt *st, const char *const *params, sf_error *e);
 
+/* Executes SQL assembled at run time from fixed fragments (never from values: those
+ * travel only as parameters). Prepared once per connection and cached by its text, up
+ * to DB_DYNAMIC_CACHE distinct texts per connection; past that it runs unprepared. */
+#define DB_DYNAMIC_CACHE 256
+PGresult *db_exec_sql(db_conn *c, const char *sql, int nparams, const char *const *params,
+                      sf_error *e);
+
 /* Runs a parameterless utility command ("BEGIN", "COMMIT", "ROLLBACK"...). */
 sf_status db_command(db_conn *c, const char *sql, sf_error *e);
 

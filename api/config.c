@@ -1,0 +1,188 @@
+/*
+ * config.c — environment configuration (see include/storefront/config.h).
+ *
+ * Strict on purpose: a typo such as PORT=80a or LOG_LEVEL=verbose stops start-up with
+ * a message naming the variable, instead of silently running with a default.
+ */
+#include "storefront/config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <yder.h>
+
+static bool int_env(const char *name, long def, long min, long max, long *out, char *err,
+                    size_t errlen);
+static bool parse_origins(sf_config *cfg, const char *list, char *err, size_t errlen);
+static bool parse_log_level(const char *v, int *out);
+
+bool config_load(sf_config *cfg, bool need_database, char *err, size_t errlen)
+{
+    memset(cfg, 0, sizeof *cfg);
+    const char *db = getenv("DATABASE_URL");
+    if (need_database && (!db || !*db)) {
+        snprintf(err, errlen, "DATABASE_URL is not set (e.g. postgresql://user:pw@host/db)");
+        return false;
+    }
+    cfg->database_url = strdup(db ? db : "");
+
+    const char *addr = getenv("LISTEN_ADDR");
+    if (!addr || !*addr)
+        addr = "127.0.0.1";
+    struct in_addr probe;
+    if (strlen(addr) >= sizeof cfg->listen_addr || inet_pton(AF_INET, addr, &probe) != 1) {
+        snprintf(err, errlen, "LISTEN_ADDR must be an IPv4 address, got \"%s\"", addr);
+        return false;
+    }
+    snprintf(cfg->listen_addr, sizeof cfg->listen_addr, "%s", addr);
+
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cores < 1)
+        cores = 1;
+    long v;
+    if (!int_env("PORT", 8080, 1, 65535, &v, err, errlen))
+        return false;
+    cfg->port = (int)v;
+    if (!int_env("HTTP_THREADS", cores * 2, 1, 256, &v, err, errlen))
+        return false;
+    cfg->threads = (int)v;
+    if (!int_env("HTTP_MAX_CONNECTIONS", 1024, 16, 100000, &v, err, errlen))
+        return false;
+    cfg->max_connections = (int)v;
+    if (!int_env("HTTP_CONNECTION_TIMEOUT", 30, 1, 3600, &v, err, errlen))
+        return false;
+    cfg->connection_timeout_s = (int)v;
+    if (!int_env("DB_POOL_SIZE", cfg->threads, 1, 512, &v, err, errlen))
+        return false;
+    cfg->db_pool_size = (int)v;
+    if (!int_env("DB_ACQUIRE_TIMEOUT_MS", 2000, 1, 60000, &v, err, errlen))
+        return false;
+    cfg->db_acquire_timeout_ms = (int)v;
+    if (!int_env("DB_STATEMENT_TIMEOUT_MS", 5000, 0, 600000, &v, err, errlen))
+        return false;
+    cfg->db_statement_timeout_ms = (int)v;
+    if (!int_env("MAX_BODY_BYTES", 1 << 20, 1024, 64L << 20, &v, err, errlen))
+        return false;
+    cfg->max_body_bytes = (size_t)v;
+    if (!int_env("CATALOG_MAX_AGE", 60, 0, 86400, &v, err, errlen))
+        return false;
+    cfg->catalog_max_age_s = (int)v;
+
+    const char *lvl = getenv("LOG_LEVEL");
+    if (!parse_log_level(lvl && *lvl ? lvl : "info", &cfg->log_level)) {
+        snprintf(err, errlen, "LOG_LEVEL must be one of error, warning, info, debug; got \"%s\"",
+                 lvl);
+        return false;
+    }
+
+    const char *secret = getenv("CURSOR_SECRET");
+    if (secret && *secret) {
+        if (strlen(secret) < 32) {
+            snprintf(err, errlen, "CURSOR_SECRET must be at least 32 characters");
+            return false;
+        }
+        unsigned int n = 0;
+        EVP_Digest(secret, strlen(secret), cfg->cursor_key, &n, EVP_sha256(), NULL);
+        cfg->cursor_key_from_env = true;
+    } else if (RAND_bytes(cfg->cursor_key, sizeof cfg->cursor_key) != 1) {
+        snprintf(err, errlen, "CURSOR_SECRET: could not generate a random key");
+        return false;
+    }
+
+    const char *origins = getenv("CORS_ALLOWED_ORIGINS");
+    return parse_origins(cfg, origins ? origins : "", err, errlen);
+}
+
+void config_free(sf_config *cfg)
+{
+    free(cfg->database_url);
+    for (int i = 0; i < cfg->norigins; i++)
+        free(cfg->origins[i]);
+    memset(cfg, 0, sizeof *cfg);
+}
+
+bool config_origin_allowed(const sf_config *cfg, const char *origin)
+{
+    if (!origin)
+        return false;
+    for (int i = 0; i < cfg->norigins; i++)
+        if (strcmp(cfg->origins[i], origin) == 0)
+            return true;
+    return false;
+}
+
+static bool int_env(const char *name, long def, long min, long max, long *out, char *err,
+                    size_t errlen)
+{
+    const char *s = getenv(name);
+    if (!s || !*s) {
+        *out = def;
+        return true;
+    }
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || *end || v < min || v > max) {
+        snprintf(err, errlen, "%s must be an integer from %ld to %ld, got \"%s\"", name, min, max,
+                 s);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+static bool parse_origins(sf_config *cfg, const char *list, char *err, size_t errlen)
+{
+    const char *p = list;
+    while (*p) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        if (!*p)
+            break;
+        const char *start = p;
+        while (*p && *p != ',' && *p != ' ')
+            p++;
+        size_t n = (size_t)(p - start);
+        bool scheme_ok = (n > 7 && strncmp(start, "http://", 7) == 0) ||
+                         (n > 8 && strncmp(start, "https://", 8) == 0);
+        /* An origin has no path: "https://main.d1abc.amplifyapp.com", never a trailing /. */
+        const char *host = start + (start[4] == 's' ? 8 : 7);
+        if (!scheme_ok || memchr(host, '/', (size_t)(p - host)) || n > 255) {
+            snprintf(
+                err, errlen,
+                "CORS_ALLOWED_ORIGINS: \"%.*s\" is not an origin like https://shop.example.com",
+                (int)(n > 80 ? 80 : n), start);
+            return false;
+        }
+        if (cfg->norigins == CONFIG_MAX_ORIGINS) {
+            snprintf(err, errlen, "CORS_ALLOWED_ORIGINS: at most %d origins", CONFIG_MAX_ORIGINS);
+            return false;
+        }
+        cfg->origins[cfg->norigins++] = strndup(start, n);
+    }
+    return true;
+}
+
+static bool parse_log_level(const char *v, int *out)
+{
+    static const struct {
+        const char *name;
+        int level;
+    } levels[] = {{"error", Y_LOG_LEVEL_ERROR},
+                  {"warning", Y_LOG_LEVEL_WARNING},
+                  {"info", Y_LOG_LEVEL_INFO},
+                  {"debug", Y_LOG_LEVEL_DEBUG}};
+    for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++) {
+        if (strcmp(v, levels[i].name) == 0) {
+            *out = levels[i].level;
+            return true;
+        }
+    }
+    return false;
+}

@@ -1,0 +1,111 @@
+/*
+ * http.h — what handlers see: the per-request context, the route table entry, and the
+ * helpers that read input and write responses. Only api/http/ includes <ulfius.h>.
+ */
+#ifndef STOREFRONT_HTTP_H
+#define STOREFRONT_HTTP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <ulfius.h>
+
+#include "storefront/app.h"
+#include "storefront/arena.h"
+#include "storefront/error.h"
+#include "storefront/jsonw.h"
+
+#define HTTP_MAX_QUERY 24
+#define HTTP_MAX_URL   8192
+
+typedef struct http_ctx http_ctx;
+
+typedef struct http_route {
+    const char *method;  /* "GET", "POST"... (HEAD is served by GET routes) */
+    const char *pattern; /* "/v1/products/{slug}": one {param} segment at most */
+    void (*handler)(http_ctx *c);
+    const char *const *params; /* allowed query parameters, NULL-terminated; NULL = none */
+    bool cacheable;            /* public GET: strong ETag, Cache-Control public, 304 */
+} http_route;
+
+typedef struct http_query_param {
+    const char *key, *value; /* decoded, valid UTF-8, no NUL */
+} http_query_param;
+
+struct http_ctx {
+    sf_app *app;
+    const struct _u_request *req;
+    struct _u_response *res;
+    arena *a;
+    const http_route *route;
+    int route_index; /* into the route table; -1 when unmatched */
+    char request_id[72];
+    const char *path_param; /* the decoded {param} segment, if the pattern has one */
+    int nquery;
+    http_query_param query[HTTP_MAX_QUERY];
+    /* Response being built; server.c turns it into the Ulfius response. */
+    int status;
+    char *body; /* malloc'd, handed to Ulfius */
+    size_t body_len;
+    const char *content_type;
+    const char *allow; /* Allow header for 405 / OPTIONS */
+    int retry_after;   /* seconds, 0 = no Retry-After header */
+};
+
+/* Route table (routes.c), mirroring openapi.yaml. */
+extern const http_route http_routes[];
+extern const int http_routes_count;
+
+/* --- input (query.c) --- */
+/* Parses the raw query string into c->query. Fails (400 problem detail in e) on bad
+ * escapes, NUL bytes, invalid UTF-8, duplicate or too many parameters, and on any
+ * parameter the route does not declare. */
+sf_status http_query_parse(http_ctx *c, const char *raw, sf_error *e);
+const char *http_query_get(const http_ctx *c, const char *key);
+/* Typed readers: absent -> *out = def and true. Invalid -> field error in e, false. */
+bool http_query_int(http_ctx *c, const char *key, int64_t def, int64_t min, int64_t max,
+                    int64_t *out, sf_error *e);
+bool http_query_bool(http_ctx *c, const char *key, bool def, bool *out, sf_error *e);
+/* One of `choices` (NULL-terminated); absent -> *out = -1. */
+bool http_query_enum(http_ctx *c, const char *key, const char *const *choices, int *out,
+                     sf_error *e);
+/* A string of 1..max_chars code points; absent -> NULL. */
+bool http_query_string(http_ctx *c, const char *key, size_t max_chars, const char **out,
+                       sf_error *e);
+/* True when s is a well-formed slug (lowercase letters, digits, single dashes, <= 100). */
+bool http_slug_valid(const char *s);
+
+/* --- output (response.c, problem.c) --- */
+/* Sends the writer's JSON with `status`; takes the buffer. */
+void http_send_json(http_ctx *c, int status, jw *w);
+/* Sends an error as application/problem+json (the one sf_status -> HTTP mapping). */
+void http_send_error(http_ctx *c, const sf_error *e);
+/* Shortcut for errors raised in the http layer itself. */
+void http_send_problem(http_ctx *c, sf_status status, const char *code, const char *detail);
+/* HTTP status for an sf_status. */
+int http_status_for(sf_status s);
+
+/* --- handlers --- */
+void h_healthz(http_ctx *c);
+void h_readyz(http_ctx *c);
+void h_metrics(http_ctx *c);
+void h_categories_list(http_ctx *c);
+void h_categories_get(http_ctx *c);
+void h_brands_list(http_ctx *c);
+void h_products_list(http_ctx *c);
+void h_products_get(http_ctx *c);
+
+/* --- metrics (metrics.c) --- */
+http_metrics *http_metrics_new(int nroutes);
+void http_metrics_free(http_metrics *m);
+void http_metrics_observe(http_metrics *m, int route_index, int status, double seconds);
+/* Renders the Prometheus text exposition into a malloc'd buffer. */
+char *http_metrics_render(http_metrics *m, db_pool *pool, size_t *len);
+
+/* --- server (server.c) --- */
+typedef struct http_server http_server;
+/* Binds and starts the epoll thread pool; NULL + message on stderr on failure. */
+http_server *http_server_start(sf_app *app);
+/* Stops accepting, lets in-flight requests finish (up to grace_ms), stops. */
+void http_server_stop(http_server *s, int grace_ms);
+
+#endif

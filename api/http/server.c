@@ -1,0 +1,401 @@
+/*
+ * server.c — Ulfius wiring and the request pipeline every request goes through.
+ *
+ * We register no Ulfius endpoints: one default callback routes with our own table
+ * (routes.c), so 404/405/OPTIONS/HEAD, limits, request ids, CORS, security headers,
+ * ETags, metrics and the access log are handled once, in order, here:
+ *
+ *   request id -> URL length (414) -> body size (413) -> route (404/405/preflight)
+ *   -> query parse (400) -> handler -> headers, ETag/304 -> metrics + access log
+ *
+ * libmicrohttpd runs an epoll thread pool (not thread-per-connection, which collapses
+ * at a few hundred connections); each worker runs handlers to completion, so handlers
+ * must keep their waits short (bounded pool acquire, statement_timeout).
+ */
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+#include <yder.h>
+
+#include "http/http.h"
+#include "storefront/text.h"
+
+struct http_server {
+    struct _u_instance instance;
+    struct sockaddr_in addr;
+    sf_app *app;
+};
+
+static int dispatch(const struct _u_request *req, struct _u_response *res, void *user_data);
+static void set_request_id(http_ctx *c);
+static bool route_match(const char *pattern, const char *path, arena *a, const char **param);
+static void route_request(http_ctx *c, const char *method, const char *path);
+static void answer_options(http_ctx *c, const char *path);
+static const char *allowed_methods(const char *path, arena *a);
+static void finish(http_ctx *c, const char *method);
+static void apply_cors(http_ctx *c, const char *method);
+static bool etag_matches(const char *if_none_match, const char *etag);
+static void access_log(http_ctx *c, const char *method, double seconds);
+static double now_seconds(void);
+static size_t body_limit_exceeded(const http_ctx *c);
+
+http_server *http_server_start(sf_app *app)
+{
+    http_server *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->app = app;
+    s->addr.sin_family = AF_INET;
+    s->addr.sin_port = htons((uint16_t)app->cfg.port);
+    inet_pton(AF_INET, app->cfg.listen_addr, &s->addr.sin_addr);
+
+    if (ulfius_init_instance(&s->instance, (unsigned int)app->cfg.port, &s->addr, NULL) != U_OK) {
+        free(s);
+        return NULL;
+    }
+    /* Ulfius silently truncates bodies at max_post_body_size; one byte more than our
+     * limit lets dispatch() tell "exactly at the limit" from "over it" and answer 413. */
+    s->instance.max_post_body_size = app->cfg.max_body_bytes + 1;
+    s->instance.check_utf8 = 0; /* we validate UTF-8 ourselves, with a 400 */
+    ulfius_set_default_endpoint(&s->instance, dispatch, app);
+
+    struct MHD_OptionItem ops[] = {
+        {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)mhd_request_completed, NULL},
+        {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)ulfius_uri_logger, NULL},
+        {MHD_OPTION_SOCK_ADDR, 0, &s->addr},
+        {MHD_OPTION_THREAD_POOL_SIZE, app->cfg.threads, NULL},
+        {MHD_OPTION_CONNECTION_LIMIT, app->cfg.max_connections, NULL},
+        {MHD_OPTION_CONNECTION_TIMEOUT, app->cfg.connection_timeout_s, NULL},
+        /* Room for a request line well past HTTP_MAX_URL, so an over-long URL reaches
+         * dispatch() and gets our 414 problem instead of libmicrohttpd's HTML one. */
+        {MHD_OPTION_CONNECTION_MEMORY_LIMIT, 64 * 1024, NULL},
+        {MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+    if (ulfius_start_framework_with_mhd_options(&s->instance, flags, ops) != U_OK) {
+        fprintf(stderr, "storefront: cannot listen on %s:%d (port in use?)\n", app->cfg.listen_addr,
+                app->cfg.port);
+        ulfius_clean_instance(&s->instance);
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void http_server_stop(http_server *s, int grace_ms)
+{
+    if (!s)
+        return;
+    struct MHD_Daemon *d = s->instance.mhd_daemon;
+    if (d) {
+        /* Stop accepting first, then give in-flight requests time to complete. */
+        MHD_quiesce_daemon(d);
+        for (int waited = 0; waited < grace_ms; waited += 20) {
+            const union MHD_DaemonInfo *info =
+                MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+            if (!info || info->num_connections == 0)
+                break;
+            usleep(20 * 1000);
+        }
+    }
+    ulfius_stop_framework(&s->instance);
+    ulfius_clean_instance(&s->instance);
+    free(s);
+}
+
+/* --- the pipeline ----------------------------------------------------------------- */
+
+static int dispatch(const struct _u_request *req, struct _u_response *res, void *user_data)
+{
+    double start = now_seconds();
+    http_ctx c = {.app = user_data, .req = req, .res = res, .route_index = -1};
+    c.a = arena_new(0);
+    set_request_id(&c);
+    const char *method = req->http_verb ? req->http_verb : "GET";
+    const char *url = req->http_url ? req->http_url : "/";
+
+    if (strlen(url) > HTTP_MAX_URL) {
+        http_send_problem(&c, SF_INVALID, "uri-too-long",
+                          "The URL is longer than 8192 bytes; shorten the query.");
+        c.status = 414;
+    } else if (body_limit_exceeded(&c)) {
+        http_send_problem(&c, SF_INVALID, "payload-too-large",
+                          arena_sprintf(c.a, "The request body is larger than %zu bytes.",
+                                        c.app->cfg.max_body_bytes));
+        c.status = 413;
+    } else {
+        const char *q = strchr(url, '?');
+        const char *path = q ? arena_strndup(c.a, url, (size_t)(q - url)) : url;
+        route_request(&c, method, path);
+        if (c.status == 0 && c.route) {
+            sf_error e;
+            sf_error_clear(&e);
+            if (http_query_parse(&c, q ? q + 1 : "", &e) != SF_OK)
+                http_send_error(&c, &e);
+            else
+                c.route->handler(&c);
+        }
+    }
+    if (c.status == 0)
+        http_send_problem(&c, SF_INTERNAL, "internal-error", "The handler sent no response.");
+    finish(&c, method);
+    double elapsed = now_seconds() - start;
+    http_metrics_observe(c.app->metrics, c.route_index, c.status, elapsed);
+    access_log(&c, method, elapsed);
+    arena_free(c.a);
+    return U_CALLBACK_COMPLETE;
+}
+
+static void route_request(http_ctx *c, const char *method, const char *path)
+{
+    bool is_get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+    bool path_known = false;
+    for (int i = 0; i < http_routes_count; i++) {
+        const char *param = NULL;
+        if (!route_match(http_routes[i].pattern, path, c->a, &param))
+            continue;
+        path_known = true;
+        bool method_ok = strcmp(http_routes[i].method, method) == 0 ||
+                         (is_get && strcmp(http_routes[i].method, "GET") == 0);
+        if (method_ok) {
+            c->route = &http_routes[i];
+            c->route_index = i;
+            c->path_param = param;
+            if (param && !param[0]) {
+                http_send_problem(c, SF_INVALID, "bad-request", "The path has a bad escape.");
+                c->route = NULL;
+            }
+            return;
+        }
+    }
+    if (!path_known) {
+        http_send_problem(c, SF_NOT_FOUND, "not-found", "No such resource.");
+    } else if (strcmp(method, "OPTIONS") == 0) {
+        answer_options(c, path);
+    } else {
+        c->allow = allowed_methods(path, c->a);
+        http_send_problem(c, SF_INVALID, "method-not-allowed",
+                          arena_sprintf(c->a, "%s is not allowed here; use %s.", method, c->allow));
+        c->status = 405;
+    }
+}
+
+/* A CORS preflight (or a plain OPTIONS): 204 with Allow; finish() adds the CORS
+ * headers when the origin is allowed. */
+static void answer_options(http_ctx *c, const char *path)
+{
+    c->allow = allowed_methods(path, c->a);
+    c->status = 204;
+    c->body = NULL;
+    c->body_len = 0;
+}
+
+static const char *allowed_methods(const char *path, arena *a)
+{
+    char buf[128] = "";
+    for (int i = 0; i < http_routes_count; i++) {
+        const char *param;
+        if (!route_match(http_routes[i].pattern, path, a, &param) ||
+            strstr(buf, http_routes[i].method))
+            continue;
+        strncat(buf, http_routes[i].method, sizeof buf - strlen(buf) - 10);
+        strcat(buf, ", ");
+        if (strcmp(http_routes[i].method, "GET") == 0)
+            strncat(buf, "HEAD, ", sizeof buf - strlen(buf) - 10);
+    }
+    strcat(buf, "OPTIONS");
+    return arena_strdup(a, buf);
+}
+
+/* Matches "/v1/products/{slug}" against a raw path; the {param} segment is
+ * percent-decoded into the arena ("" when the escape is malformed or decodes to NUL
+ * or invalid UTF-8, which the caller turns into a 400). */
+static bool route_match(const char *pattern, const char *path, arena *a, const char **param)
+{
+    while (*pattern && *path) {
+        if (*pattern == '{') {
+            const char *seg_end = strchr(path, '/');
+            size_t n = seg_end ? (size_t)(seg_end - path) : strlen(path);
+            if (n == 0)
+                return false;
+            char *dec = arena_alloc(a, n + 1);
+            long dn = percent_decode(path, n, dec);
+            *param =
+                (dn < 0 || memchr(dec, 0, (size_t)dn) || !utf8_valid(dec, (size_t)dn)) ? "" : dec;
+            pattern = strchr(pattern, '}') + 1;
+            path += n;
+            continue;
+        }
+        if (*pattern != *path)
+            return false;
+        pattern++;
+        path++;
+    }
+    return *pattern == '\0' && *path == '\0';
+}
+
+static size_t body_limit_exceeded(const http_ctx *c)
+{
+    const char *cl = u_map_get_case(c->req->map_header, "Content-Length");
+    if (cl && strtoull(cl, NULL, 10) > c->app->cfg.max_body_bytes)
+        return 1;
+    return c->req->binary_body_length > c->app->cfg.max_body_bytes;
+}
+
+/* Echo a client's X-Request-Id when it is sane (1..64 of [A-Za-z0-9._-]) so traces
+ * join up across services; otherwise make one. */
+static void set_request_id(http_ctx *c)
+{
+    const char *given = u_map_get_case(c->req->map_header, "X-Request-Id");
+    if (given) {
+        size_t n = strlen(given);
+        bool ok = n >= 1 && n <= 64;
+        for (size_t i = 0; ok && i < n; i++)
+            ok = (given[i] >= 'a' && given[i] <= 'z') || (given[i] >= 'A' && given[i] <= 'Z') ||
+                 (given[i] >= '0' && given[i] <= '9') || given[i] == '-' || given[i] == '_' ||
+                 given[i] == '.';
+        if (ok) {
+            memcpy(c->request_id, given, n + 1);
+            return;
+        }
+    }
+    unsigned char rnd[12];
+    if (getrandom(rnd, sizeof rnd, GRND_NONBLOCK) != (ssize_t)sizeof rnd) {
+        uint64_t t = (uint64_t)(now_seconds() * 1e9);
+        memcpy(rnd, &t, 8);
+        memcpy(rnd + 8, &c, 4);
+    }
+    base64url_encode(rnd, sizeof rnd, c->request_id);
+}
+
+/* Moves the built response into Ulfius with the headers every response carries. */
+static void finish(http_ctx *c, const char *method)
+{
+    struct _u_response *res = c->res;
+    struct _u_map *h = res->map_header;
+    bool ok_get = c->status == 200 && c->route && c->route->cacheable &&
+                  (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0);
+    if (ok_get) {
+        char etag[24];
+        snprintf(etag, sizeof etag, "\"%016" PRIx64 "\"", fnv1a64(c->body, c->body_len));
+        u_map_put(h, "ETag", etag);
+        char cc[48];
+        snprintf(cc, sizeof cc, "public, max-age=%d", c->app->cfg.catalog_max_age_s);
+        u_map_put(h, "Cache-Control", cc);
+        if (etag_matches(u_map_get_case(c->req->map_header, "If-None-Match"), etag)) {
+            free(c->body);
+            c->body = NULL;
+            c->body_len = 0;
+            c->status = 304;
+        }
+    } else {
+        u_map_put(h, "Cache-Control", "no-store");
+    }
+    u_map_put(h, "X-Request-Id", c->request_id);
+    u_map_put(h, "X-Content-Type-Options", "nosniff");
+    u_map_put(h, "X-Frame-Options", "DENY");
+    u_map_put(h, "Referrer-Policy", "no-referrer");
+    u_map_put(h, "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+    if (c->allow)
+        u_map_put(h, "Allow", c->allow);
+    if (c->retry_after > 0) {
+        char ra[16];
+        snprintf(ra, sizeof ra, "%d", c->retry_after);
+        u_map_put(h, "Retry-After", ra);
+    }
+    apply_cors(c, method);
+    if (c->body && c->status != 304 && c->status != 204) {
+        u_map_put(h, "Content-Type", c->content_type);
+        /* Hand the malloc'd buffer to Ulfius, which frees it after sending. */
+        res->binary_body = c->body;
+        res->binary_body_length = c->body_len;
+    } else {
+        free(c->body);
+    }
+    c->body = NULL;
+    res->status = (long)c->status;
+}
+
+static void apply_cors(http_ctx *c, const char *method)
+{
+    struct _u_map *h = c->res->map_header;
+    u_map_put(h, "Vary", "Origin");
+    const char *origin = u_map_get_case(c->req->map_header, "Origin");
+    if (!config_origin_allowed(&c->app->cfg, origin))
+        return;
+    u_map_put(h, "Access-Control-Allow-Origin", origin);
+    u_map_put(h, "Access-Control-Expose-Headers",
+              "ETag, X-Request-Id, Retry-After, RateLimit-Limit, RateLimit-Remaining, "
+              "RateLimit-Reset, Idempotent-Replayed");
+    if (strcmp(method, "OPTIONS") == 0 && c->status == 204) {
+        u_map_put(h, "Access-Control-Allow-Methods", c->allow ? c->allow : "GET, OPTIONS");
+        u_map_put(h, "Access-Control-Allow-Headers",
+                  "Authorization, Content-Type, Idempotency-Key, If-None-Match, X-Request-Id");
+        u_map_put(h, "Access-Control-Max-Age", "600");
+    }
+}
+
+static bool etag_matches(const char *inm, const char *etag)
+{
+    if (!inm)
+        return false;
+    if (strcmp(inm, "*") == 0)
+        return true;
+    size_t n = strlen(etag);
+    for (const char *p = inm; (p = strstr(p, etag)); p += n) {
+        /* Accept the weak form too (W/"..."): If-None-Match uses weak comparison. */
+        char after = p[n];
+        if (after == '\0' || after == ',' || after == ' ')
+            return true;
+    }
+    return false;
+}
+
+static void access_log(http_ctx *c, const char *method, double seconds)
+{
+    if (c->app->cfg.log_level < Y_LOG_LEVEL_INFO)
+        return;
+    const char *url = c->req->http_url ? c->req->http_url : "";
+    const char *q = strchr(url, '?');
+    size_t path_len = q ? (size_t)(q - url) : strlen(url);
+    if (path_len > 512)
+        path_len = 512;
+    jw w;
+    jw_init(&w, 512);
+    jw_obj_begin(&w);
+    jw_key(&w, "msg");
+    jw_str(&w, "access");
+    jw_key(&w, "request_id");
+    jw_str(&w, c->request_id);
+    jw_key(&w, "method");
+    jw_strn(&w, method, strlen(method) > 16 ? 16 : strlen(method));
+    jw_key(&w, "path");
+    jw_strn(&w, url, path_len);
+    jw_key(&w, "route");
+    jw_str(&w, c->route ? c->route->pattern : NULL);
+    jw_key(&w, "status");
+    jw_int(&w, c->status);
+    jw_key(&w, "duration_ms");
+    jw_double(&w, (double)(int64_t)(seconds * 1e6) / 1000.0);
+    jw_key(&w, "bytes");
+    jw_int(&w, (int64_t)c->res->binary_body_length);
+    jw_obj_end(&w);
+    y_log_message(Y_LOG_LEVEL_INFO, "%s", jw_cstr(&w));
+    jw_free(&w);
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}

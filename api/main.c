@@ -1,0 +1,169 @@
+/*
+ * main.c — the `storefront` binary: `serve`, `migrate`, `seed [--products N]`,
+ * `version`. Configuration comes from the environment (config.c); a bad setting stops
+ * the program with one line naming it and exit status 2.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <yder.h>
+
+#include "http/http.h"
+#include "storefront/admin.h"
+#include "storefront/app.h"
+
+static int cmd_serve(sf_config *cfg);
+static void log_line(void *cls, const char *app_name, const time_t date, const unsigned long level,
+                     const char *message);
+static void usage(FILE *f);
+
+int main(int argc, char **argv)
+{
+    const char *cmd = argc > 1 ? argv[1] : NULL;
+    if (!cmd || strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
+        usage(cmd ? stdout : stderr);
+        return cmd ? 0 : 2;
+    }
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("storefront %s\n", STOREFRONT_VERSION);
+        return 0;
+    }
+    bool known =
+        strcmp(cmd, "serve") == 0 || strcmp(cmd, "migrate") == 0 || strcmp(cmd, "seed") == 0;
+    if (!known) {
+        fprintf(stderr, "storefront: unknown command \"%s\"\n", cmd);
+        usage(stderr);
+        return 2;
+    }
+
+    long products = 0;
+    if (strcmp(cmd, "seed") == 0 && argc == 4 && strcmp(argv[2], "--products") == 0) {
+        char *end;
+        errno = 0;
+        products = strtol(argv[3], &end, 10);
+        if (errno || *end || products < 1 || products > 10000000) {
+            fprintf(stderr, "storefront: --products must be an integer from 1 to 10000000\n");
+            return 2;
+        }
+    } else if (argc > 2) {
+        fprintf(stderr, "storefront: unexpected argument \"%s\"\n", argv[2]);
+        usage(stderr);
+        return 2;
+    }
+
+    sf_config cfg;
+    char err[256];
+    if (!config_load(&cfg, true, err, sizeof err)) {
+        fprintf(stderr, "storefront: %s\n", err);
+        return 2;
+    }
+    y_init_logs("storefront", Y_LOG_MODE_CALLBACK, (unsigned long)cfg.log_level, NULL, NULL);
+    y_set_logs_callback(log_line, NULL, NULL);
+
+    int rc;
+    if (strcmp(cmd, "serve") == 0)
+        rc = cmd_serve(&cfg);
+    else if (strcmp(cmd, "migrate") == 0)
+        rc = sf_migrate(cfg.database_url, stdout);
+    else
+        rc = sf_seed(cfg.database_url, products, stdout);
+    y_close_logs();
+    config_free(&cfg);
+    return rc;
+}
+
+static int cmd_serve(sf_config *cfg)
+{
+    /* Block the stop signals in every thread (the HTTP workers inherit this mask) and
+     * wait for them here, so shutdown runs in plain code, not in a signal handler. */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    sf_app app = {.cfg = *cfg};
+    db_pool_config pc = {
+        .conninfo = cfg->database_url,
+        .size = cfg->db_pool_size,
+        .acquire_timeout_ms = cfg->db_acquire_timeout_ms,
+        .statement_timeout_ms = cfg->db_statement_timeout_ms,
+        .application_name = "storefront",
+    };
+    app.pool = db_pool_new(&pc);
+    app.metrics = http_metrics_new(http_routes_count);
+    if (!app.pool || !app.metrics) {
+        fprintf(stderr, "storefront: out of memory\n");
+        return 1;
+    }
+    http_server *srv = http_server_start(&app);
+    if (!srv) {
+        db_pool_free(app.pool);
+        http_metrics_free(app.metrics);
+        return 1;
+    }
+    y_log_message(Y_LOG_LEVEL_INFO, "listening on http://%s:%d (%d threads, pool %d)%s",
+                  cfg->listen_addr, cfg->port, cfg->threads, cfg->db_pool_size,
+                  cfg->cursor_key_from_env ? "" : "; CURSOR_SECRET unset, cursors are per-process");
+
+    int sig = 0;
+    sigwait(&stop, &sig);
+    y_log_message(Y_LOG_LEVEL_INFO, "received %s, finishing in-flight requests",
+                  sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    http_server_stop(srv, 10000);
+    db_pool_free(app.pool);
+    http_metrics_free(app.metrics);
+    y_log_message(Y_LOG_LEVEL_INFO, "stopped");
+    return 0;
+}
+
+/* Every log line is one JSON object on stdout. Access-log messages arrive already as
+ * JSON objects ("{...}"); they get the timestamp and level spliced in front. */
+static void log_line(void *cls, const char *app_name, const time_t date, const unsigned long level,
+                     const char *message)
+{
+    char ts[32];
+    struct tm tm;
+    gmtime_r(&date, &tm);
+    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    const char *lvl = level == Y_LOG_LEVEL_ERROR     ? "error"
+                      : level == Y_LOG_LEVEL_WARNING ? "warning"
+                      : level == Y_LOG_LEVEL_DEBUG   ? "debug"
+                                                     : "info";
+    flockfile(stdout);
+    if (message[0] == '{') {
+        fprintf(stdout, "{\"ts\":\"%s\",\"level\":\"%s\",%s\n", ts, lvl, message + 1);
+    } else {
+        jw w;
+        jw_init(&w, 256);
+        jw_obj_begin(&w);
+        jw_key(&w, "ts");
+        jw_str(&w, ts);
+        jw_key(&w, "level");
+        jw_str(&w, lvl);
+        jw_key(&w, "msg");
+        jw_str(&w, message);
+        jw_obj_end(&w);
+        fputs(jw_cstr(&w), stdout);
+        fputc('\n', stdout);
+        jw_free(&w);
+    }
+    fflush(stdout);
+    funlockfile(stdout);
+}
+
+static void usage(FILE *f)
+{
+    fputs("usage: storefront <command>\n"
+          "  serve                  serve the HTTP API (LISTEN_ADDR:PORT)\n"
+          "  migrate                apply schema migrations to DATABASE_URL\n"
+          "  seed [--products N]    load the sample catalog (plus N synthetic products)\n"
+          "  version                print the version\n"
+          "Configuration is read from the environment; see README.md.\n",
+          f);
+}

@@ -1,0 +1,249 @@
+/*
+ * jsonw.c — streaming JSON writer (see include/storefront/jsonw.h).
+ */
+#include "storefront/jsonw.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void reserve(jw *w, size_t extra);
+static void put(jw *w, const char *s, size_t n);
+static void value_prefix(jw *w);
+static size_t utf8_seq_len(const unsigned char *s, size_t n);
+
+void jw_init(jw *w, size_t cap)
+{
+    memset(w, 0, sizeof *w);
+    w->cap = cap ? cap : 1024;
+    w->buf = malloc(w->cap);
+    if (!w->buf)
+        abort();
+    w->first[0] = true;
+}
+
+void jw_free(jw *w)
+{
+    free(w->buf);
+    w->buf = NULL;
+    w->len = w->cap = 0;
+}
+
+char *jw_steal(jw *w, size_t *len)
+{
+    char *b = w->buf;
+    *len = w->len;
+    w->buf = NULL;
+    w->len = w->cap = 0;
+    return b;
+}
+
+const char *jw_cstr(jw *w)
+{
+    reserve(w, 1);
+    w->buf[w->len] = '\0';
+    return w->buf;
+}
+
+void jw_obj_begin(jw *w)
+{
+    value_prefix(w);
+    put(w, "{", 1);
+    if (w->depth < JW_MAX_DEPTH - 1)
+        w->first[++w->depth] = true;
+}
+
+void jw_obj_end(jw *w)
+{
+    if (w->depth > 0)
+        w->depth--;
+    put(w, "}", 1);
+}
+
+void jw_arr_begin(jw *w)
+{
+    value_prefix(w);
+    put(w, "[", 1);
+    if (w->depth < JW_MAX_DEPTH - 1)
+        w->first[++w->depth] = true;
+}
+
+void jw_arr_end(jw *w)
+{
+    if (w->depth > 0)
+        w->depth--;
+    put(w, "]", 1);
+}
+
+void jw_key(jw *w, const char *key)
+{
+    if (!w->first[w->depth])
+        put(w, ",", 1);
+    w->first[w->depth] = false;
+    put(w, "\"", 1);
+    put(w, key, strlen(key));
+    put(w, "\":", 2);
+    w->after_key = true;
+}
+
+void jw_str(jw *w, const char *s)
+{
+    if (!s) {
+        jw_null(w);
+        return;
+    }
+    jw_strn(w, s, strlen(s));
+}
+
+void jw_strn(jw *w, const char *s, size_t n)
+{
+    value_prefix(w);
+    put(w, "\"", 1);
+    jw_escape(w, s, n);
+    put(w, "\"", 1);
+}
+
+void jw_int(jw *w, int64_t v)
+{
+    char tmp[24];
+    int n = snprintf(tmp, sizeof tmp, "%" PRId64, v);
+    value_prefix(w);
+    put(w, tmp, (size_t)n);
+}
+
+void jw_double(jw *w, double v)
+{
+    char tmp[32];
+    if (!isfinite(v))
+        v = 0;
+    int n = snprintf(tmp, sizeof tmp, "%.15g", v);
+    value_prefix(w);
+    put(w, tmp, (size_t)n);
+}
+
+void jw_bool(jw *w, bool v)
+{
+    value_prefix(w);
+    put(w, v ? "true" : "false", v ? 4 : 5);
+}
+
+void jw_null(jw *w)
+{
+    value_prefix(w);
+    put(w, "null", 4);
+}
+
+void jw_raw(jw *w, const char *json, size_t n)
+{
+    value_prefix(w);
+    put(w, json, n);
+}
+
+void jw_escape(jw *w, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *p = (const unsigned char *)s;
+    reserve(w, n + 2);
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = p[i];
+        if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+            /* Fast path: copy the run of plain ASCII in one go. */
+            size_t j = i + 1;
+            while (j < n && p[j] >= 0x20 && p[j] < 0x80 && p[j] != '"' && p[j] != '\\')
+                j++;
+            put(w, s + i, j - i);
+            i = j;
+        } else if (c == '"' || c == '\\') {
+            char esc[2] = {'\\', (char)c};
+            put(w, esc, 2);
+            i++;
+        } else if (c < 0x20) {
+            char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            switch (c) {
+            case '\n': put(w, "\\n", 2); break;
+            case '\r': put(w, "\\r", 2); break;
+            case '\t': put(w, "\\t", 2); break;
+            default: put(w, esc, 6); break;
+            }
+            i++;
+        } else {
+            size_t len = utf8_seq_len(p + i, n - i);
+            if (len) {
+                put(w, s + i, len);
+                i += len;
+            } else {
+                put(w, "\\ufffd", 6);
+                i++;
+            }
+        }
+    }
+}
+
+/* --- static helpers --------------------------------------------------------------- */
+
+static void reserve(jw *w, size_t extra)
+{
+    if (w->len + extra <= w->cap)
+        return;
+    size_t cap = w->cap ? w->cap : 1024;
+    while (cap < w->len + extra)
+        cap *= 2;
+    char *b = realloc(w->buf, cap);
+    if (!b)
+        abort();
+    w->buf = b;
+    w->cap = cap;
+}
+
+static void put(jw *w, const char *s, size_t n)
+{
+    reserve(w, n);
+    memcpy(w->buf + w->len, s, n);
+    w->len += n;
+}
+
+static void value_prefix(jw *w)
+{
+    if (w->after_key) {
+        w->after_key = false;
+        return;
+    }
+    if (!w->first[w->depth])
+        put(w, ",", 1);
+    w->first[w->depth] = false;
+}
+
+/* Length of the valid UTF-8 sequence at s (2..4 bytes), or 0 when it is not valid:
+ * overlongs, surrogates and code points above U+10FFFF are rejected. */
+static size_t utf8_seq_len(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0];
+    size_t len;
+    uint32_t cp;
+    if (c >= 0xC2 && c <= 0xDF) {
+        len = 2;
+        cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (n < len)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3F);
+    }
+    if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+        (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+        return 0;
+    return len;
+}

@@ -1,0 +1,43 @@
+/*
+ * config.h — settings read once from the environment at start-up.
+ *
+ * Every setting is documented in README.md ("Configuration"). An invalid value stops
+ * the program with one line naming the variable (config_load returns false and writes
+ * that line into `err`).
+ */
+#ifndef STOREFRONT_CONFIG_H
+#define STOREFRONT_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CONFIG_MAX_ORIGINS 16
+
+typedef struct sf_config {
+    char *database_url;          /* DATABASE_URL (required) */
+    char listen_addr[64];        /* LISTEN_ADDR, default 127.0.0.1 */
+    int port;                    /* PORT, default 8080 */
+    int log_level;               /* LOG_LEVEL: error|warning|info|debug (yder levels) */
+    int threads;                 /* HTTP_THREADS, default 2 x cores */
+    int max_connections;         /* HTTP_MAX_CONNECTIONS, default 1024 */
+    int connection_timeout_s;    /* HTTP_CONNECTION_TIMEOUT, default 30 s idle */
+    int db_pool_size;            /* DB_POOL_SIZE, default = threads */
+    int db_acquire_timeout_ms;   /* DB_ACQUIRE_TIMEOUT_MS, default 2000 */
+    int db_statement_timeout_ms; /* DB_STATEMENT_TIMEOUT_MS, default 5000 */
+    size_t max_body_bytes;       /* MAX_BODY_BYTES, default 1 MiB */
+    int catalog_max_age_s;       /* CATALOG_MAX_AGE, Cache-Control max-age, default 60 */
+    unsigned char cursor_key[32];
+    bool cursor_key_from_env; /* CURSOR_SECRET given (needed with several instances) */
+    int norigins;
+    char *origins[CONFIG_MAX_ORIGINS]; /* CORS_ALLOWED_ORIGINS, comma separated */
+} sf_config;
+
+/* Reads the environment into cfg. `need_database` = false lets `version` run without
+ * DATABASE_URL. Returns false and a one-line message in err on any invalid value. */
+bool config_load(sf_config *cfg, bool need_database, char *err, size_t errlen);
+void config_free(sf_config *cfg);
+
+/* True when origin (exact, case-sensitive scheme://host[:port]) is allowed for CORS. */
+bool config_origin_allowed(const sf_config *cfg, const char *origin);
+
+#endif

@@ -1,0 +1,30 @@
+/*
+ * text.h — byte-level helpers shared by the layers: UTF-8 validation, percent-decoding,
+ * base64url and a fast non-cryptographic hash.
+ */
+#ifndef STOREFRONT_TEXT_H
+#define STOREFRONT_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* True when s[0..n) is well-formed UTF-8 (no overlongs, surrogates or > U+10FFFF). */
+bool utf8_valid(const char *s, size_t n);
+/* Number of code points in valid UTF-8. */
+size_t utf8_length(const char *s, size_t n);
+
+/* Decodes application/x-www-form-urlencoded text (%XX and '+') into out (capacity
+ * n + 1). Returns the decoded length, or -1 on a malformed escape. Decoded NUL bytes
+ * are kept; callers decide whether they are acceptable. */
+long percent_decode(const char *in, size_t n, char *out);
+
+/* base64url without padding. encode writes 4*ceil(n/3) bytes at most plus NUL. */
+size_t base64url_encode(const unsigned char *in, size_t n, char *out);
+/* Returns decoded length or -1 on any character outside the alphabet / bad length. */
+long base64url_decode(const char *in, size_t n, unsigned char *out, size_t cap);
+
+/* FNV-1a 64-bit. */
+uint64_t fnv1a64(const void *data, size_t n);
+
+#endif
