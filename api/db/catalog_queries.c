@@ -83,16 +83,23 @@ sf_status db_products_facets(db_conn *c, arena *a, const db_product_filter *f, d
                              size_t *n, sf_error *e)
 {
     sql_buf b = {.len = 0};
-    add(&b, "WITH m AS (SELECT p.id, p.brand_id, p.price_amount FROM products p");
+    add(&b, "WITH RECURSIVE m AS (SELECT p.id, p.brand_id, p.price_amount FROM products p");
     add_where(&b, a, f);
-    add(&b, ") SELECT 0, c.slug, c.name, count(*), NULL::bigint, NULL::bigint FROM m"
-            " JOIN product_categories pc ON pc.product_id = m.id"
-            " JOIN categories c ON c.id = pc.category_id GROUP BY c.slug, c.name"
+    /* A category's count includes its descendants, so it equals what filtering by
+     * that category would return: walk each direct category up to the root. */
+    add(&b, "), up(product_id, category_id) AS (SELECT pc.product_id, pc.category_id"
+            " FROM m JOIN product_categories pc ON pc.product_id = m.id"
+            " UNION SELECT up.product_id, c.parent_id FROM up"
+            " JOIN categories c ON c.id = up.category_id WHERE c.parent_id IS NOT NULL)"
+            " SELECT 0, c.slug, c.name, count(DISTINCT up.product_id), NULL::bigint,"
+            " NULL::bigint FROM up JOIN categories c ON c.id = up.category_id"
+            " GROUP BY c.slug, c.name"
             " UNION ALL SELECT 1, b.slug, b.name, count(*), NULL, NULL FROM m"
             " JOIN brands b ON b.id = m.brand_id GROUP BY b.slug, b.name"
-            " UNION ALL SELECT 2, NULL, NULL, count(*), band.lo, band.hi FROM m JOIN ");
+            " UNION ALL SELECT 2, NULL, NULL, count(m.id), band.lo, band.hi FROM ");
     add(&b, price_bands);
-    add(&b, " AS band(lo, hi) ON m.price_amount >= band.lo"
+    /* Every band is listed, empty ones with 0, so a price slider has fixed steps. */
+    add(&b, " AS band(lo, hi) LEFT JOIN m ON m.price_amount >= band.lo"
             " AND (band.hi IS NULL OR m.price_amount < band.hi) GROUP BY band.lo, band.hi"
             " ORDER BY 1, 5, 4 DESC, 2");
     PGresult *r = db_exec_sql(c, b.text, b.nparams, b.params, e);
