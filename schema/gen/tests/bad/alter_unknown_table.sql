@@ -1,0 +1,2 @@
+-- expect: {file}:2: ALTER TABLE of unknown table nope
+ALTER TABLE nope ADD COLUMN x integer;
