@@ -1,0 +1,290 @@
+/*
+ * seed_bulk.c — bulk-loads synthetic products for `storefront seed --products N`.
+ *
+ * Why COPY into temp tables and then INSERT ... SELECT: COPY is the fastest way into
+ * PostgreSQL, and going through temp tables lets one set-based statement per table
+ * skip products that already exist (idempotent re-runs) and resolve brand, category and
+ * product ids by join instead of per-row lookups.
+ *
+ * Why products carry their price columns on insert: products.price_amount /
+ * compare_at_amount / in_stock are normally maintained by the per-row rollup trigger
+ * on product_variants. Left alone, it would UPDATE each new product once per variant,
+ * i.e. write every product row (and its GIN search entry) two or three times. We write
+ * the values the trigger would compute (seed_product.c mirrors its rule), so its
+ * UPDATE matches no row and costs an index probe. The trigger still runs and still
+ * has the last word, so a mismatch would cost speed, never correctness. Disabling the
+ * trigger or session_replication_role would need ownership or superuser and an
+ * exclusive lock; we need neither.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "seed_catalog.h"
+#include "storefront/db.h"
+
+#define COPY_FLUSH_BYTES (256 * 1024)
+
+typedef struct copy_buf {
+    char *data;
+    size_t len, cap;
+    bool oom;
+} copy_buf;
+
+typedef enum copy_table { COPY_PRODUCTS, COPY_VARIANTS, COPY_IMAGES, COPY_CATEGORIES } copy_table;
+
+static bool copy_table_rows(db_conn *c, copy_table t, long count);
+static void write_rows(copy_buf *b, copy_table t, long n, const seed_product *p);
+static void put_text(copy_buf *b, const char *s, char sep);
+static void put_long(copy_buf *b, long v, char sep);
+static void put_amount_or_null(copy_buf *b, long v, char sep);
+static void put_raw(copy_buf *b, const char *s, size_t n);
+static bool run(db_conn *c, const char *sql, const char *what);
+static long run_count(db_conn *c, const char *sql, const char *what);
+
+/* Temp tables vanish at commit; the caller's transaction is open. */
+static const char *const setup_sql[] = {
+    "CREATE TEMP TABLE seed_tmp_products (n bigint, slug text, name text, brand text, "
+    "description text, status text, featured boolean, age_minutes int, price bigint, "
+    "compare_at bigint, in_stock boolean) ON COMMIT DROP",
+    "CREATE TEMP TABLE seed_tmp_variants (n bigint, sku text, name text, options jsonb, "
+    "price bigint, compare_at bigint, stock int, position int) ON COMMIT DROP",
+    "CREATE TEMP TABLE seed_tmp_images (n bigint, url text, alt text, position int) "
+    "ON COMMIT DROP",
+    "CREATE TEMP TABLE seed_tmp_categories (n bigint, category text) ON COMMIT DROP",
+};
+static const char *const copy_sql[] = {
+    [COPY_PRODUCTS] = "COPY seed_tmp_products FROM STDIN",
+    [COPY_VARIANTS] = "COPY seed_tmp_variants FROM STDIN",
+    [COPY_IMAGES] = "COPY seed_tmp_images FROM STDIN",
+    [COPY_CATEGORIES] = "COPY seed_tmp_categories FROM STDIN",
+};
+
+bool seed_bulk_synthetic(db_conn *c, long count, long *added)
+{
+    *added = 0;
+    for (size_t i = 0; i < sizeof setup_sql / sizeof setup_sql[0]; i++)
+        if (!run(c, setup_sql[i], "cannot create temp tables"))
+            return false;
+    for (copy_table t = COPY_PRODUCTS; t <= COPY_CATEGORIES; t++)
+        if (!copy_table_rows(c, t, count))
+            return false;
+    /* Temp tables are never auto-analyzed; without statistics the joins below would
+     * be planned for a near-empty table. */
+    if (!run(c,
+             "ANALYZE seed_tmp_products, seed_tmp_variants, seed_tmp_images, "
+             "seed_tmp_categories",
+             "cannot analyze temp tables") ||
+        !run(c, "DELETE FROM seed_tmp_products t USING products p WHERE p.slug = t.slug",
+             "cannot skip existing products"))
+        return false;
+    long n = run_count(
+        c,
+        "INSERT INTO products (slug, name, brand_id, description, status, featured, "
+        "price_amount, compare_at_amount, in_stock, created_at) "
+        "SELECT t.slug, t.name, b.id, t.description, t.status::product_status, t.featured, "
+        "t.price, t.compare_at, t.in_stock, date_trunc('day', now()) - "
+        "make_interval(mins => t.age_minutes) "
+        "FROM seed_tmp_products t JOIN brands b ON b.slug = t.brand ORDER BY t.n "
+        "ON CONFLICT (slug) DO NOTHING",
+        "cannot insert products");
+    if (n < 0)
+        return false;
+    *added = n;
+    if (n == 0)
+        return true;
+    return run(c,
+               "CREATE TEMP TABLE seed_tmp_ids ON COMMIT DROP AS SELECT t.n, p.id "
+               "FROM seed_tmp_products t JOIN products p ON p.slug = t.slug",
+               "cannot map product ids") &&
+           run(c, "ANALYZE seed_tmp_ids", "cannot analyze temp tables") &&
+           run(c,
+               "INSERT INTO product_variants (product_id, sku, name, options, price_amount, "
+               "compare_at_amount, stock, position) "
+               "SELECT i.id, v.sku, v.name, v.options, v.price, v.compare_at, v.stock, "
+               "v.position FROM seed_tmp_variants v JOIN seed_tmp_ids i ON i.n = v.n "
+               "ORDER BY v.n, v.position ON CONFLICT (sku) DO NOTHING",
+               "cannot insert variants") &&
+           run(c,
+               "INSERT INTO product_images (product_id, url, alt, position) "
+               "SELECT i.id, m.url, m.alt, m.position FROM seed_tmp_images m "
+               "JOIN seed_tmp_ids i ON i.n = m.n ORDER BY m.n, m.position",
+               "cannot insert images") &&
+           run(c,
+               "INSERT INTO product_categories (product_id, category_id) "
+               "SELECT i.id, k.id FROM seed_tmp_categories t JOIN seed_tmp_ids i ON i.n = t.n "
+               "JOIN categories k ON k.slug = t.category ON CONFLICT DO NOTHING",
+               "cannot categorise products");
+}
+
+/* --- static helpers --------------------------------------------------------------- */
+
+/* One COPY per table, regenerating the products each time: expanding a product costs
+ * about a microsecond, far less than holding every table's text in memory at once. */
+static bool copy_table_rows(db_conn *c, copy_table t, long count)
+{
+    PGconn *pg = db_conn_pg(c);
+    PGresult *r = PQexec(pg, copy_sql[t]);
+    if (PQresultStatus(r) != PGRES_COPY_IN) {
+        fprintf(stderr, "seed: cannot start COPY: %s", PQerrorMessage(pg));
+        PQclear(r);
+        return false;
+    }
+    PQclear(r);
+    copy_buf b = {0};
+    seed_product p;
+    bool ok = true;
+    for (long n = 1; n <= count && ok; n++) {
+        seed_product_synthetic(n, &p);
+        write_rows(&b, t, n, &p);
+        if (b.oom)
+            ok = false;
+        else if (b.len >= COPY_FLUSH_BYTES || n == count) {
+            ok = PQputCopyData(pg, b.data, (int)b.len) == 1;
+            b.len = 0;
+        }
+    }
+    free(b.data);
+    /* Ending with an error message aborts the COPY server-side: nothing half-copied. */
+    if (PQputCopyEnd(pg, ok ? NULL : "seed: out of memory or connection lost") != 1)
+        ok = false;
+    while ((r = PQgetResult(pg)) != NULL) {
+        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+            if (ok)
+                fprintf(stderr, "seed: COPY failed: %s", PQresultErrorMessage(r));
+            ok = false;
+        }
+        PQclear(r);
+    }
+    if (!ok && b.oom)
+        fprintf(stderr, "seed: out of memory while building COPY data\n");
+    return ok;
+}
+
+/* COPY text format: one line per row, columns separated by tabs, \N for NULL. Each
+ * put_* call writes one column followed by `sep`. */
+static void write_rows(copy_buf *b, copy_table t, long n, const seed_product *p)
+{
+    switch (t) {
+    case COPY_PRODUCTS:
+        put_long(b, n, '\t');
+        put_text(b, p->slug, '\t');
+        put_text(b, p->name, '\t');
+        put_text(b, p->brand, '\t');
+        put_text(b, p->description, '\t');
+        put_text(b, p->status, '\t');
+        put_text(b, p->featured ? "t" : "f", '\t');
+        put_long(b, p->age_minutes, '\t');
+        put_long(b, p->price, '\t');
+        put_amount_or_null(b, p->compare_at, '\t');
+        put_text(b, p->in_stock ? "t" : "f", '\n');
+        break;
+    case COPY_VARIANTS:
+        for (int v = 0; v < p->nvariants; v++) {
+            const seed_variant *sv = &p->variants[v];
+            put_long(b, n, '\t');
+            put_text(b, sv->sku, '\t');
+            put_text(b, sv->name, '\t');
+            put_text(b, sv->options, '\t');
+            put_long(b, sv->price, '\t');
+            put_amount_or_null(b, sv->compare_at, '\t');
+            put_long(b, sv->stock, '\t');
+            put_long(b, v, '\n');
+        }
+        break;
+    case COPY_IMAGES:
+        for (int i = 0; i < p->nimages; i++) {
+            put_long(b, n, '\t');
+            put_text(b, p->image_url[i], '\t');
+            put_text(b, p->image_alt[i], '\t');
+            put_long(b, i, '\n');
+        }
+        break;
+    case COPY_CATEGORIES:
+        for (int i = 0; i < p->ncategories; i++) {
+            put_long(b, n, '\t');
+            put_text(b, p->categories[i], '\n');
+        }
+        break;
+    }
+}
+
+/* Escapes what COPY text format treats specially, so any string survives. */
+static void put_text(copy_buf *b, const char *s, char sep)
+{
+    const char *run_start = s;
+    for (; *s; s++) {
+        const char *esc = *s == '\\'   ? "\\\\"
+                          : *s == '\t' ? "\\t"
+                          : *s == '\n' ? "\\n"
+                          : *s == '\r' ? "\\r"
+                                       : NULL;
+        if (esc) {
+            put_raw(b, run_start, (size_t)(s - run_start));
+            put_raw(b, esc, 2);
+            run_start = s + 1;
+        }
+    }
+    put_raw(b, run_start, (size_t)(s - run_start));
+    put_raw(b, &sep, 1);
+}
+
+static void put_long(copy_buf *b, long v, char sep)
+{
+    char tmp[24];
+    int k = snprintf(tmp, sizeof tmp, "%ld%c", v, sep);
+    put_raw(b, tmp, (size_t)k);
+}
+
+/* Money columns where 0 means "none" in seed_product. */
+static void put_amount_or_null(copy_buf *b, long v, char sep)
+{
+    if (v) {
+        put_long(b, v, sep);
+    } else {
+        put_raw(b, "\\N", 2);
+        put_raw(b, &sep, 1);
+    }
+}
+
+static void put_raw(copy_buf *b, const char *s, size_t n)
+{
+    if (b->oom)
+        return;
+    if (b->len + n > b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : COPY_FLUSH_BYTES * 2;
+        while (cap < b->len + n)
+            cap *= 2;
+        char *d = realloc(b->data, cap);
+        if (!d) {
+            b->oom = true;
+            return;
+        }
+        b->data = d;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+}
+
+static bool run(db_conn *c, const char *sql, const char *what)
+{
+    return run_count(c, sql, what) >= 0;
+}
+
+/* Runs a fixed statement (no parameters, no values spliced in) and returns the number
+ * of rows it affected, or -1 after printing the error. */
+static long run_count(db_conn *c, const char *sql, const char *what)
+{
+    PGconn *pg = db_conn_pg(c);
+    PGresult *r = PQexec(pg, sql);
+    ExecStatusType s = PQresultStatus(r);
+    if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
+        fprintf(stderr, "seed: %s: %s", what, PQresultErrorMessage(r));
+        PQclear(r);
+        return -1;
+    }
+    long n = strtol(PQcmdTuples(r), NULL, 10);
+    PQclear(r);
+    return n;
+}

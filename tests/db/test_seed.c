@@ -1,0 +1,286 @@
+/*
+ * test_seed.c — `storefront seed [--products N]` against a real PostgreSQL.
+ *
+ * Works in a database of its own (sf_seed_test_<pid>, created from
+ * STOREFRONT_TEST_DATABASE_URL, migrated, dropped at the end). Checks what the shop's
+ * users and developers rely on: a catalog big and varied enough to exercise the API
+ * (brands, a 3-level category tree, 200+ products with variants, images, categories,
+ * sales, stock-outs, dates across a year, searchable specs), a second run that changes
+ * nothing and keeps every id, and a synthetic bulk load that is exact and idempotent.
+ */
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "storefront/admin.h"
+
+static char *make_database(PGconn *admin, const char *base_url, const char *dbname);
+static void drop_database(PGconn *admin, const char *dbname);
+static void ignore_notice(void *arg, const char *message);
+static char *query_text(const char *url, const char *sql);
+static long query_long(const char *url, const char *sql);
+static int timed_seed(const char *url, long n, const char *label);
+static void check_catalog_shape(const char *url);
+static void check_catalog_content(const char *url);
+static void test_sample(const char *url);
+static void test_synthetic(const char *url);
+static void test_unmigrated(const char *url);
+
+/* Everything a re-run could change, ids and updated_at included: equal fingerprints
+ * mean the second seed left every row exactly as it was. */
+static const char *fingerprint_sql =
+    "SELECT md5(concat("
+    "(SELECT string_agg(concat_ws('|', id, slug, name, description, logo_url), ',' ORDER BY id) "
+    " FROM brands),"
+    "(SELECT string_agg(concat_ws('|', id, parent_id, slug, name, position), ',' ORDER BY id) "
+    " FROM categories),"
+    "(SELECT string_agg(concat_ws('|', id, slug, name, brand_id, description, status, featured, "
+    " price_amount, compare_at_amount, in_stock, created_at, updated_at), ',' ORDER BY id) "
+    " FROM products),"
+    "(SELECT string_agg(concat_ws('|', id, product_id, sku, name, options::text, price_amount, "
+    " compare_at_amount, stock, position), ',' ORDER BY id) FROM product_variants),"
+    "(SELECT string_agg(concat_ws('|', id, product_id, url, alt, position), ',' ORDER BY id) "
+    " FROM product_images),"
+    "(SELECT string_agg(concat_ws('|', product_id, category_id), ',' "
+    " ORDER BY product_id, category_id) FROM product_categories)))";
+
+int main(void)
+{
+    const char *base = getenv("STOREFRONT_TEST_DATABASE_URL");
+    if (!base || !*base) {
+        fprintf(stderr, "test_seed: STOREFRONT_TEST_DATABASE_URL is not set; it must name a "
+                        "PostgreSQL database whose role may CREATE DATABASE\n");
+        return 1;
+    }
+    PGconn *admin = PQconnectdb(base);
+    if (PQstatus(admin) != CONNECTION_OK) {
+        fprintf(stderr, "test_seed: cannot connect: %s", PQerrorMessage(admin));
+        PQfinish(admin);
+        return 1;
+    }
+    char a[64], b[64];
+    snprintf(a, sizeof a, "sf_seed_test_%ld", (long)getpid());
+    snprintf(b, sizeof b, "sf_seed_test_%ld_bare", (long)getpid());
+    char *url = make_database(admin, base, a);
+    char *bare = make_database(admin, base, b);
+    CHECK(url && bare);
+    if (url && bare) {
+        CHECK(sf_migrate(url, stdout) == 0);
+        test_sample(url);
+        test_synthetic(url);
+        test_unmigrated(bare);
+    }
+    free(url);
+    free(bare);
+    drop_database(admin, a);
+    drop_database(admin, b);
+    PQfinish(admin);
+    return check_done();
+}
+
+static void test_sample(const char *url)
+{
+    CHECK(timed_seed(url, 0, "sample catalog, first run") == 0);
+    check_catalog_shape(url);
+    check_catalog_content(url);
+    char *before = query_text(url, fingerprint_sql);
+    CHECK(timed_seed(url, 0, "sample catalog, second run") == 0);
+    char *after = query_text(url, fingerprint_sql);
+    CHECK_STR(after, before);
+    free(before);
+    free(after);
+
+    /* A re-run repairs sample rows someone edited, without changing their ids. */
+    long id = query_long(url, "SELECT min(id) FROM product_variants");
+    char *edited = query_text(url, "WITH v AS (UPDATE product_variants SET stock = 999 WHERE id = "
+                                   "(SELECT min(id) FROM product_variants) RETURNING stock) "
+                                   "SELECT stock FROM v");
+    CHECK_STR(edited, "999");
+    free(edited);
+    CHECK(timed_seed(url, 0, "sample catalog, repair run") == 0);
+    CHECK(query_long(url, "SELECT stock FROM product_variants WHERE id = "
+                          "(SELECT min(id) FROM product_variants)") != 999);
+    CHECK(query_long(url, "SELECT min(id) FROM product_variants") == id);
+}
+
+static void test_synthetic(const char *url)
+{
+    long products = query_long(url, "SELECT count(*) FROM products");
+    long variants = query_long(url, "SELECT count(*) FROM product_variants");
+    CHECK(timed_seed(url, 1000, "sample + 1000 synthetic") == 0);
+    CHECK(query_long(url, "SELECT count(*) FROM products") == products + 1000);
+    CHECK(query_long(url, "SELECT count(*) FROM products WHERE slug LIKE 'synthetic-%'") == 1000);
+    long synth_variants = query_long(url, "SELECT count(*) FROM product_variants") - variants;
+    CHECK(synth_variants >= 1000 && synth_variants <= 2000);
+    check_catalog_shape(url); /* every synthetic product has variants, images, categories */
+
+    char *before = query_text(url, fingerprint_sql);
+    CHECK(timed_seed(url, 1000, "sample + 1000 synthetic, second run") == 0);
+    char *after = query_text(url, fingerprint_sql);
+    CHECK_STR(after, before);
+    free(before);
+    free(after);
+    CHECK(query_long(url, "SELECT count(*) FROM products") == products + 1000);
+
+    /* A larger count adds only the difference. */
+    CHECK(timed_seed(url, 1500, "sample + 1500 synthetic") == 0);
+    CHECK(query_long(url, "SELECT count(*) FROM products") == products + 1500);
+    CHECK(sf_seed(url, -1, stdout) != 0);
+}
+
+static void test_unmigrated(const char *url)
+{
+    CHECK(sf_seed(url, 0, stdout) != 0);
+}
+
+/* Structure: sizes, tree depth, and every product complete. */
+static void check_catalog_shape(const char *url)
+{
+    CHECK(query_long(url, "SELECT count(*) FROM brands") >= 8);
+    CHECK(query_long(url, "SELECT count(*) FROM categories") >= 12);
+    CHECK(query_long(url, "SELECT count(*) FROM products") >= 200);
+    CHECK(query_long(url, "WITH RECURSIVE t AS (SELECT id, 1 AS depth FROM categories WHERE "
+                          "parent_id IS NULL UNION ALL SELECT c.id, t.depth + 1 FROM categories c "
+                          "JOIN t ON c.parent_id = t.id) SELECT max(depth) FROM t") >= 3);
+    CHECK(query_long(url,
+                     "SELECT count(*) FROM products p WHERE (SELECT count(*) FROM "
+                     "product_variants v WHERE v.product_id = p.id) NOT BETWEEN 1 AND 4") == 0);
+    CHECK(query_long(url, "SELECT count(*) FROM products p WHERE (SELECT count(*) FROM "
+                          "product_images i WHERE i.product_id = p.id) NOT BETWEEN 1 AND 3") == 0);
+    CHECK(query_long(url,
+                     "SELECT count(*) FROM products p WHERE (SELECT count(*) FROM "
+                     "product_categories c WHERE c.product_id = p.id) NOT BETWEEN 1 AND 2") == 0);
+    /* The denormalised columns agree with the variants, whichever way they were set. */
+    CHECK(query_long(url, "SELECT count(*) FROM products p, LATERAL (SELECT min(price_amount) AS "
+                          "price, bool_or(stock > 0) AS in_stock FROM product_variants v WHERE "
+                          "v.product_id = p.id AND v.active) r WHERE p.price_amount <> r.price OR "
+                          "p.in_stock <> r.in_stock OR p.search IS NULL") == 0);
+    CHECK(query_long(url, "SELECT count(*) FROM product_variants WHERE price_amount <= 0") == 0);
+    CHECK(query_long(url, "SELECT count(*) FROM products WHERE price_amount <= 0") == 0);
+}
+
+/* Variety the storefront needs to show: sales, badges, stock-outs, dates, search. */
+static void check_catalog_content(const char *url)
+{
+    CHECK(query_long(url, "SELECT count(DISTINCT status) FROM products") == 4);
+    CHECK(query_long(url, "SELECT count(*) FROM products WHERE featured") > 0);
+    CHECK(query_long(url, "SELECT count(*) FROM products WHERE status = 'sale'") > 0);
+    CHECK(query_long(url, "SELECT count(*) FROM products WHERE status = 'sale' AND "
+                          "(compare_at_amount IS NULL OR compare_at_amount <= price_amount)") == 0);
+    CHECK(query_long(url, "SELECT count(*) FROM products WHERE status <> 'sale' AND "
+                          "compare_at_amount IS NOT NULL") == 0);
+    CHECK(query_long(url, "SELECT count(*) FROM products WHERE NOT in_stock") > 0);
+    CHECK(query_long(url, "SELECT count(*) FROM product_variants WHERE stock BETWEEN 1 AND 5") > 0);
+    CHECK(query_long(url, "SELECT count(*) FROM products WHERE created_at > now() OR "
+                          "created_at < now() - interval '366 days'") == 0);
+    CHECK(query_long(url, "SELECT extract(day FROM max(created_at) - min(created_at)) "
+                          "FROM products") > 300);
+    CHECK(query_long(url,
+                     "SELECT count(*) FROM product_images i JOIN products p ON "
+                     "p.id = i.product_id WHERE i.url NOT LIKE "
+                     "'https://images.storefront.example/products/' || p.slug || '-%.jpg'") == 0);
+    CHECK(query_long(url, "SELECT count(*) FROM brands WHERE logo_url <> "
+                          "'https://images.storefront.example/brands/' || slug || '.png'") == 0);
+    CHECK(query_long(url, "SELECT count(*) FROM product_variants WHERE options = '{}'") == 0);
+    static const char *const words[] = {"mechanical", "wireless", "rgb", "1tb", "oled", "ssd"};
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+        char sql[200];
+        snprintf(sql, sizeof sql,
+                 "SELECT count(*) FROM products WHERE search @@ plainto_tsquery('english', '%s')",
+                 words[i]);
+        long n = query_long(url, sql);
+        if (n <= 0)
+            fprintf(stderr, "  full-text search finds nothing for \"%s\"\n", words[i]);
+        CHECK(n > 0);
+    }
+}
+
+/* --- helpers ---------------------------------------------------------------------- */
+
+static int timed_seed(const char *url, long n, const char *label)
+{
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int rc = sf_seed(url, n, stdout);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    printf("  %s: rc=%d in %.3f s\n", label, rc,
+           (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+    return rc;
+}
+
+/* Creates dbname and returns a conninfo for it: the base URL's settings with dbname
+ * replaced (key=value form, values quoted as libpq requires). */
+static char *make_database(PGconn *admin, const char *base_url, const char *dbname)
+{
+    char sql[160];
+    drop_database(admin, dbname);
+    snprintf(sql, sizeof sql, "CREATE DATABASE %s", dbname); /* our own identifier */
+    PGresult *r = PQexec(admin, sql);
+    bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    if (!ok)
+        fprintf(stderr, "test: %s failed: %s", sql, PQresultErrorMessage(r));
+    PQclear(r);
+    PQconninfoOption *opts = PQconninfoParse(base_url, NULL);
+    if (!ok || !opts) {
+        PQconninfoFree(opts);
+        return NULL;
+    }
+    size_t cap = 1024, len = 0;
+    char *out = calloc(1, cap);
+    for (PQconninfoOption *o = opts; o->keyword && out; o++) {
+        const char *val = strcmp(o->keyword, "dbname") == 0 ? dbname : o->val;
+        if (!val)
+            continue;
+        len += (size_t)snprintf(out + len, cap - len, "%s='", o->keyword);
+        for (const char *s = val; *s && len + 4 < cap; s++) {
+            if (*s == '\'' || *s == '\\')
+                out[len++] = '\\';
+            out[len++] = *s;
+        }
+        len += (size_t)snprintf(out + len, cap - len, "' ");
+    }
+    PQconninfoFree(opts);
+    return out;
+}
+
+static void drop_database(PGconn *admin, const char *dbname)
+{
+    char sql[160];
+    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", dbname);
+    PQsetNoticeProcessor(admin, ignore_notice, NULL); /* "does not exist, skipping" */
+    PQclear(PQexec(admin, sql));
+}
+
+static void ignore_notice(void *arg, const char *message)
+{
+}
+
+/* Runs one statement on a connection of its own; returns the first value of the
+ * first row (malloc'd) or NULL. Failures are printed. */
+static char *query_text(const char *url, const char *sql)
+{
+    PGconn *c = PQconnectdb(url);
+    PGresult *r = PQexec(c, sql);
+    char *v = NULL;
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0 && !PQgetisnull(r, 0, 0))
+        v = strdup(PQgetvalue(r, 0, 0));
+    else
+        fprintf(stderr, "test: query failed or empty: %s: %s", sql, PQerrorMessage(c));
+    PQclear(r);
+    PQfinish(c);
+    return v;
+}
+
+/* query_text as a number; -1 when the query failed, so CHECKs on counts fail. */
+static long query_long(const char *url, const char *sql)
+{
+    char *v = query_text(url, sql);
+    long n = v ? strtol(v, NULL, 10) : -1;
+    free(v);
+    return n;
+}
