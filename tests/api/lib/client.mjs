@@ -32,10 +32,11 @@ function finish(method, path, unrouted, status, headers, text) {
  * validates the answer against openapi.yaml and returns {status, headers, body, text}:
  * headers with lower-case names, body parsed for JSON media types. Pass
  * {unrouted: true} when the request is meant to match no operation (unknown route or
- * method), so the spec's x-unrouted-responses apply.
+ * method), so the spec's x-unrouted-responses apply; {base} to call another server.
  */
-export async function api(method, path, { headers = {}, body, unrouted = false } = {}) {
-  const response = await fetch(`${baseUrl()}${path}`, { method, headers, body, redirect: 'manual' });
+export async function api(method, path, { headers = {}, body, unrouted = false, base } = {}) {
+  // `base` targets a server a test started itself (tests/api/resilience.test.mjs).
+  const response = await fetch(`${base ?? baseUrl()}${path}`, { method, headers, body, redirect: 'manual' });
   const text = await response.text();
   return finish(method, path, unrouted, response.status, Object.fromEntries(response.headers), text);
 }
