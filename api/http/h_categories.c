@@ -7,6 +7,7 @@
 
 static void write_node(jw *w, const svc_category *c);
 static void write_ref(jw *w, const svc_category *c);
+static void write_ref_fields(jw *w, const svc_category *c);
 
 void h_categories_list(http_ctx *c)
 {
@@ -33,11 +34,8 @@ void h_categories_get(http_ctx *c)
 {
     sf_error e;
     sf_error_clear(&e);
-    if (!http_slug_valid(c->path_param)) {
-        sf_field_fail(&e, "slug", "must be lowercase letters, digits and dashes");
-        http_send_error(c, &e);
+    if (!http_path_slug_or_problem(c))
         return;
-    }
     const svc_category *cat;
     if (svc_category_get(c->app->pool, c->a, c->path_param, &cat, &e) != SF_OK) {
         http_send_error(c, &e);
@@ -46,12 +44,7 @@ void h_categories_get(http_ctx *c)
     jw w;
     jw_init(&w, 1024);
     jw_obj_begin(&w);
-    jw_key(&w, "id");
-    jw_int(&w, cat->id);
-    jw_key(&w, "slug");
-    jw_str(&w, cat->slug);
-    jw_key(&w, "name");
-    jw_str(&w, cat->name);
+    write_ref_fields(&w, cat);
     jw_key(&w, "description");
     jw_str(&w, cat->description);
     jw_key(&w, "parent_slug");
@@ -78,12 +71,7 @@ void h_categories_get(http_ctx *c)
 static void write_node(jw *w, const svc_category *c)
 {
     jw_obj_begin(w);
-    jw_key(w, "id");
-    jw_int(w, c->id);
-    jw_key(w, "slug");
-    jw_str(w, c->slug);
-    jw_key(w, "name");
-    jw_str(w, c->name);
+    write_ref_fields(w, c);
     jw_key(w, "description");
     jw_str(w, c->description);
     jw_key(w, "parent_slug");
@@ -99,11 +87,16 @@ static void write_node(jw *w, const svc_category *c)
 static void write_ref(jw *w, const svc_category *c)
 {
     jw_obj_begin(w);
+    write_ref_fields(w, c);
+    jw_obj_end(w);
+}
+
+static void write_ref_fields(jw *w, const svc_category *c)
+{
     jw_key(w, "id");
     jw_int(w, c->id);
     jw_key(w, "slug");
     jw_str(w, c->slug);
     jw_key(w, "name");
     jw_str(w, c->name);
-    jw_obj_end(w);
 }

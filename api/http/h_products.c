@@ -57,11 +57,8 @@ void h_products_get(http_ctx *c)
 {
     sf_error e;
     sf_error_clear(&e);
-    if (!http_slug_valid(c->path_param)) {
-        sf_field_fail(&e, "slug", "must be lowercase letters, digits and dashes");
-        http_send_error(c, &e);
+    if (!http_path_slug_or_problem(c))
         return;
-    }
     svc_product_detail d;
     if (svc_product_get(c->app->pool, c->a, c->path_param, &d, &e) != SF_OK) {
         http_send_error(c, &e);

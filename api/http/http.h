@@ -73,6 +73,9 @@ bool http_query_string(http_ctx *c, const char *key, size_t max_chars, const cha
                        sf_error *e);
 /* True when s is a well-formed slug (lowercase letters, digits, single dashes, <= 100). */
 bool http_slug_valid(const char *s);
+/* Checks the {slug} path parameter; when malformed, sends the 400 naming "slug" and
+ * returns false. */
+bool http_path_slug_or_problem(http_ctx *c);
 
 /* --- output (response.c, problem.c) --- */
 /* Sends the writer's JSON with `status`; takes the buffer. */

@@ -155,6 +155,17 @@ bool http_slug_valid(const char *s)
     return true;
 }
 
+bool http_path_slug_or_problem(http_ctx *c)
+{
+    if (http_slug_valid(c->path_param))
+        return true;
+    sf_error e;
+    sf_error_clear(&e);
+    sf_field_fail(&e, "slug", "must be lowercase letters, digits and dashes");
+    http_send_error(c, &e);
+    return false;
+}
+
 static bool param_declared(const http_route *r, const char *key)
 {
     if (!r || !r->params)

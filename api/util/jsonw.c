@@ -2,6 +2,7 @@
  * jsonw.c — streaming JSON writer (see include/storefront/jsonw.h).
  */
 #include "storefront/jsonw.h"
+#include "storefront/text.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -12,7 +13,6 @@
 static void reserve(jw *w, size_t extra);
 static void put(jw *w, const char *s, size_t n);
 static void value_prefix(jw *w);
-static size_t utf8_seq_len(const unsigned char *s, size_t n);
 
 void jw_init(jw *w, size_t cap)
 {
@@ -214,36 +214,4 @@ static void value_prefix(jw *w)
     if (!w->first[w->depth])
         put(w, ",", 1);
     w->first[w->depth] = false;
-}
-
-/* Length of the valid UTF-8 sequence at s (2..4 bytes), or 0 when it is not valid:
- * overlongs, surrogates and code points above U+10FFFF are rejected. */
-static size_t utf8_seq_len(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0];
-    size_t len;
-    uint32_t cp;
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2;
-        cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-        (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-        return 0;
-    return len;
 }

@@ -11,6 +11,9 @@
 
 /* True when s[0..n) is well-formed UTF-8 (no overlongs, surrogates or > U+10FFFF). */
 bool utf8_valid(const char *s, size_t n);
+/* Length (2..4) of the valid multi-byte UTF-8 sequence at s, or 0 when it is not one
+ * (ASCII, overlong, surrogate, above U+10FFFF, truncated). */
+size_t utf8_seq_len(const unsigned char *s, size_t n);
 /* Number of code points in valid UTF-8. */
 size_t utf8_length(const char *s, size_t n);
 

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "db/scratch_db.h"
 #include "storefront/admin.h"
 #include "storefront/migrations.h"
 
@@ -26,9 +27,6 @@ typedef struct run_args {
     char out[4096];
 } run_args;
 
-static char *make_database(PGconn *admin, const char *base_url, const char *dbname);
-static void drop_database(PGconn *admin, const char *dbname);
-static void ignore_notice(void *arg, const char *message);
 static char *query_text(const char *url, const char *sql, int nparams, const char *const *params);
 static int migrate_capture(const char *url, char *out, size_t outcap, char *err, size_t errcap);
 static void *migrate_thread(void *arg);
@@ -160,53 +158,6 @@ static void test_concurrent(const char *url)
 }
 
 /* --- helpers ---------------------------------------------------------------------- */
-
-/* Creates dbname and returns a conninfo for it: the base URL's settings with dbname
- * replaced (key=value form, values quoted as libpq requires). */
-static char *make_database(PGconn *admin, const char *base_url, const char *dbname)
-{
-    char sql[160];
-    drop_database(admin, dbname);
-    snprintf(sql, sizeof sql, "CREATE DATABASE %s", dbname); /* our own identifier */
-    PGresult *r = PQexec(admin, sql);
-    bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-    if (!ok)
-        fprintf(stderr, "test: %s failed: %s", sql, PQresultErrorMessage(r));
-    PQclear(r);
-    PQconninfoOption *opts = PQconninfoParse(base_url, NULL);
-    if (!ok || !opts) {
-        PQconninfoFree(opts);
-        return NULL;
-    }
-    size_t cap = 1024, len = 0;
-    char *out = calloc(1, cap);
-    for (PQconninfoOption *o = opts; o->keyword && out; o++) {
-        const char *val = strcmp(o->keyword, "dbname") == 0 ? dbname : o->val;
-        if (!val)
-            continue;
-        len += (size_t)snprintf(out + len, cap - len, "%s='", o->keyword);
-        for (const char *s = val; *s && len + 4 < cap; s++) {
-            if (*s == '\'' || *s == '\\')
-                out[len++] = '\\';
-            out[len++] = *s;
-        }
-        len += (size_t)snprintf(out + len, cap - len, "' ");
-    }
-    PQconninfoFree(opts);
-    return out;
-}
-
-static void drop_database(PGconn *admin, const char *dbname)
-{
-    char sql[160];
-    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", dbname);
-    PQsetNoticeProcessor(admin, ignore_notice, NULL); /* "does not exist, skipping" */
-    PQclear(PQexec(admin, sql));
-}
-
-static void ignore_notice(void *arg, const char *message)
-{
-}
 
 /* Runs one parameterized statement on a connection of its own; returns the first
  * value of the first row (malloc'd) or NULL. Failures are printed. */
