@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <yder.h>
 
+static bool load(sf_config *cfg, bool need_database, char *err, size_t errlen);
 static bool int_env(const char *name, long def, long min, long max, long *out, char *err,
                     size_t errlen);
 static bool parse_origins(sf_config *cfg, const char *list, char *err, size_t errlen);
@@ -25,6 +26,14 @@ static bool parse_log_level(const char *v, int *out);
 bool config_load(sf_config *cfg, bool need_database, char *err, size_t errlen)
 {
     memset(cfg, 0, sizeof *cfg);
+    if (load(cfg, need_database, err, errlen))
+        return true;
+    config_free(cfg); /* a failed load owns nothing */
+    return false;
+}
+
+static bool load(sf_config *cfg, bool need_database, char *err, size_t errlen)
+{
     const char *db = getenv("DATABASE_URL");
     if (need_database && (!db || !*db)) {
         snprintf(err, errlen, "DATABASE_URL is not set (e.g. postgresql://user:pw@host/db)");
