@@ -55,11 +55,14 @@ typedef struct jwt_parts {
     size_t header_len, payload_len, sig_len;
     size_t signing_len; /* bytes of "header.payload", starting at header_b64 */
     char kid[AUTH_MAX_KID_BYTES + 1];
+    unsigned char sig[AUTH_MAX_RSA_BITS / 8]; /* decoded signature */
+    size_t siglen;
 } jwt_parts;
 
 /* Splits token[0..n) into exactly three non-empty parts of the strict base64url
- * alphabet, then decodes and checks the header (alg == RS256 before anything else,
- * typ, kid, no jku/x5u/jwk/x5c/crit). Fills p->kid. False + a static reason in *why. */
+ * alphabet, decodes and checks the header (alg == RS256 before anything else, then no
+ * jku/x5u/jwk/x5c/crit, typ, kid) and decodes the signature. Fills p->kid and p->sig.
+ * The payload is only checked for its alphabet here. False + a static reason in *why. */
 bool jwt_parse_header(const char *token, size_t n, jwt_parts *p, const char **why);
 
 /* Strict base64url (no padding, canonical) of b64[0..n) into a JSON object, duplicate

@@ -56,7 +56,15 @@ bool jwt_parse_header(const char *token, size_t n, jwt_parts *p, const char **wh
         return false;
     bool ok = check_header(h, p, why);
     json_decref(h);
-    return ok;
+    if (!ok)
+        return false;
+    long siglen = base64url_decode(p->sig_b64, p->sig_len, p->sig, sizeof p->sig);
+    if (siglen < 0) {
+        *why = "signature is not canonical base64url or longer than 8192 bits";
+        return false;
+    }
+    p->siglen = (size_t)siglen;
+    return true;
 }
 
 json_t *jwt_decode_object(const char *b64, size_t n, const char **why)

@@ -103,16 +103,14 @@ static sf_status verify_uncached(auth_verifier *v, const char *tok, size_t len, 
 
 static bool rs256_verify(const auth_verifier *v, EVP_PKEY *pkey, const jwt_parts *p)
 {
-    unsigned char sig[AUTH_MAX_RSA_BITS / 8 + 3];
-    long siglen = base64url_decode(p->sig_b64, p->sig_len, sig, sizeof sig);
     /* An RS256 signature is exactly as long as the modulus. */
-    if (siglen < 0 || siglen != EVP_PKEY_get_size(pkey))
+    if ((long)p->siglen != EVP_PKEY_get_size(pkey))
         return false;
     EVP_PKEY_CTX *pctx = NULL;
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     bool ok = ctx && EVP_DigestVerifyInit(ctx, &pctx, v->sha256, NULL, pkey) == 1 &&
               EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) == 1 &&
-              EVP_DigestVerify(ctx, sig, (size_t)siglen, (const unsigned char *)p->header_b64,
+              EVP_DigestVerify(ctx, p->sig, p->siglen, (const unsigned char *)p->header_b64,
                                p->signing_len) == 1;
     EVP_MD_CTX_free(ctx);
     ERR_clear_error(); /* a failed verification leaves entries in this thread's queue */
