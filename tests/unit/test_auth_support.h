@@ -203,8 +203,9 @@ typedef struct jwks_server {
     atomic_bool stop;
     atomic_int requests;
     pthread_mutex_t mu;
-    char *body; /* guarded by mu */
-    int status; /* guarded by mu */
+    char *body;        /* guarded by mu */
+    int status;        /* guarded by mu */
+    char headers[256]; /* extra response header lines, guarded by mu */
     char url[64];
 } jwks_server;
 
@@ -214,6 +215,14 @@ static inline void jwks_server_set(jwks_server *s, const char *body, int status)
     free(s->body);
     s->body = strdup(body);
     s->status = status;
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* Extra header lines for every answer, each ending in \r\n ("" for none). */
+static inline void jwks_server_headers(jwks_server *s, const char *lines)
+{
+    pthread_mutex_lock(&s->mu);
+    snprintf(s->headers, sizeof s->headers, "%s", lines);
     pthread_mutex_unlock(&s->mu);
 }
 
@@ -254,12 +263,12 @@ static inline void jwks_server_answer(jwks_server *s, int c)
     pthread_mutex_lock(&s->mu);
     char *body = strdup(s->body);
     int status = s->status;
-    pthread_mutex_unlock(&s->mu);
-    char head[256];
+    char head[512];
     int hl = snprintf(head, sizeof head,
                       "HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
-                      "Connection: close\r\n\r\n",
-                      status, strlen(body));
+                      "%sConnection: close\r\n\r\n",
+                      status, strlen(body), s->headers);
+    pthread_mutex_unlock(&s->mu);
     if (write(c, head, (size_t)hl) < 0 || write(c, body, strlen(body)) < 0)
         fprintf(stderr, "jwks server: write failed\n");
     free(body);
