@@ -7,13 +7,16 @@
 
 help:
 	@echo "Storefront targets:"
-	@echo "  make run        install what is missing, build, start PostgreSQL (.local/pg),"
+	@echo "  make run        install what is missing, build, start PostgreSQL (.local/pg) and"
+	@echo "                  cognito-local (.local/cognito, unless COGNITO_ISSUER is set),"
 	@echo "                  migrate + seed, serve http://127.0.0.1:8080 (Ctrl-C stops all)"
 	@echo "  make test       build, then every test against a throw-away PostgreSQL + server"
+	@echo "                  + AWS emulators (cognito-local, s3rver, kinesalite)"
 	@echo "                  (SANITIZE=1 make test: ASan + UBSan build in build-asan/)"
 	@echo "  make build      install what is missing and build into build/"
 	@echo "  make clean      remove build/ and build-*/"
-	@echo "  make distclean  clean, stop the local cluster, remove .local/ (its data too)"
+	@echo "  make distclean  clean, stop the local cluster, remove .local/ (its data and"
+	@echo "                  cognito-local's users too)"
 	@echo "  make format     clang-format -i the C sources"
 	@echo "  make lint       cppcheck api/"
 
@@ -32,7 +35,7 @@ clean:
 
 distclean: clean
 	@localstack/postgres.sh stop .local/pg/data
-	@echo "removing .local/ (the local PostgreSQL cluster, its data and passwords)"
+	@echo "removing .local/ (the local PostgreSQL cluster, its data and passwords; cognito-local's pool and users)"
 	@rm -rf .local
 
 format:

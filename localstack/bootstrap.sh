@@ -8,6 +8,8 @@
 #
 # Usage:
 #   localstack/bootstrap.sh              Debian packages, Node.js + npm, then `npm ci`
+#                                        (which brings the AWS emulators too: cognito-local,
+#                                        s3rver, kinesalite, pinned in package.json)
 #   localstack/bootstrap.sh --only PKG…  just these Debian packages (make format / lint)
 #
 # Sources: Debian's apt repositories and the npm registry (through npm), nothing else.
@@ -33,6 +35,9 @@ DEB_PACKAGES=(
     # useradd / runuser (normally present; listed so a minimal image still works).
     passwd util-linux
     wrk curl ca-certificates
+    # The AWS CLI v2 that provision.sh calls as /usr/bin/aws (never whatever `aws` is first
+    # on PATH).
+    awscli
 )
 
 # missing_debs PKG… — print the packages that dpkg does not list as installed.

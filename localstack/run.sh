@@ -6,21 +6,36 @@
 # (bootstrap.sh), builds, starts the local PostgreSQL cluster in .local/pg (kept between
 # runs, so data survives), migrates and seeds it, then serves. Ctrl-C (or SIGTERM) stops
 # the server and then the cluster.
+# Sign-in: unless COGNITO_ISSUER is set (then the server gets your COGNITO_* as they are),
+# it also starts cognito-local on 127.0.0.1:9229 with its state in .local/cognito (kept
+# between runs), provisions the user pool, app client, group admin and two demo users
+# with provision.sh (idempotent: a second run finds them), hands the server
+# COGNITO_ISSUER, COGNITO_JWKS_URL, COGNITO_CLIENT_IDS and COGNITO_ALLOW_HTTP=1, and
+# prints how to get a token. S3 and Kinesis emulators are not started (make test does).
 #
 # Usage: localstack/run.sh [--build-only]
 # Environment (defaults): PORT (8080), LISTEN_ADDR (127.0.0.1), PGPORT (5433),
-#   CORS_ALLOWED_ORIGINS (http://localhost:5173), LOG_LEVEL (info).
+#   CORS_ALLOWED_ORIGINS (http://localhost:5173), LOG_LEVEL (info), COGNITO_PORT (9229),
+#   AWS_REGION (us-east-1: the region in the local pool's id and issuer).
 set -euo pipefail
 
 # shellcheck source=localstack/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source=localstack/postgres.sh
 source "$SF_ROOT/localstack/postgres.sh"
+# shellcheck source=localstack/emulators.sh
+source "$SF_ROOT/localstack/emulators.sh"
 
 BUILD_DIR=build
 BIN="$SF_ROOT/$BUILD_DIR/storefront"
 PG_DIR="$SF_ROOT/.local/pg/data"
 SERVER_PID=""
+COGNITO_DIR="$SF_ROOT/.local/cognito"
+# A real-format pool id (region_ + 9 alphanumerics): cognito-local's own CreateUserPool
+# would make local_XXXXXXXX (see emulators.sh).
+COGNITO_LOCAL_POOL_ID_SUFFIX=StoreFr01
+LOCAL_COGNITO=0
+PROVISION_PID=""
 
 # preflight API_PORT PG_PORT — fail before the long steps when a port is taken by
 # something that is not our own cluster.
@@ -33,9 +48,45 @@ preflight() {
     if [[ "$running" != "$pg_port" ]] && sf_port_in_use "$pg_port"; then
         sf_die "port $pg_port on 127.0.0.1 (PostgreSQL) is already taken by another program: stop it or use another port, e.g. PGPORT=5434 make run"
     fi
+    if ((LOCAL_COGNITO)) && sf_port_in_use "$COGNITO_PORT"; then
+        sf_die "port $COGNITO_PORT on 127.0.0.1 (cognito-local) is already taken (another 'make run'?): stop that program or use another port, e.g. COGNITO_PORT=9230 make run"
+    fi
 }
 
-# cleanup — on any exit: stop the server (SIGTERM, 10 s grace), then the cluster.
+# start_local_cognito — start cognito-local in .local/cognito and provision it in the
+# background (provision.sh takes a second or so per AWS CLI call) while PostgreSQL
+# starts; finish_local_cognito collects the result.
+start_local_cognito() {
+    local region="${AWS_REGION:-us-east-1}"
+    emu_start_cognito "$COGNITO_DIR" "$COGNITO_PORT" "$region" \
+        "${region}_$COGNITO_LOCAL_POOL_ID_SUFFIX" storefront-shoppers "$COGNITO_DIR/cognito-local.log"
+    sf_log "provisioning cognito-local in the background (log: $COGNITO_DIR/provision.log)"
+    "$SF_ROOT/localstack/provision.sh" --services cognito --region "$region" \
+        --cognito-endpoint "http://127.0.0.1:$COGNITO_PORT" \
+        --issuer-domain "https://cognito-idp.$region.amazonaws.com" \
+        --env-file "$COGNITO_DIR/aws.env" >/dev/null 2>"$COGNITO_DIR/provision.log" &
+    PROVISION_PID=$!
+}
+
+# finish_local_cognito — wait for provision.sh, then give the server what it verifies
+# tokens with. Only these four are exported: the demo passwords stay in this shell.
+finish_local_cognito() {
+    local rc=0
+    wait "$PROVISION_PID" || rc=$?
+    PROVISION_PID=""
+    cat "$COGNITO_DIR/provision.log" >&2
+    ((rc == 0)) || sf_die "provisioning cognito-local failed (exit $rc, see above)"
+    # shellcheck source=/dev/null
+    source "$COGNITO_DIR/aws.env"
+    export COGNITO_ISSUER COGNITO_JWKS_URL
+    # shellcheck disable=SC2153  # COGNITO_CLIENT_ID comes from aws.env
+    export COGNITO_CLIENT_IDS="$COGNITO_CLIENT_ID"
+    # The emulator serves its JWKS over http; a real pool never needs this.
+    export COGNITO_ALLOW_HTTP=1
+}
+
+# cleanup — on any exit: stop the server (SIGTERM, 10 s grace), cognito-local, then the
+# cluster.
 cleanup() {
     local rc=$? i
     # A second Ctrl-C must not interrupt the shutdown half-way.
@@ -54,6 +105,11 @@ cleanup() {
         fi
         wait "$SERVER_PID" 2>/dev/null
     fi
+    if [[ -n "$PROVISION_PID" ]]; then
+        kill -TERM "$PROVISION_PID" 2>/dev/null
+        wait "$PROVISION_PID" 2>/dev/null
+    fi
+    emu_stop_all
     (pg_stop "$PG_DIR") || sf_warn "PostgreSQL in $PG_DIR may still be running: localstack/postgres.sh stop $PG_DIR"
     exit "$rc"
 }
@@ -69,8 +125,31 @@ print_try_me() {
     curl -s $base/v1/categories
   PostgreSQL on 127.0.0.1:$PG_PORT (data in .local/pg/data, passwords in .local/pg/password):
     PGPASSFILE=.local/pg/password psql -h 127.0.0.1 -p $PG_PORT -U storefront storefront
-  Ctrl-C stops the server and PostgreSQL; the data stays for the next run (make distclean wipes it).
+EOF
+    if ((LOCAL_COGNITO)); then
+        print_token_help
+    else
+        printf '  Cognito: yours (COGNITO_ISSUER=%s); cognito-local was not started.\n' "$COGNITO_ISSUER"
+    fi
+    cat <<EOF
+  Ctrl-C stops the server, cognito-local and PostgreSQL; the data stays for the next run
+  (make distclean wipes it).
 
+EOF
+}
+
+# print_token_help — how to sign in at cognito-local and call the API with the token.
+print_token_help() {
+    local ep="http://127.0.0.1:$COGNITO_PORT"
+    cat <<EOF
+  Cognito: cognito-local on $ep (state in .local/cognito), user pool $COGNITO_USER_POOL_ID,
+  app client $COGNITO_CLIENT_ID; users $STOREFRONT_SHOPPER_EMAIL / $STOREFRONT_SHOPPER_PASSWORD and
+  $STOREFRONT_ADMIN_EMAIL / $STOREFRONT_ADMIN_PASSWORD (group admin). Get an access token, then call with it:
+    TOKEN=\$(/usr/bin/aws --endpoint-url $ep --region $AWS_REGION cognito-idp initiate-auth --client-id $COGNITO_CLIENT_ID --auth-flow USER_PASSWORD_AUTH --auth-parameters 'USERNAME=$STOREFRONT_SHOPPER_EMAIL,PASSWORD=$STOREFRONT_SHOPPER_PASSWORD' --query AuthenticationResult.AccessToken --output text)
+    curl -s -H "Authorization: Bearer \$TOKEN" localhost:$PORT/v1/me
+  The same token without the AWS CLI:
+    TOKEN=\$(curl -s $ep/ -H 'Content-Type: application/x-amz-json-1.1' -H 'X-Amz-Target: AWSCognitoIdentityProviderService.InitiateAuth' -d '{"AuthFlow":"USER_PASSWORD_AUTH","ClientId":"$COGNITO_CLIENT_ID","AuthParameters":{"USERNAME":"$STOREFRONT_SHOPPER_EMAIL","PASSWORD":"$STOREFRONT_SHOPPER_PASSWORD"}}' | sed -n 's/.*"AccessToken":"\([^"]*\)".*/\1/p')
+  Tokens last 60 minutes; iss $COGNITO_ISSUER, keys at $COGNITO_JWKS_URL
 EOF
 }
 
@@ -88,6 +167,8 @@ main() {
     export CORS_ALLOWED_ORIGINS="${CORS_ALLOWED_ORIGINS:-http://localhost:5173}"
     export LOG_LEVEL="${LOG_LEVEL:-info}"
     local pg_port="${PGPORT:-5433}"
+    COGNITO_PORT="${COGNITO_PORT:-9229}"
+    [[ -z "${COGNITO_ISSUER:-}" ]] && LOCAL_COGNITO=1
 
     ((build_only)) || preflight "$PORT" "$pg_port"
     "$SF_ROOT/localstack/bootstrap.sh"
@@ -101,12 +182,14 @@ main() {
     trap cleanup EXIT
     trap 'exit 130' INT
     trap 'exit 143' TERM
+    ((LOCAL_COGNITO)) && start_local_cognito
     pg_start "$PG_DIR" "$pg_port"
     export DATABASE_URL="$PG_DATABASE_URL"
 
     sf_log "migrating and seeding database storefront"
     "$BIN" migrate || sf_die "storefront migrate failed"
     "$BIN" seed || sf_die "storefront seed failed"
+    ((LOCAL_COGNITO)) && finish_local_cognito
     print_try_me
 
     # In the background, so that this shell can take Ctrl-C / SIGTERM at once and stop

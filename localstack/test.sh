@@ -17,6 +17,15 @@
 # STOREFRONT_TEST_ADMIN_DATABASE_URL (superuser), STOREFRONT_SERVER_DATABASE_URL (the
 # database the server uses), STOREFRONT_BIN (absolute path of the server binary) and
 # CORS_ALLOWED_ORIGINS (what the server was given: http://localhost:5173).
+# AWS stand-ins: s3rver, kinesalite and (unless COGNITO_ISSUER is set: then your
+# COGNITO_* go to the server and tests as they are) cognito-local start on free loopback
+# ports with their state in the temp dir, and provision.sh creates the user pool, app
+# client, group admin, two demo users, bucket and stream in them; a failure there stops
+# the run before ctest. The server gets COGNITO_ISSUER, COGNITO_JWKS_URL,
+# COGNITO_CLIENT_IDS and COGNITO_ALLOW_HTTP=1; tests get those and COGNITO_ENDPOINT,
+# COGNITO_USER_POOL_ID, COGNITO_CLIENT_ID, STOREFRONT_SHOPPER_EMAIL/PASSWORD,
+# STOREFRONT_ADMIN_EMAIL/PASSWORD, AWS_REGION, S3_ENDPOINT, S3_BUCKET, KINESIS_ENDPOINT
+# and KINESIS_STREAM (see docs/aws.md).
 
 # shellcheck disable=SC2317  # cleanup and its helpers are reached through `trap`
 set -euo pipefail
@@ -25,6 +34,8 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source=localstack/postgres.sh
 source "$SF_ROOT/localstack/postgres.sh"
+# shellcheck source=localstack/emulators.sh
+source "$SF_ROOT/localstack/emulators.sh"
 
 READY_TIMEOUT=30
 TMP_DIR=""
@@ -33,6 +44,51 @@ SERVER_PID=""
 SERVER_LOG=""
 CTEST_LOG=""
 SANITIZING=0
+PROVISION_PID=""
+AWS_ENV_FILE=""
+PROVISION_LOG=""
+
+# start_aws_emulators PORT… — start cognito-local (unless COGNITO_ISSUER is set), s3rver
+# and kinesalite in the temp dir, then provision them in the background (a second or so
+# per AWS CLI call) while PostgreSQL starts; finish_aws_emulators collects the result.
+start_aws_emulators() {
+    local cognito_port="$1" s3_port="$2" kinesis_port="$3" region="${AWS_REGION:-us-east-1}"
+    local -a args=(--region "$region" --env-file "$AWS_ENV_FILE"
+        --s3-endpoint "http://127.0.0.1:$s3_port" --kinesis-endpoint "http://127.0.0.1:$kinesis_port")
+    if [[ -z "${COGNITO_ISSUER:-}" ]]; then
+        emu_start_cognito "$TMP_DIR/cognito" "$cognito_port" "$region" "${region}_StoreFr01" \
+            storefront-shoppers "$TMP_DIR/cognito-local.log"
+        args+=(--services "cognito,s3,kinesis" --cognito-endpoint "http://127.0.0.1:$cognito_port"
+            --issuer-domain "https://cognito-idp.$region.amazonaws.com")
+    else
+        sf_log "COGNITO_ISSUER is set ($COGNITO_ISSUER): using that Cognito, not cognito-local"
+        args+=(--services "s3,kinesis")
+    fi
+    emu_start_s3 "$TMP_DIR/s3" "$s3_port" "$TMP_DIR/s3rver.log"
+    emu_start_kinesis "$kinesis_port" "$TMP_DIR/kinesalite.log"
+    sf_log "provisioning the emulators in the background (provision.sh)"
+    "$SF_ROOT/localstack/provision.sh" "${args[@]}" >/dev/null 2>"$PROVISION_LOG" &
+    PROVISION_PID=$!
+}
+
+# finish_aws_emulators — wait for provision.sh; on success export its values to the
+# server and the tests, on failure stop the run before ctest with its log.
+finish_aws_emulators() {
+    local rc=0
+    wait "$PROVISION_PID" || rc=$?
+    PROVISION_PID=""
+    cat "$PROVISION_LOG" >&2
+    ((rc == 0)) || sf_die "provisioning the AWS emulators failed (exit $rc, log above): not running the tests"
+    set -a
+    # shellcheck source=/dev/null
+    source "$AWS_ENV_FILE"
+    set +a
+    if [[ -n "${COGNITO_ENDPOINT:-}" ]]; then
+        # cognito-local: the server verifies its tokens; its JWKS is plain http.
+        # shellcheck disable=SC2153  # COGNITO_CLIENT_ID comes from aws.env
+        export COGNITO_CLIENT_IDS="$COGNITO_CLIENT_ID" COGNITO_ALLOW_HTTP=1
+    fi
+}
 
 # start_server API_PORT DATABASE_URL — migrate and seed the app database, start the
 # server in the background (log in the temp dir) and wait for GET /readyz = 200.
@@ -111,7 +167,7 @@ print_ctest_summary() {
         "$CTEST_LOG"
 }
 
-# cleanup — runs on every exit: stop the server and the cluster, remove the temp dir,
+# cleanup — runs on every exit: stop the server, the emulators and the cluster, remove the temp dir,
 # show the server log tail when something failed, and print one verdict line.
 cleanup() {
     local rc=$? server_ok=1
@@ -119,6 +175,11 @@ cleanup() {
     trap '' INT TERM
     set +e
     stop_server || server_ok=0
+    if [[ -n "$PROVISION_PID" ]]; then
+        kill -TERM "$PROVISION_PID" 2>/dev/null
+        wait "$PROVISION_PID" 2>/dev/null
+    fi
+    emu_stop_all || sf_warn "an AWS emulator had to be killed"
     # With sanitizers, errors in the server show up as a non-zero exit at shutdown.
     if ((server_ok == 0 && SANITIZING && rc == 0)); then
         sf_warn "failing the run: the sanitized server did not shut down cleanly"
@@ -144,6 +205,7 @@ cleanup() {
 
 main() {
     local build_dir=build werror=OFF sanitize=OFF pg_port api_port rc
+    local cognito_port s3_port kinesis_port
     if [[ "${SANITIZE:-0}" == 1 ]]; then
         build_dir=build-asan
         sanitize=ON
@@ -171,6 +233,8 @@ main() {
     chmod 711 "$TMP_DIR"
     PG_DIR="$TMP_DIR/pg/data"
     SERVER_LOG="$TMP_DIR/server.log"
+    AWS_ENV_FILE="$TMP_DIR/aws.env"
+    PROVISION_LOG="$TMP_DIR/provision.log"
     CTEST_LOG="$TMP_DIR/ctest.log"
     trap cleanup EXIT
     trap 'exit 130' INT
@@ -178,6 +242,10 @@ main() {
 
     pg_port="$(sf_pick_free_port)"
     api_port="$(sf_pick_free_port "$pg_port")"
+    cognito_port="$(sf_pick_free_port "$pg_port" "$api_port")"
+    s3_port="$(sf_pick_free_port "$pg_port" "$api_port" "$cognito_port")"
+    kinesis_port="$(sf_pick_free_port "$pg_port" "$api_port" "$cognito_port" "$s3_port")"
+    start_aws_emulators "$cognito_port" "$s3_port" "$kinesis_port"
     pg_start "$PG_DIR" "$pg_port" --ephemeral
     pg_admin_sql <<'EOF' || sf_die "could not create database storefront_dbtest"
 ALTER ROLE storefront CREATEDB;
@@ -188,6 +256,7 @@ EOF
     export STOREFRONT_TEST_ADMIN_DATABASE_URL="$PG_ADMIN_DATABASE_URL"
     # Fixed, whatever the caller's environment says: the CORS tests read it too.
     export CORS_ALLOWED_ORIGINS=http://localhost:5173
+    finish_aws_emulators
 
     start_server "$api_port" "$PG_DATABASE_URL"
     export STOREFRONT_BASE_URL="http://127.0.0.1:$api_port"
