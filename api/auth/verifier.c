@@ -162,6 +162,8 @@ static bool refresh(auth_verifier *v)
     auth_keyset *ks = body ? auth_keyset_parse(body, n, err, sizeof err) : NULL;
     free(body);
 
+    /* Read before publishing: once published, another refresh may replace and free ks. */
+    int nkeys = ks ? ks->nkeys : 0;
     pthread_mutex_lock(&v->mu);
     auth_keyset *old = NULL;
     if (ks) {
@@ -174,7 +176,7 @@ static bool refresh(auth_verifier *v)
     auth_keyset_unref(old); /* freed here or by the last verifier still using it */
 
     if (ks) {
-        y_log_message(Y_LOG_LEVEL_INFO, "auth: JWKS fetched, %d usable keys", ks->nkeys);
+        y_log_message(Y_LOG_LEVEL_INFO, "auth: JWKS fetched, %d usable keys", nkeys);
     } else {
         atomic_fetch_add(&v->jwks_failures, 1);
         y_log_message(Y_LOG_LEVEL_WARNING, "auth: %s (%s)", err, v->s.jwks_url);
