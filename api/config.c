@@ -22,6 +22,7 @@ static bool int_env(const char *name, long def, long min, long max, long *out, c
                     size_t errlen);
 static bool parse_origins(sf_config *cfg, const char *list, char *err, size_t errlen);
 static bool parse_log_level(const char *v, int *out);
+static bool load_auth(sf_config *cfg, char *err, size_t errlen);
 
 bool config_load(sf_config *cfg, bool need_database, char *err, size_t errlen)
 {
@@ -105,12 +106,15 @@ static bool load(sf_config *cfg, bool need_database, char *err, size_t errlen)
     }
 
     const char *origins = getenv("CORS_ALLOWED_ORIGINS");
-    return parse_origins(cfg, origins ? origins : "", err, errlen);
+    if (!parse_origins(cfg, origins ? origins : "", err, errlen))
+        return false;
+    return load_auth(cfg, err, errlen);
 }
 
 void config_free(sf_config *cfg)
 {
     free(cfg->database_url);
+    free(cfg->client_ids_buf);
     for (int i = 0; i < cfg->norigins; i++)
         free(cfg->origins[i]);
     memset(cfg, 0, sizeof *cfg);
@@ -194,4 +198,62 @@ static bool parse_log_level(const char *v, int *out)
         }
     }
     return false;
+}
+
+static bool load_auth(sf_config *cfg, char *err, size_t errlen)
+{
+    auth_config *a = &cfg->auth;
+    const char *issuer = getenv("COGNITO_ISSUER");
+    if (!issuer || !*issuer)
+        return true; /* sign-in not configured */
+    if (strncmp(issuer, "https://", 8) != 0 && strncmp(issuer, "http://", 7) != 0) {
+        snprintf(err, errlen,
+                 "COGNITO_ISSUER must be a URL like "
+                 "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Ab12Cd34E");
+        return false;
+    }
+    cfg->auth_enabled = true;
+    a->issuer = issuer;
+    const char *jwks = getenv("COGNITO_JWKS_URL");
+    a->jwks_url = jwks && *jwks ? jwks : NULL;
+
+    const char *ids = getenv("COGNITO_CLIENT_IDS");
+    if (!ids || !*ids) {
+        snprintf(err, errlen, "COGNITO_CLIENT_IDS must list the app client ids (comma separated)");
+        return false;
+    }
+    cfg->client_ids_buf = strdup(ids);
+    for (char *save = NULL, *t = strtok_r(cfg->client_ids_buf, ", ", &save); t;
+         t = strtok_r(NULL, ", ", &save)) {
+        if (a->nclient_ids == AUTH_MAX_CLIENT_IDS) {
+            snprintf(err, errlen, "COGNITO_CLIENT_IDS: at most %d client ids", AUTH_MAX_CLIENT_IDS);
+            return false;
+        }
+        a->client_ids[a->nclient_ids++] = t;
+    }
+
+    const char *use = getenv("COGNITO_TOKEN_USE");
+    if (!use || !*use || strcmp(use, "access") == 0) {
+        a->accept_access_tokens = true;
+    } else if (strcmp(use, "id") == 0) {
+        a->accept_id_tokens = true;
+    } else if (strcmp(use, "both") == 0) {
+        a->accept_access_tokens = a->accept_id_tokens = true;
+    } else {
+        snprintf(err, errlen, "COGNITO_TOKEN_USE must be access, id or both; got \"%s\"", use);
+        return false;
+    }
+    const char *http = getenv("COGNITO_ALLOW_HTTP");
+    a->allow_http_jwks = http && strcmp(http, "1") == 0;
+    long v;
+    if (!int_env("JWT_LEEWAY_SECONDS", 0, 0, 300, &v, err, errlen))
+        return false;
+    a->leeway_s = (int)v;
+    if (!int_env("AUTH_TOKEN_CACHE_SIZE", 10000, 0, 1000000, &v, err, errlen))
+        return false;
+    a->token_cache_size = (int)v;
+    const char *group = getenv("ADMIN_GROUP");
+    a->admin_group = group && *group ? group : "admin";
+    a->jwks_timeout_ms = 3000;
+    return true;
 }

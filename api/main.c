@@ -97,14 +97,29 @@ static int cmd_serve(sf_config *cfg)
     };
     app.pool = db_pool_new(&pc);
     app.metrics = http_metrics_new(http_routes_count);
-    if (!app.pool || !app.metrics) {
+    app.known_subs_len = 1 << 16;
+    app.known_subs = calloc(app.known_subs_len, sizeof *app.known_subs);
+    if (!app.pool || !app.metrics || !app.known_subs) {
         fprintf(stderr, "storefront: out of memory\n");
         return 1;
     }
+    if (cfg->auth_enabled) {
+        char err[256];
+        app.auth = auth_verifier_new(&cfg->auth, err, sizeof err);
+        if (!app.auth) {
+            fprintf(stderr, "storefront: %s\n", err);
+            return 2;
+        }
+    } else {
+        y_log_message(Y_LOG_LEVEL_WARNING,
+                      "COGNITO_ISSUER is not set: sign-in is off, protected routes answer 503");
+    }
     http_server *srv = http_server_start(&app);
     if (!srv) {
+        auth_verifier_free(app.auth);
         db_pool_free(app.pool);
         http_metrics_free(app.metrics);
+        free((void *)app.known_subs);
         return 1;
     }
     y_log_message(Y_LOG_LEVEL_INFO, "listening on http://%s:%d (%d threads, pool %d)%s",
@@ -116,8 +131,10 @@ static int cmd_serve(sf_config *cfg)
     y_log_message(Y_LOG_LEVEL_INFO, "received %s, finishing in-flight requests",
                   sig == SIGTERM ? "SIGTERM" : "SIGINT");
     http_server_stop(srv, 10000);
+    auth_verifier_free(app.auth);
     db_pool_free(app.pool);
     http_metrics_free(app.metrics);
+    free((void *)app.known_subs);
     y_log_message(Y_LOG_LEVEL_INFO, "stopped");
     return 0;
 }

@@ -47,7 +47,7 @@ void h_readyz(http_ctx *c)
 void h_metrics(http_ctx *c)
 {
     size_t len = 0;
-    char *text = http_metrics_render(c->app->metrics, c->app->pool, &len);
+    char *text = http_metrics_render(c->app, &len);
     if (!text) {
         http_send_problem(c, SF_INTERNAL, "internal-error", "Could not render metrics.");
         return;

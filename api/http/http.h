@@ -11,6 +11,7 @@
 
 #include "storefront/app.h"
 #include "storefront/arena.h"
+#include "storefront/auth.h"
 #include "storefront/error.h"
 #include "storefront/jsonw.h"
 
@@ -19,12 +20,19 @@
 
 typedef struct http_ctx http_ctx;
 
+typedef enum http_auth {
+    HTTP_PUBLIC,   /* no token needed; an Authorization header is ignored */
+    HTTP_CUSTOMER, /* a valid token (any signed-in person) */
+    HTTP_ADMIN,    /* a valid token whose groups include the admin group */
+} http_auth;
+
 typedef struct http_route {
     const char *method;  /* "GET", "POST"... (HEAD is served by GET routes) */
     const char *pattern; /* "/v1/products/{slug}": one {param} segment at most */
     void (*handler)(http_ctx *c);
     const char *const *params; /* allowed query parameters, NULL-terminated; NULL = none */
     bool cacheable;            /* public GET: strong ETag, Cache-Control public, 304 */
+    http_auth auth;
 } http_route;
 
 typedef struct http_query_param {
@@ -47,8 +55,11 @@ struct http_ctx {
     char *body; /* malloc'd, handed to Ulfius */
     size_t body_len;
     const char *content_type;
-    const char *allow; /* Allow header for 405 / OPTIONS */
-    int retry_after;   /* seconds, 0 = no Retry-After header */
+    const char *allow;            /* Allow header for 405 / OPTIONS */
+    int retry_after;              /* seconds, 0 = no Retry-After header */
+    const char *www_authenticate; /* WWW-Authenticate header for 401 */
+    bool authenticated;
+    auth_principal principal; /* valid when authenticated */
 };
 
 /* Route table (routes.c), mirroring openapi.yaml. */
@@ -96,13 +107,25 @@ void h_categories_get(http_ctx *c);
 void h_brands_list(http_ctx *c);
 void h_products_list(http_ctx *c);
 void h_products_get(http_ctx *c);
+void h_me_get(http_ctx *c);
+void h_me_patch(http_ctx *c);
+void h_admin_customers_list(http_ctx *c);
+
+/* --- authentication (auth_mw.c) --- */
+/* For routes that need a signed-in caller: verifies the bearer token, checks the admin
+ * group where the route needs it, and makes sure the caller has a customer row. On
+ * failure sends 401 (with WWW-Authenticate), 403 or 503 and returns false. */
+bool http_authenticate_or_problem(http_ctx *c);
+/* The request body (NULL when empty) and whether its media type is JSON; a non-JSON
+ * type sends 415 and returns false. */
+bool http_json_body_or_problem(http_ctx *c, const char **body, size_t *len);
 
 /* --- metrics (metrics.c) --- */
 http_metrics *http_metrics_new(int nroutes);
 void http_metrics_free(http_metrics *m);
 void http_metrics_observe(http_metrics *m, int route_index, int status, double seconds);
 /* Renders the Prometheus text exposition into a malloc'd buffer. */
-char *http_metrics_render(http_metrics *m, db_pool *pool, size_t *len);
+char *http_metrics_render(const sf_app *app, size_t *len);
 
 /* --- server (server.c) --- */
 typedef struct http_server http_server;

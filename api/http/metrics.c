@@ -66,8 +66,9 @@ void http_metrics_observe(http_metrics *m, int route_index, int status, double s
                               memory_order_relaxed);
 }
 
-char *http_metrics_render(http_metrics *m, db_pool *pool, size_t *len)
+char *http_metrics_render(const sf_app *app, size_t *len)
 {
+    http_metrics *m = app->metrics;
     char *buf = NULL;
     FILE *f = open_memstream(&buf, len);
     if (!f)
@@ -112,7 +113,7 @@ char *http_metrics_render(http_metrics *m, db_pool *pool, size_t *len)
                 cum);
     }
     db_pool_stats ps;
-    db_pool_stats_get(pool, &ps);
+    db_pool_stats_get(app->pool, &ps);
     fprintf(f,
             "# HELP storefront_db_pool_connections Pool size.\n"
             "# TYPE storefront_db_pool_connections gauge\n"
@@ -131,6 +132,28 @@ char *http_metrics_render(http_metrics *m, db_pool *pool, size_t *len)
             "storefront_db_pool_connects_total %llu\n",
             ps.size, ps.in_use, ps.waiting, (unsigned long long)ps.timeouts_total,
             (unsigned long long)ps.reconnects_total);
+    if (app->auth) {
+        auth_stats as;
+        auth_stats_get(app->auth, &as);
+        fprintf(f,
+                "# HELP storefront_auth_tokens_total Bearer tokens checked, by outcome.\n"
+                "# TYPE storefront_auth_tokens_total counter\n"
+                "storefront_auth_tokens_total{outcome=\"verified\"} %llu\n"
+                "storefront_auth_tokens_total{outcome=\"cache_hit\"} %llu\n"
+                "storefront_auth_tokens_total{outcome=\"rejected\"} %llu\n"
+                "# HELP storefront_auth_jwks_fetches_total JWKS fetch attempts.\n"
+                "# TYPE storefront_auth_jwks_fetches_total counter\n"
+                "storefront_auth_jwks_fetches_total %llu\n"
+                "# HELP storefront_auth_jwks_failures_total JWKS fetches that failed.\n"
+                "# TYPE storefront_auth_jwks_failures_total counter\n"
+                "storefront_auth_jwks_failures_total %llu\n"
+                "# HELP storefront_auth_jwks_keys Keys in the current JWKS.\n"
+                "# TYPE storefront_auth_jwks_keys gauge\n"
+                "storefront_auth_jwks_keys %d\n",
+                (unsigned long long)as.verified, (unsigned long long)as.cache_hits,
+                (unsigned long long)as.rejected, (unsigned long long)as.jwks_fetches,
+                (unsigned long long)as.jwks_failures, as.keys);
+    }
     fclose(f);
     return buf;
 }

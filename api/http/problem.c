@@ -23,6 +23,7 @@ static const problem_kind kinds[] = {
     {"invalid-value", 400, "Invalid value"},
     {"bad-request", 400, "Bad request"},
     {"unauthenticated", 401, "Authentication required"},
+    {"invalid-token", 401, "Invalid access token"},
     {"forbidden", 403, "Forbidden"},
     {"not-found", 404, "Not found"},
     {"method-not-allowed", 405, "Method not allowed"},

@@ -9,15 +9,20 @@ static const char *const products_params[] = {
     "q",        "category", "brand", "status", "featured", "min_price", "max_price",
     "in_stock", "sort",     "limit", "cursor", "facets",   NULL};
 
+static const char *const page_params[] = {"limit", "cursor", NULL};
+
 const http_route http_routes[] = {
-    {"GET", "/healthz", h_healthz, NULL, false},
-    {"GET", "/readyz", h_readyz, NULL, false},
-    {"GET", "/metrics", h_metrics, NULL, false},
-    {"GET", "/v1/categories", h_categories_list, NULL, true},
-    {"GET", "/v1/categories/{slug}", h_categories_get, NULL, true},
-    {"GET", "/v1/brands", h_brands_list, NULL, true},
-    {"GET", "/v1/products", h_products_list, products_params, true},
-    {"GET", "/v1/products/{slug}", h_products_get, NULL, true},
+    {"GET", "/healthz", h_healthz, NULL, false, HTTP_PUBLIC},
+    {"GET", "/readyz", h_readyz, NULL, false, HTTP_PUBLIC},
+    {"GET", "/metrics", h_metrics, NULL, false, HTTP_PUBLIC},
+    {"GET", "/v1/categories", h_categories_list, NULL, true, HTTP_PUBLIC},
+    {"GET", "/v1/categories/{slug}", h_categories_get, NULL, true, HTTP_PUBLIC},
+    {"GET", "/v1/brands", h_brands_list, NULL, true, HTTP_PUBLIC},
+    {"GET", "/v1/products", h_products_list, products_params, true, HTTP_PUBLIC},
+    {"GET", "/v1/products/{slug}", h_products_get, NULL, true, HTTP_PUBLIC},
+    {"GET", "/v1/me", h_me_get, NULL, false, HTTP_CUSTOMER},
+    {"PATCH", "/v1/me", h_me_patch, NULL, false, HTTP_CUSTOMER},
+    {"GET", "/v1/admin/customers", h_admin_customers_list, page_params, false, HTTP_ADMIN},
 };
 
 const int http_routes_count = (int)(sizeof http_routes / sizeof http_routes[0]);

@@ -139,9 +139,11 @@ static int dispatch(const struct _u_request *req, struct _u_response *res, void 
         if (c.status == 0 && c.route) {
             sf_error e;
             sf_error_clear(&e);
+            /* Input is validated before the token: a malformed request is a 400 even
+             * for a caller who is not signed in, and costs no verification. */
             if (http_query_parse(&c, q ? q + 1 : "", &e) != SF_OK)
                 http_send_error(&c, &e);
-            else
+            else if (c.route->auth == HTTP_PUBLIC || http_authenticate_or_problem(&c))
                 c.route->handler(&c);
         }
     }
@@ -298,8 +300,12 @@ static void finish(http_ctx *c, const char *method)
             c->status = 304;
         }
     } else {
-        u_map_put(h, "Cache-Control", "no-store");
+        /* Anything tied to a person must never sit in a shared cache (CloudFront). */
+        u_map_put(h, "Cache-Control",
+                  c->route && c->route->auth != HTTP_PUBLIC ? "private, no-store" : "no-store");
     }
+    if (c->www_authenticate)
+        u_map_put(h, "WWW-Authenticate", c->www_authenticate);
     u_map_put(h, "X-Request-Id", c->request_id);
     u_map_put(h, "X-Content-Type-Options", "nosniff");
     u_map_put(h, "X-Frame-Options", "DENY");

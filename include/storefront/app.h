@@ -5,6 +5,7 @@
 #ifndef STOREFRONT_APP_H
 #define STOREFRONT_APP_H
 
+#include "storefront/auth.h"
 #include "storefront/config.h"
 #include "storefront/db.h"
 
@@ -14,6 +15,11 @@ typedef struct sf_app {
     sf_config cfg;
     db_pool *pool;
     http_metrics *metrics;
+    auth_verifier *auth; /* NULL when Cognito is not configured: protected routes 503 */
+    /* Hashes of subs known to have a customer row (direct-mapped, lossy), so the
+     * "create on first request" check costs the database once per person per process. */
+    _Atomic unsigned long long *known_subs;
+    size_t known_subs_len;
 } sf_app;
 
 #endif

@@ -17,12 +17,13 @@
 
 #include "storefront/error.h"
 
-#define AUTH_MAX_GROUPS 16
+#define AUTH_MAX_GROUPS     16
 #define AUTH_MAX_CLIENT_IDS 8
 
 typedef struct auth_config {
-    const char *issuer;   /* exact `iss`, e.g. https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Ab12 */
-    const char *jwks_url; /* NULL = issuer + "/.well-known/jwks.json" */
+    const char
+        *issuer; /* exact `iss`, e.g. https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Ab12 */
+    const char *jwks_url;                        /* NULL = issuer + "/.well-known/jwks.json" */
     const char *client_ids[AUTH_MAX_CLIENT_IDS]; /* allowlist for client_id (access) / aud (id) */
     int nclient_ids;
     bool accept_access_tokens; /* default true */

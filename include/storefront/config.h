@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "storefront/auth.h"
+
 #define CONFIG_MAX_ORIGINS 16
 
 typedef struct sf_config {
@@ -30,6 +32,13 @@ typedef struct sf_config {
     bool cursor_key_from_env; /* CURSOR_SECRET given (needed with several instances) */
     int norigins;
     char *origins[CONFIG_MAX_ORIGINS]; /* CORS_ALLOWED_ORIGINS, comma separated */
+    /* Cognito (COGNITO_ISSUER unset = sign-in not configured; protected routes 503).
+     * Strings point into the environment, which outlives the config. */
+    bool auth_enabled;
+    auth_config auth; /* COGNITO_ISSUER, COGNITO_JWKS_URL, COGNITO_CLIENT_IDS,
+                         COGNITO_TOKEN_USE, COGNITO_ALLOW_HTTP, JWT_LEEWAY_SECONDS,
+                         ADMIN_GROUP, AUTH_TOKEN_CACHE_SIZE */
+    char *client_ids_buf;
 } sf_config;
 
 /* Reads the environment into cfg. `need_database` = false lets `version` run without

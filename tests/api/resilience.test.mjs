@@ -7,60 +7,11 @@
 // - SIGTERM while requests are in flight: every request that was accepted completes,
 //   and the process exits 0.
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import net from 'node:net';
+import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import { api } from './lib/client.mjs';
 import { assertProblem } from './lib/helpers.mjs';
-
-function requireEnv(name) {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set: run the API tests through make test`);
-  return v;
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** Starts `storefront serve` with env overrides; resolves once /healthz answers. */
-async function startServer(env) {
-  const port = await freePort();
-  const child = spawn(requireEnv('STOREFRONT_BIN'), ['serve'], {
-    env: { ...process.env, LOG_LEVEL: 'warning', PORT: String(port), LISTEN_ADDR: '127.0.0.1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (d) => { output += d; });
-  child.stderr.on('data', (d) => { output += d; });
-  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
-    try {
-      const res = await fetch(`${base}/healthz`);
-      if (res.status === 200) return { child, base, exited, output: () => output };
-    } catch { /* not listening yet */ }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`server did not start: ${output}`);
-}
-
-async function stopServer(srv) {
-  srv.child.kill('SIGTERM');
-  const timer = setTimeout(() => srv.child.kill('SIGKILL'), 10000);
-  const result = await srv.exited;
-  clearTimeout(timer);
-  return result;
-}
+import { requireEnv, startServer, stopServer } from './lib/server.mjs';
 
 function withParam(url, param) {
   return url + (url.includes('?') ? '&' : '?') + param;

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spec, resolve } from '../api/lib/contract.mjs';
 
 const operations = Object.entries(spec.paths).flatMap(([path, item]) =>
-  ['get', 'options'].filter((m) => item[m]).map((m) => ({ path, method: m, op: item[m], item })));
+  ['get', 'post', 'put', 'patch', 'delete', 'options'].filter((m) => item[m]).map((m) => ({ path, method: m, op: item[m], item })));
 
 test('every operation documents the errors that can happen anywhere', () => {
   for (const { path, method, op } of operations) {
@@ -18,8 +18,10 @@ test('every operation documents the errors that can happen anywhere', () => {
   }
 });
 
+const isPublic = (op) => !op.security || op.security.length === 0;
+
 test('public catalog GETs document 304, ETag and public caching', () => {
-  for (const { path, method, op } of operations.filter((o) => o.method === 'get' && o.path.startsWith('/v1/'))) {
+  for (const { path, method, op } of operations.filter((o) => o.method === 'get' && o.path.startsWith('/v1/') && isPublic(o.op))) {
     assert.ok(op.responses['304'], `GET ${path} lacks 304`);
     const ok = resolve(op.responses['200']);
     for (const h of ['ETag', 'Cache-Control', 'X-Request-Id']) assert.ok(ok.headers[h], `GET ${path} 200 lacks ${h}`);
@@ -48,12 +50,26 @@ test('ProductDetail repeats every ProductSummary field unchanged', () => {
   for (const s of [sum, det]) assert.deepEqual([...s.required].sort(), Object.keys(s.properties).sort());
 });
 
+test('authenticated operations document 401 with WWW-Authenticate and private caching', () => {
+  for (const { path, method, op } of operations.filter((o) => !isPublic(o.op))) {
+    const unauthorized = resolve(op.responses['401']);
+    assert.ok(unauthorized?.headers?.['WWW-Authenticate'], `${method} ${path} lacks 401 with WWW-Authenticate`);
+    const ok = resolve(op.responses['200']);
+    assert.equal(resolve(ok.headers['Cache-Control']).schema.const, 'private, no-store', `${method} ${path} 200 is not private`);
+  }
+});
+
+// Request bodies (e.g. MeUpdate) list optional fields, so they have no `required`.
+const requestSchemas = new Set(operations.flatMap(({ op }) => Object.values(op.requestBody?.content ?? {})
+  .map((c) => c.schema?.$ref?.split('/').pop()).filter(Boolean)));
+
 test('every problem type has a status and every response object schema is closed', () => {
   const types = spec.components.schemas.Problem.properties.type.enum;
   assert.deepEqual(Object.keys(spec.components.schemas.Problem['x-status-by-type']).sort(), [...types].sort());
   for (const [name, schema] of Object.entries(spec.components.schemas)) {
     if (schema.type === 'object' && schema.properties) {
       assert.equal(schema.additionalProperties, false, `${name} is not closed`);
+      if (requestSchemas.has(name)) continue;
       assert.deepEqual([...schema.required].sort(), Object.keys(schema.properties).filter((p) =>
         !(name === 'Problem' && p === 'errors') && !(name === 'ProductList' && p === 'facets')).sort(),
       `${name}.required is incomplete`);

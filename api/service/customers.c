@@ -1,0 +1,208 @@
+/*
+ * customers.c — customer rows keyed by Cognito `sub`, the editable profile and the
+ * staff listing. Everything goes through the generated data layer.
+ */
+#include <ctype.h>
+#include <string.h>
+#include <time.h>
+
+#include "storefront/catalog.h"
+#include "storefront/customers.h"
+#include "storefront/jsonutil.h"
+#include "storefront/text.h"
+
+#define CUSTOMER_CURSOR_SORT 100 /* cursor namespace, apart from product sorts */
+
+static sf_status ensure_on(db_conn *c, arena *a, const auth_principal *who, db_customer *out,
+                           sf_error *e);
+static bool parse_display_name(arena *a, json_t *v, svc_profile_patch *p, sf_error *e);
+static bool parse_phone(json_t *v, svc_profile_patch *p, sf_error *e);
+static const char *now_rfc3339(arena *a);
+
+sf_status svc_customer_ensure(db_pool *pool, arena *a, const auth_principal *who, db_customer *out,
+                              sf_error *e)
+{
+    db_conn *c;
+    if (db_pool_acquire(pool, &c, e) != SF_OK)
+        return e->status;
+    sf_status s = ensure_on(c, a, who, out, e);
+    db_pool_release(pool, c);
+    return s;
+}
+
+sf_status svc_profile_patch_parse(arena *a, const char *body, size_t len, svc_profile_patch *out,
+                                  sf_error *e)
+{
+    memset(out, 0, sizeof *out);
+    json_t *j = json_parse_body(body, len, e);
+    if (!j)
+        return e->status;
+    if (!json_is_object(j)) {
+        json_decref(j);
+        return sf_fail(e, SF_INVALID, "bad-request", "The body must be a JSON object.");
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach(j, key, v)
+    {
+        if (strcmp(key, "display_name") == 0) {
+            parse_display_name(a, v, out, e);
+        } else if (strcmp(key, "phone") == 0) {
+            parse_phone(v, out, e);
+            out->phone = out->phone ? arena_strdup(a, out->phone) : NULL;
+        } else if (strcmp(key, "marketing_opt_in") == 0) {
+            if (json_is_boolean(v)) {
+                out->set_marketing_opt_in = true;
+                out->marketing_opt_in = json_is_true(v);
+            } else {
+                sf_field_fail(e, "marketing_opt_in", "must be true or false");
+            }
+        } else {
+            sf_field_fail(e, arena_strndup(a, key, strnlen(key, 60)), "is not a known field");
+        }
+    }
+    json_decref(j);
+    return e->status;
+}
+
+sf_status svc_customer_update_profile(db_pool *pool, arena *a, const auth_principal *who,
+                                      const svc_profile_patch *patch, db_customer *out, sf_error *e)
+{
+    db_conn *c;
+    if (db_pool_acquire(pool, &c, e) != SF_OK)
+        return e->status;
+    db_customer row;
+    sf_status s = ensure_on(c, a, who, &row, e);
+    if (s == SF_OK) {
+        if (patch->set_display_name) {
+            row.display_name = (char *)patch->display_name;
+            row.display_name_is_null = patch->display_name == NULL;
+        }
+        if (patch->set_phone) {
+            row.phone = (char *)patch->phone;
+            row.phone_is_null = patch->phone == NULL;
+        }
+        if (patch->set_marketing_opt_in)
+            row.marketing_opt_in = patch->marketing_opt_in;
+        row.updated_at = (char *)now_rfc3339(a);
+        s = db_customer_update(c, a, &row, out, e);
+    }
+    db_pool_release(pool, c);
+    return s;
+}
+
+sf_status svc_customers_list(db_pool *pool, const unsigned char cursor_key[32], arena *a,
+                             const char *cursor, int limit, svc_customer_page *out, sf_error *e)
+{
+    memset(out, 0, sizeof *out);
+    int64_t after = 0;
+    if (cursor) {
+        const char *unused;
+        if (!svc_cursor_decode(a, cursor_key, cursor, CUSTOMER_CURSOR_SORT, 0, &unused, &after))
+            return (sf_field_fail(e, "cursor", "is malformed, expired, or from a different query"),
+                    e->status);
+    }
+    db_conn *c;
+    if (db_pool_acquire(pool, &c, e) != SF_OK)
+        return e->status;
+    db_customer *rows;
+    size_t n;
+    /* One extra row says whether another page exists. */
+    sf_status s = db_customer_list(c, a, cursor ? &after : NULL, limit + 1, &rows, &n, e);
+    db_pool_release(pool, c);
+    if (s != SF_OK)
+        return s;
+    if (n > (size_t)limit) {
+        n = (size_t)limit;
+        out->next_cursor =
+            svc_cursor_encode(a, cursor_key, CUSTOMER_CURSOR_SORT, 0, "", rows[n - 1].id);
+    }
+    out->items = rows;
+    out->n = n;
+    return SF_OK;
+}
+
+/* --- static helpers --------------------------------------------------------------- */
+
+static sf_status ensure_on(db_conn *c, arena *a, const auth_principal *who, db_customer *out,
+                           sf_error *e)
+{
+    sf_status s = db_customer_get_by_cognito_sub(c, a, who->sub, out, e);
+    if (s != SF_NOT_FOUND)
+        return s;
+    sf_error_clear(e);
+    db_customer in = {
+        .cognito_sub = (char *)who->sub,
+        .username = (char *)who->username,
+        .username_is_set = true,
+        .email = who->email[0] ? (char *)who->email : NULL,
+        .email_is_null = who->email[0] == '\0',
+        .display_name_is_null = true,
+        .phone_is_null = true,
+    };
+    s = db_customer_insert(c, a, &in, out, e);
+    if (s == SF_CONFLICT) {
+        /* Another request for the same person created the row first. */
+        sf_error_clear(e);
+        s = db_customer_get_by_cognito_sub(c, a, who->sub, out, e);
+    }
+    return s;
+}
+
+static bool parse_display_name(arena *a, json_t *v, svc_profile_patch *p, sf_error *e)
+{
+    p->set_display_name = true;
+    if (json_is_null(v)) {
+        p->display_name = NULL;
+        return true;
+    }
+    if (!json_is_string(v)) {
+        sf_field_fail(e, "display_name", "must be a string or null");
+        return false;
+    }
+    const char *s = json_string_value(v);
+    size_t n = json_string_length(v);
+    while (n && isspace((unsigned char)*s))
+        s++, n--;
+    while (n && isspace((unsigned char)s[n - 1]))
+        n--;
+    size_t chars = utf8_length(s, n);
+    bool control = false;
+    for (size_t i = 0; i < n; i++)
+        control |= (unsigned char)s[i] < 0x20 || s[i] == 0x7f;
+    if (chars < 1 || chars > 100 || control) {
+        sf_field_fail(e, "display_name", "must be 1 to 100 characters without control characters");
+        return false;
+    }
+    p->display_name = arena_strndup(a, s, n);
+    return true;
+}
+
+static bool parse_phone(json_t *v, svc_profile_patch *p, sf_error *e)
+{
+    p->set_phone = true;
+    p->phone = NULL;
+    if (json_is_null(v))
+        return true;
+    const char *s = json_is_string(v) ? json_string_value(v) : NULL;
+    size_t n = s ? strlen(s) : 0;
+    bool ok = s && n >= 8 && n <= 16 && s[0] == '+' && s[1] >= '1' && s[1] <= '9' &&
+              strspn(s + 1, "0123456789") == n - 1;
+    if (!ok) {
+        sf_field_fail(e, "phone", "must be an E.164 number such as +14155550123, or null");
+        return false;
+    }
+    p->phone = s;
+    return true;
+}
+
+static const char *now_rfc3339(arena *a)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct tm tm;
+    gmtime_r(&ts.tv_sec, &tm);
+    return arena_sprintf(a, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900,
+                         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                         ts.tv_nsec / 1000);
+}
