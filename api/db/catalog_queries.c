@@ -37,11 +37,9 @@ sf_status db_products_search(db_conn *c, arena *a, const db_product_filter *f,
     sql_buf b = {.len = 0};
     add(&b, "SELECT p.id, p.slug, p.name, p.status, p.currency, b.id, b.slug, b.name,"
             " p.price_amount, p.compare_at_amount, p.featured, p.in_stock, p.rating_count,"
-            " p.rating_total, img.url, img.alt, ");
+            " p.rating_total, p.image_url, p.image_alt, ");
     add(&b, sort_key_expr(f->sort));
-    add(&b, "::text FROM products p JOIN brands b ON b.id = p.brand_id"
-            " LEFT JOIN LATERAL (SELECT i.url, i.alt FROM product_images i"
-            " WHERE i.product_id = p.id ORDER BY i.position, i.id LIMIT 1) img ON true");
+    add(&b, "::text FROM products p JOIN brands b ON b.id = p.brand_id");
     add_where(&b, a, f);
     add_keyset(&b, a, f);
     add_order(&b, f->sort);
@@ -83,17 +81,13 @@ sf_status db_products_facets(db_conn *c, arena *a, const db_product_filter *f, d
                              size_t *n, sf_error *e)
 {
     sql_buf b = {.len = 0};
-    add(&b, "WITH RECURSIVE m AS (SELECT p.id, p.brand_id, p.price_amount FROM products p");
+    add(&b, "WITH m AS (SELECT p.id, p.brand_id, p.price_amount, p.category_ids FROM products p");
     add_where(&b, a, f);
-    /* A category's count includes its descendants, so it equals what filtering by
-     * that category would return: walk each direct category up to the root. */
-    add(&b, "), up(product_id, category_id) AS (SELECT pc.product_id, pc.category_id"
-            " FROM m JOIN product_categories pc ON pc.product_id = m.id"
-            " UNION SELECT up.product_id, c.parent_id FROM up"
-            " JOIN categories c ON c.id = up.category_id WHERE c.parent_id IS NOT NULL)"
-            " SELECT 0, c.slug, c.name, count(DISTINCT up.product_id), NULL::bigint,"
-            " NULL::bigint FROM up JOIN categories c ON c.id = up.category_id"
-            " GROUP BY c.slug, c.name"
+    /* A category's count includes its descendants (category_ids carries the
+     * ancestors), so it equals what filtering by that category would return. */
+    add(&b, ") SELECT 0, c.slug, c.name, count(*), NULL::bigint, NULL::bigint"
+            " FROM m CROSS JOIN LATERAL unnest(m.category_ids) AS mc(id)"
+            " JOIN categories c ON c.id = mc.id GROUP BY c.slug, c.name"
             " UNION ALL SELECT 1, b.slug, b.name, count(*), NULL, NULL FROM m"
             " JOIN brands b ON b.id = m.brand_id GROUP BY b.slug, b.name"
             " UNION ALL SELECT 2, NULL, NULL, count(m.id), band.lo, band.hi FROM ");
@@ -202,13 +196,13 @@ static void add_where(sql_buf *b, arena *a, const db_product_filter *f)
     add(b, " WHERE p.active");
     if (f->q)
         add(b, " AND p.search @@ tsq");
+    /* category_ids holds every category of the product with all their ancestors
+     * (kept by triggers, GIN-indexed), so "this category and its descendants" is one
+     * containment test. An unknown slug gives ARRAY[NULL], which matches nothing. */
     if (f->category)
         add(b, arena_sprintf(a,
-                             " AND p.id IN (SELECT pc.product_id FROM product_categories pc"
-                             " WHERE pc.category_id IN (WITH RECURSIVE sub(id) AS ("
-                             "SELECT id FROM categories WHERE slug = $%d UNION ALL"
-                             " SELECT c.id FROM categories c JOIN sub ON c.parent_id = sub.id)"
-                             " SELECT id FROM sub))",
+                             " AND p.category_ids @> ARRAY[(SELECT id FROM categories"
+                             " WHERE slug = $%d)]",
                              param(b, f->category)));
     if (f->brand)
         add(b, arena_sprintf(a, " AND p.brand_id = (SELECT id FROM brands WHERE slug = $%d)",

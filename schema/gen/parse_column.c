@@ -27,9 +27,17 @@ bool parse_column(parser *p, table *t, column *out)
         if (!parse_column_constraint(p, t, out))
             syntax_error(p, "unexpected token in definition of column %s", out->name);
     }
-    /* tsvector columns are maintained by triggers or generated expressions and are
-     * useless to C callers: they are left out of structs and queries entirely. */
-    return out->type != CT_TSVECTOR;
+    /* Arrays have no C mapping; the schema uses them only for derived data that
+     * triggers keep up to date (e.g. a product's category ancestors for a GIN index).
+     * Requiring a DEFAULT makes that intent explicit: inserts never need the column. */
+    if (out->array && !out->default_sql)
+        die_at(p->tl->file, peek(p)->line,
+               "array column %s needs a DEFAULT: arrays are supported only as derived "
+               "columns kept by triggers, which are left out of the generated code",
+               out->name);
+    /* tsvector and array columns are maintained by triggers or generated expressions
+     * and are useless to C callers: they are left out of structs and queries entirely. */
+    return out->type != CT_TSVECTOR && !out->array;
 }
 
 static bool parse_column_constraint(parser *p, table *t, column *c)
@@ -225,11 +233,11 @@ void parse_type(parser *p, const char *colname, column *c)
             die_at(p->tl->file, at->line, "unknown column type '%s' for column %s", name, colname);
         c->type = CT_ENUM;
     }
-    if (is_punct(p, '['))
-        die_at(p->tl->file, at->line,
-               "unknown column type '%s[]' for column %s (arrays are "
-               "not supported)",
-               name, colname);
+    if (accept_punct(p, '[')) {
+        if (!accept_punct(p, ']'))
+            die_at(p->tl->file, at->line, "expected ] after %s[ for column %s", name, colname);
+        c->array = true;
+    }
 }
 
 /* "(n)" after varchar/char; 0 when absent. */

@@ -108,6 +108,7 @@ typedef struct column {
     bool identity;     /* GENERATED ... AS IDENTITY */
     bool generated;    /* GENERATED ALWAYS AS (...) STORED */
     char *default_sql; /* DEFAULT expression as written, NULL = none */
+    bool array;        /* type[]: only as a derived column (see parse_column) */
     char *ref_table, *ref_column;
 } column;
 

@@ -83,7 +83,7 @@ NPROC="$(nproc)"
 # default sort (newest), no cursor; $2 is limit + 1 = 21. The run compares it with what
 # the server really sends and uses the server's text if they differ (and says so).
 # shellcheck disable=SC2016  # $1, $2 are SQL parameters
-API_LIST_SQL='SELECT p.id, p.slug, p.name, p.status, p.currency, b.id, b.slug, b.name, p.price_amount, p.compare_at_amount, p.featured, p.in_stock, p.rating_count, p.rating_total, img.url, img.alt, p.created_at::text FROM products p JOIN brands b ON b.id = p.brand_id LEFT JOIN LATERAL (SELECT i.url, i.alt FROM product_images i WHERE i.product_id = p.id ORDER BY i.position, i.id LIMIT 1) img ON true WHERE p.active AND p.id IN (SELECT pc.product_id FROM product_categories pc WHERE pc.category_id IN (WITH RECURSIVE sub(id) AS (SELECT id FROM categories WHERE slug = $1 UNION ALL SELECT c.id FROM categories c JOIN sub ON c.parent_id = sub.id) SELECT id FROM sub)) ORDER BY p.created_at DESC, p.id DESC LIMIT $2::integer'
+API_LIST_SQL='SELECT p.id, p.slug, p.name, p.status, p.currency, b.id, b.slug, b.name, p.price_amount, p.compare_at_amount, p.featured, p.in_stock, p.rating_count, p.rating_total, p.image_url, p.image_alt, p.created_at::text FROM products p JOIN brands b ON b.id = p.brand_id WHERE p.active AND p.category_ids @> ARRAY[(SELECT id FROM categories WHERE slug = $1)] ORDER BY p.created_at DESC, p.id DESC LIMIT $2::integer'
 
 declare -A R_CPU_IDLE R_CPU_OTHER R_RPS R_P50 R_P99 R_NON2XX R_SOCKERR R_RSS R_HWM R_CPU_SF R_CPU_PG R_CPU_CLIENT R_NOTE
 

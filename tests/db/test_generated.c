@@ -80,7 +80,8 @@ static bool setup_schema(db_conn *c, const char *schema)
     for (size_t i = 0; ok && i < sf_migrations_count; i++) {
         CHECK(strlen(sf_migrations[i].sql) == sf_migrations[i].sql_len);
         r = PQexec(pg, sf_migrations[i].sql);
-        ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+        /* A migration may end with a SELECT (e.g. a backfill call). */
+        ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
         if (!ok)
             fprintf(stderr, "migration %s failed: %s", sf_migrations[i].name,
                     PQresultErrorMessage(r));

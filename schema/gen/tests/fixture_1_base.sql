@@ -25,6 +25,8 @@ CREATE TABLE customers (
     vip         boolean NULL DEFAULT (1 > 2),
     feeling     mood,
     search      tsvector,
+    -- A derived array (kept by a trigger in real schemas): left out like tsvector.
+    segment_ids bigint[] NOT NULL DEFAULT '{}',
     created_at  timestamp with time zone NOT NULL DEFAULT CURRENT_TIMESTAMP,
     CONSTRAINT customers_email_key UNIQUE (email)
 );

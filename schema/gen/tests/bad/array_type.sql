@@ -1,2 +1,2 @@
--- expect: {file}:2: unknown column type 'text[]' for column tags (arrays are not supported)
+-- expect: {file}:2: array column tags needs a DEFAULT
 CREATE TABLE t (id bigint PRIMARY KEY, tags text[]);
