@@ -20,6 +20,8 @@ CREATE INDEX products_category_ids_idx ON products USING gin (category_ids);
 
 CREATE FUNCTION products_category_ids_refresh(pids bigint[]) RETURNS void
 LANGUAGE sql AS $$
+    -- Aggregate once and join: a correlated sub-select over `anc` per product would be
+    -- quadratic in the number of products touched (a 100k-product bulk load).
     WITH RECURSIVE anc(product_id, id) AS (
         SELECT pc.product_id, pc.category_id
           FROM product_categories pc
@@ -27,20 +29,24 @@ LANGUAGE sql AS $$
         UNION
         SELECT anc.product_id, c.parent_id
           FROM anc JOIN categories c ON c.id = anc.id
-         WHERE c.parent_id IS NOT NULL)
+         WHERE c.parent_id IS NOT NULL),
+    agg AS (
+        SELECT product_id, array_agg(id ORDER BY id) AS ids FROM anc GROUP BY product_id)
     UPDATE products p
-       SET category_ids = coalesce((SELECT array_agg(DISTINCT a.id ORDER BY a.id)
-                                      FROM anc a WHERE a.product_id = p.id), '{}')
-     WHERE p.id = ANY (pids);
+       SET category_ids = coalesce(agg.ids, '{}')
+      FROM unnest(pids) AS t(pid) LEFT JOIN agg ON agg.product_id = t.pid
+     WHERE p.id = t.pid;
 $$;
 
 CREATE FUNCTION products_primary_image_refresh(pids bigint[]) RETURNS void
 LANGUAGE sql AS $$
     UPDATE products p
-       SET (image_url, image_alt) = (SELECT i.url, i.alt FROM product_images i
-                                      WHERE i.product_id = p.id
-                                      ORDER BY i.position, i.id LIMIT 1)
-     WHERE p.id = ANY (pids);
+       SET image_url = first.url, image_alt = first.alt
+      FROM unnest(pids) AS t(pid)
+      LEFT JOIN LATERAL (SELECT i.url, i.alt FROM product_images i
+                          WHERE i.product_id = t.pid
+                          ORDER BY i.position, i.id LIMIT 1) first ON true
+     WHERE p.id = t.pid;
 $$;
 
 CREATE FUNCTION product_categories_changed() RETURNS trigger LANGUAGE plpgsql AS $$
