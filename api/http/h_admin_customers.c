@@ -25,26 +25,8 @@ void h_admin_customers_list(http_ctx *c)
     jw_key(&w, "items");
     jw_arr_begin(&w);
     for (size_t i = 0; i < page.n; i++) {
-        const db_customer *r = &page.items[i];
         jw_obj_begin(&w);
-        jw_key(&w, "id");
-        jw_int(&w, r->id);
-        jw_key(&w, "sub");
-        jw_str(&w, r->cognito_sub);
-        jw_key(&w, "username");
-        jw_str(&w, r->username);
-        jw_key(&w, "email");
-        jw_str(&w, r->email_is_null ? NULL : r->email);
-        jw_key(&w, "display_name");
-        jw_str(&w, r->display_name_is_null ? NULL : r->display_name);
-        jw_key(&w, "phone");
-        jw_str(&w, r->phone_is_null ? NULL : r->phone);
-        jw_key(&w, "marketing_opt_in");
-        jw_bool(&w, r->marketing_opt_in);
-        jw_key(&w, "created_at");
-        jw_str(&w, r->created_at);
-        jw_key(&w, "updated_at");
-        jw_str(&w, r->updated_at);
+        http_write_customer_fields(&w, &page.items[i], NULL);
         jw_obj_end(&w);
     }
     jw_arr_end(&w);

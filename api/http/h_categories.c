@@ -93,10 +93,5 @@ static void write_ref(jw *w, const svc_category *c)
 
 static void write_ref_fields(jw *w, const svc_category *c)
 {
-    jw_key(w, "id");
-    jw_int(w, c->id);
-    jw_key(w, "slug");
-    jw_str(w, c->slug);
-    jw_key(w, "name");
-    jw_str(w, c->name);
+    http_write_ref_fields(w, c->id, c->slug, c->name);
 }

@@ -40,35 +40,41 @@ void h_me_patch(http_ctx *c)
 
 static void write_me(http_ctx *c, const db_customer *row)
 {
-    const auth_principal *p = &c->principal;
     jw w;
     jw_init(&w, 1024);
     jw_obj_begin(&w);
-    jw_key(&w, "id");
-    jw_int(&w, row->id);
-    jw_key(&w, "sub");
-    jw_str(&w, p->sub);
-    jw_key(&w, "username");
-    jw_str(&w, p->username);
-    jw_key(&w, "email");
-    jw_str(&w, p->email[0] ? p->email : (row->email_is_null ? NULL : row->email));
-    jw_key(&w, "groups");
-    jw_arr_begin(&w);
-    for (int i = 0; i < p->ngroups; i++)
-        jw_str(&w, p->groups[i]);
-    jw_arr_end(&w);
-    jw_key(&w, "is_admin");
-    jw_bool(&w, p->is_admin);
-    jw_key(&w, "display_name");
-    jw_str(&w, row->display_name_is_null ? NULL : row->display_name);
-    jw_key(&w, "phone");
-    jw_str(&w, row->phone_is_null ? NULL : row->phone);
-    jw_key(&w, "marketing_opt_in");
-    jw_bool(&w, row->marketing_opt_in);
-    jw_key(&w, "created_at");
-    jw_str(&w, row->created_at);
-    jw_key(&w, "updated_at");
-    jw_str(&w, row->updated_at);
+    http_write_customer_fields(&w, row, &c->principal);
     jw_obj_end(&w);
     http_send_json(c, 200, &w);
+}
+
+void http_write_customer_fields(jw *w, const db_customer *row, const auth_principal *p)
+{
+    jw_key(w, "id");
+    jw_int(w, row->id);
+    jw_key(w, "sub");
+    jw_str(w, row->cognito_sub);
+    jw_key(w, "username");
+    jw_str(w, p ? p->username : row->username);
+    jw_key(w, "email");
+    jw_str(w, p && p->email[0] ? p->email : (row->email_is_null ? NULL : row->email));
+    if (p) {
+        jw_key(w, "groups");
+        jw_arr_begin(w);
+        for (int i = 0; i < p->ngroups; i++)
+            jw_str(w, p->groups[i]);
+        jw_arr_end(w);
+        jw_key(w, "is_admin");
+        jw_bool(w, p->is_admin);
+    }
+    jw_key(w, "display_name");
+    jw_str(w, row->display_name_is_null ? NULL : row->display_name);
+    jw_key(w, "phone");
+    jw_str(w, row->phone_is_null ? NULL : row->phone);
+    jw_key(w, "marketing_opt_in");
+    jw_bool(w, row->marketing_opt_in);
+    jw_key(w, "created_at");
+    jw_str(w, row->created_at);
+    jw_key(w, "updated_at");
+    jw_str(w, row->updated_at);
 }

@@ -94,12 +94,7 @@ void h_products_get(http_ctx *c)
     jw_arr_begin(&w);
     for (size_t i = 0; i < d.ncategories; i++) {
         jw_obj_begin(&w);
-        jw_key(&w, "id");
-        jw_int(&w, d.categories[i].id);
-        jw_key(&w, "slug");
-        jw_str(&w, d.categories[i].slug);
-        jw_key(&w, "name");
-        jw_str(&w, d.categories[i].name);
+        http_write_ref_fields(&w, d.categories[i].id, d.categories[i].slug, d.categories[i].name);
         jw_obj_end(&w);
     }
     jw_arr_end(&w);
@@ -200,12 +195,7 @@ static void write_summary_fields(jw *w, const db_product_row *p)
     jw_str(w, p->name);
     jw_key(w, "brand");
     jw_obj_begin(w);
-    jw_key(w, "id");
-    jw_int(w, p->brand_id);
-    jw_key(w, "slug");
-    jw_str(w, p->brand_slug);
-    jw_key(w, "name");
-    jw_str(w, p->brand_name);
+    http_write_ref_fields(w, p->brand_id, p->brand_slug, p->brand_name);
     jw_obj_end(w);
     write_money(w, "price", p->price_amount, false, p->currency);
     write_money(w, "compare_at_price", p->compare_at_amount, p->compare_at_is_null, p->currency);

@@ -12,6 +12,7 @@
 #include "storefront/app.h"
 #include "storefront/arena.h"
 #include "storefront/auth.h"
+#include "storefront/db_gen.h"
 #include "storefront/error.h"
 #include "storefront/jsonw.h"
 
@@ -91,6 +92,8 @@ bool http_path_slug_or_problem(http_ctx *c);
 /* --- output (response.c, problem.c) --- */
 /* Sends the writer's JSON with `status`; takes the buffer. */
 void http_send_json(http_ctx *c, int status, jw *w);
+/* Writes the {id, slug, name} fields every reference to a category or brand has. */
+void http_write_ref_fields(jw *w, int64_t id, const char *slug, const char *name);
 /* Sends an error as application/problem+json (the one sf_status -> HTTP mapping). */
 void http_send_error(http_ctx *c, const sf_error *e);
 /* Shortcut for errors raised in the http layer itself. */
@@ -110,6 +113,9 @@ void h_products_get(http_ctx *c);
 void h_me_get(http_ctx *c);
 void h_me_patch(http_ctx *c);
 void h_admin_customers_list(http_ctx *c);
+/* Writes a customer's fields into the current object; with the caller's principal
+ * (GET/PATCH /v1/me) identity comes from the token and groups/is_admin are added. */
+void http_write_customer_fields(jw *w, const db_customer *row, const auth_principal *p);
 
 /* --- authentication (auth_mw.c) --- */
 /* For routes that need a signed-in caller: verifies the bearer token, checks the admin

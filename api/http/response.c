@@ -13,3 +13,13 @@ void http_send_json(http_ctx *c, int status, jw *w)
     c->status = status;
     c->content_type = "application/json";
 }
+
+void http_write_ref_fields(jw *w, int64_t id, const char *slug, const char *name)
+{
+    jw_key(w, "id");
+    jw_int(w, id);
+    jw_key(w, "slug");
+    jw_str(w, slug);
+    jw_key(w, "name");
+    jw_str(w, name);
+}
