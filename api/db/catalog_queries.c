@@ -26,6 +26,7 @@ static void add_where(sql_buf *b, arena *a, const db_product_filter *f);
 static void add_keyset(sql_buf *b, arena *a, const db_product_filter *f);
 static void add_order(sql_buf *b, db_product_sort sort);
 static const char *sort_key_expr(db_product_sort sort);
+static int column_count(const char *list);
 
 static const char *const price_bands =
     "(VALUES (0::bigint, 2500::bigint), (2500, 5000), (5000, 10000), (10000, 25000),"
@@ -140,6 +141,33 @@ sf_status db_category_slug_exists(db_conn *c, const char *slug, bool *exists, sf
 sf_status db_brand_slug_exists(db_conn *c, const char *slug, bool *exists, sf_error *e)
 {
     return slug_exists(c, &brand_exists_stmt, slug, exists, e);
+}
+
+/* The generated column lists are unqualified, so each table is selected in its own
+ * sub-select and the rows decoded with the generated decoders side by side. */
+static const db_stmt product_with_brand_stmt = {
+    "catalog_product_with_brand",
+    "SELECT p.*, b.* FROM (SELECT " DB_PRODUCT_COLUMNS " FROM products WHERE slug = $1) p"
+    " CROSS JOIN LATERAL (SELECT " DB_BRAND_COLUMNS " FROM brands WHERE brands.id = p.brand_id) b",
+    1};
+
+sf_status db_product_with_brand(db_conn *c, arena *a, const char *slug, db_product *product,
+                                db_brand *brand, sf_error *e)
+{
+    const char *params[] = {slug};
+    PGresult *r = db_exec(c, &product_with_brand_stmt, params, e);
+    if (!r)
+        return e->status;
+    sf_status s = SF_OK;
+    if (PQntuples(r) == 0) {
+        s = sf_fail(e, SF_NOT_FOUND, "not-found", "product not found");
+    } else {
+        db_product_decode(a, r, 0, 0, product);
+        /* The brand's columns follow the product's. */
+        db_brand_decode(a, r, 0, column_count(DB_PRODUCT_COLUMNS), brand);
+    }
+    PQclear(r);
+    return s;
 }
 
 static const db_stmt product_categories_stmt = {
@@ -263,4 +291,13 @@ static const char *sort_key_expr(db_product_sort sort)
     case DB_SORT_NAME: return "p.name";
     }
     return "p.id";
+}
+
+/* Columns in a generated "a, b, c" select list. */
+static int column_count(const char *list)
+{
+    int n = 1;
+    for (; *list; list++)
+        n += *list == ',';
+    return n;
 }

@@ -141,11 +141,9 @@ sf_status svc_product_get(db_pool *pool, arena *a, const char *slug, svc_product
     db_conn *c;
     if (db_pool_acquire(pool, &c, e) != SF_OK)
         return e->status;
-    sf_status s = db_product_get_by_slug(c, a, slug, &out->product, e);
+    sf_status s = db_product_with_brand(c, a, slug, &out->product, &out->brand, e);
     if (s == SF_OK && !out->product.active)
         s = sf_fail(e, SF_NOT_FOUND, "not-found", "product not found");
-    if (s == SF_OK)
-        s = db_brand_get(c, a, out->product.brand_id, &out->brand, e);
     if (s == SF_OK)
         s = db_product_image_list_by_product_id(c, a, out->product.id, NULL, LIST_PAGE,
                                                 &out->images, &out->nimages, e);

@@ -7,6 +7,7 @@
 #define STOREFRONT_DB_CATALOG_H
 
 #include "storefront/db.h"
+#include "storefront/db_gen.h"
 
 typedef enum db_product_sort {
     DB_SORT_RELEVANCE,
@@ -62,6 +63,11 @@ sf_status db_products_facets(db_conn *c, arena *a, const db_product_filter *f, d
 /* Whether a category / brand slug exists (to tell "unknown" from "empty"). */
 sf_status db_category_slug_exists(db_conn *c, const char *slug, bool *exists, sf_error *e);
 sf_status db_brand_slug_exists(db_conn *c, const char *slug, bool *exists, sf_error *e);
+
+/* A product by slug together with its brand, in one round trip (product detail).
+ * SF_NOT_FOUND when no product has the slug. */
+sf_status db_product_with_brand(db_conn *c, arena *a, const char *slug, db_product *product,
+                                db_brand *brand, sf_error *e);
 
 typedef struct db_category_ref {
     int64_t id;
