@@ -350,12 +350,14 @@ static void drop_column(parser *p, table *t, const char *name, bool if_exists)
     (void)if_exists;
 }
 
-/* products -> product, categories -> category, addresses -> addresse, class -> class. */
+/* products -> product, categories -> category, addresses -> address, class -> class. */
 static char *singular(const char *name)
 {
     size_t n = strlen(name);
     if (n > 3 && strcmp(name + n - 3, "ies") == 0)
         return xprintf("%.*sy", (int)(n - 3), name);
+    if (n > 4 && strcmp(name + n - 4, "sses") == 0)
+        return xstrndup(name, n - 2);
     if (n > 1 && name[n - 1] == 's' && name[n - 2] != 's')
         return xstrndup(name, n - 1);
     return xstrdup(name);

@@ -15,4 +15,7 @@ ALTER TABLE orders SET (fillfactor = 90);
 CREATE TABLE scratch (id int PRIMARY KEY);
 DROP TABLE scratch;
 
+-- "-sses" plurals: db_address, not db_addresse.
+CREATE TABLE addresses (id int PRIMARY KEY, line1 text NOT NULL);
+
 COMMENT ON TABLE orders IS 'a ; inside a string';

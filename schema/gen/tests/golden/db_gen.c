@@ -1720,3 +1720,200 @@ sf_status db_order_tag_from_json(arena *a, const json_t *j, db_order_tag *out, s
     }
     return ok ? SF_OK : SF_INVALID;
 }
+
+/* ---- table addresses ---- */
+
+void db_address_decode(arena *a, const PGresult *r, int row, int first_col, db_address *out)
+{
+    memset(out, 0, sizeof *out);
+    out->id = db_int32(r, row, first_col);
+    out->line1 = db_text(a, r, row, first_col + 1);
+}
+
+static const db_stmt gen_address_insert = {
+    .name = "gen_address_insert",
+    .sql = "INSERT INTO addresses (id, line1) VALUES ($1::integer, $2::text) RETURNING id,"
+           " line1",
+    .nparams = 2,
+};
+
+sf_status db_address_insert(db_conn *c, arena *a, const db_address *in, db_address *out,
+                            sf_error *e)
+{
+    const char *params[2];
+
+    params[0] = db_param_int64(a, in->id);
+    params[1] = in->line1;
+    PGresult *r = db_exec(c, &gen_address_insert, params, e);
+    if (!r)
+        return e->status;
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        return sf_fail(e, SF_NOT_FOUND, "not-found", "address not found");
+    }
+    db_address_decode(a, r, 0, 0, out);
+    PQclear(r);
+    return SF_OK;
+}
+
+static const db_stmt gen_address_get = {
+    .name = "gen_address_get",
+    .sql = "SELECT id, line1 FROM addresses WHERE id = $1",
+    .nparams = 1,
+};
+
+sf_status db_address_get(db_conn *c, arena *a, int32_t id, db_address *out, sf_error *e)
+{
+    const char *params[1];
+
+    params[0] = db_param_int64(a, id);
+    PGresult *r = db_exec(c, &gen_address_get, params, e);
+    if (!r)
+        return e->status;
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        return sf_fail(e, SF_NOT_FOUND, "not-found", "address not found");
+    }
+    db_address_decode(a, r, 0, 0, out);
+    PQclear(r);
+    return SF_OK;
+}
+
+static const db_stmt gen_address_update = {
+    .name = "gen_address_update",
+    .sql = "UPDATE addresses SET line1 = $2::text WHERE id = $1 RETURNING id, line1",
+    .nparams = 2,
+};
+
+sf_status db_address_update(db_conn *c, arena *a, const db_address *in, db_address *out,
+                            sf_error *e)
+{
+    const char *params[2];
+
+    params[0] = db_param_int64(a, in->id);
+    params[1] = in->line1;
+    PGresult *r = db_exec(c, &gen_address_update, params, e);
+    if (!r)
+        return e->status;
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        return sf_fail(e, SF_NOT_FOUND, "not-found", "address not found");
+    }
+    db_address_decode(a, r, 0, 0, out);
+    PQclear(r);
+    return SF_OK;
+}
+
+static const db_stmt gen_address_delete = {
+    .name = "gen_address_delete",
+    .sql = "DELETE FROM addresses WHERE id = $1 RETURNING 1",
+    .nparams = 1,
+};
+
+sf_status db_address_delete(db_conn *c, int32_t id, sf_error *e)
+{
+    char id_text[24];
+    const char *params[1];
+
+    snprintf(id_text, sizeof id_text, "%" PRId64, (int64_t)id);
+    params[0] = id_text;
+    PGresult *r = db_exec(c, &gen_address_delete, params, e);
+    if (!r)
+        return e->status;
+    int rows = PQntuples(r);
+    PQclear(r);
+    if (rows == 0)
+        return sf_fail(e, SF_NOT_FOUND, "not-found", "address not found");
+    return SF_OK;
+}
+
+static const db_stmt gen_address_list = {
+    .name = "gen_address_list",
+    .sql = "SELECT id, line1 FROM addresses ORDER BY id LIMIT $1",
+    .nparams = 1,
+};
+
+static const db_stmt gen_address_list_after = {
+    .name = "gen_address_list_after",
+    .sql = "SELECT id, line1 FROM addresses WHERE id > $1 ORDER BY id LIMIT $2",
+    .nparams = 2,
+};
+
+sf_status db_address_list(db_conn *c, arena *a, const int32_t *after_id, int limit,
+                          db_address **items, size_t *n, sf_error *e)
+{
+    const char *params[2];
+    const db_stmt *st = &gen_address_list;
+
+    *items = NULL;
+    *n = 0;
+    if (limit < 0)
+        return sf_fail(e, SF_INVALID, "invalid-parameter", "limit must not be negative");
+    if (after_id) {
+        st = &gen_address_list_after;
+        params[0] = db_param_int64(a, *after_id);
+        params[1] = db_param_int64(a, limit);
+    } else {
+        params[0] = db_param_int64(a, limit);
+    }
+    PGresult *r = db_exec(c, st, params, e);
+    if (!r)
+        return e->status;
+    int rows = PQntuples(r);
+    if (rows > 0) {
+        *items = arena_alloc(a, (size_t)rows * sizeof **items);
+        for (int i = 0; i < rows; i++)
+            db_address_decode(a, r, i, 0, &(*items)[i]);
+    }
+    *n = (size_t)rows;
+    PQclear(r);
+    return SF_OK;
+}
+
+json_t *db_address_to_json(const db_address *in)
+{
+    json_t *o = json_object();
+
+    json_object_set_new(o, "id", json_integer(in->id));
+    json_object_set_new(o, "line1", gen_json_text_or_null(in->line1));
+    return o;
+}
+
+static const char *const gen_address_fields[] = {"id", "line1", NULL};
+static const char *const gen_address_read_only[] = {NULL};
+
+sf_status db_address_from_json(arena *a, const json_t *j, db_address *out, sf_error *e)
+{
+    const json_t *v;
+    bool ok;
+
+    memset(out, 0, sizeof *out);
+    if (!json_is_object(j))
+        return sf_fail(e, SF_INVALID, "validation-error", "expected a JSON object");
+    ok = gen_check_fields(j, gen_address_fields, gen_address_read_only, e);
+
+    v = json_object_get(j, "id");
+    if (!v) {
+        sf_field_fail(e, "id", "is required");
+        ok = false;
+    } else if (json_is_null(v)) {
+        sf_field_fail(e, "id", "must not be null");
+        ok = false;
+    } else {
+        if (!gen_from_json_int32(v, "id", INT32_MIN, INT32_MAX, &out->id, e))
+            ok = false;
+    }
+
+    v = json_object_get(j, "line1");
+    if (!v) {
+        sf_field_fail(e, "line1", "is required");
+        ok = false;
+    } else if (json_is_null(v)) {
+        sf_field_fail(e, "line1", "must not be null");
+        ok = false;
+    } else {
+        if (!gen_from_json_text(a, v, "line1", 0, false, &out->line1, e))
+            ok = false;
+    }
+    return ok ? SF_OK : SF_INVALID;
+}

@@ -104,11 +104,14 @@ static const char migration_1[] =
     "CREATE TABLE scratch (id int PRIMARY KEY);\n"
     "DROP TABLE scratch;\n"
     "\n"
+    "-- \"-sses\" plurals: db_address, not db_addresse.\n"
+    "CREATE TABLE addresses (id int PRIMARY KEY, line1 text NOT NULL);\n"
+    "\n"
     "COMMENT ON TABLE orders IS 'a ; inside a string';\n";
 
 const sf_migration sf_migrations[] = {
     {.name = "fixture_1_base.sql", .sql = migration_0, .sql_len = 2843},
-    {.name = "fixture_2_alter.sql", .sql = migration_1, .sql_len = 856},
+    {.name = "fixture_2_alter.sql", .sql = migration_1, .sql_len = 972},
 };
 
 const size_t sf_migrations_count = 2;

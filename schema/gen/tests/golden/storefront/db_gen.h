@@ -274,4 +274,38 @@ json_t *db_order_tag_to_json(const db_order_tag *in);
  * _is_set / _is_null flags. SF_INVALID with field errors in e otherwise. */
 sf_status db_order_tag_from_json(arena *a, const json_t *j, db_order_tag *out, sf_error *e);
 
+/* ---- table addresses ---- */
+
+typedef struct db_address {
+    int32_t id; /* integer, primary key */
+    char *line1; /* text */
+} db_address;
+
+/* The select list db_address_decode() expects, in struct order. */
+#define DB_ADDRESS_COLUMNS "id, line1"
+
+/* Decodes DB_ADDRESS_COLUMNS found at first_col.. of row into *out (strings
+ * in a). */
+void db_address_decode(arena *a, const PGresult *r, int row, int first_col, db_address *out);
+/* Inserts every writable column of *in; *out receives the stored row. */
+sf_status db_address_insert(db_conn *c, arena *a, const db_address *in, db_address *out,
+                            sf_error *e);
+/* The row with this primary key; SF_NOT_FOUND when none. */
+sf_status db_address_get(db_conn *c, arena *a, int32_t id, db_address *out, sf_error *e);
+/* Writes every writable non-key column of *in to the row with in's key;
+ * *out receives the stored row. SF_NOT_FOUND when none. */
+sf_status db_address_update(db_conn *c, arena *a, const db_address *in, db_address *out,
+                            sf_error *e);
+/* Deletes the row with this primary key; SF_NOT_FOUND when none. */
+sf_status db_address_delete(db_conn *c, int32_t id, sf_error *e);
+/* Up to limit rows in primary key order after the given key (NULL
+ * pointers = from the start; set all or none). *items in a, *n rows. */
+sf_status db_address_list(db_conn *c, arena *a, const int32_t *after_id, int limit,
+                          db_address **items, size_t *n, sf_error *e);
+/* A new JSON object, keys = column names; the caller owns it. */
+json_t *db_address_to_json(const db_address *in);
+/* Validates the JSON object j and fills *out (strings in a), setting the
+ * _is_set / _is_null flags. SF_INVALID with field errors in e otherwise. */
+sf_status db_address_from_json(arena *a, const json_t *j, db_address *out, sf_error *e);
+
 #endif
