@@ -49,6 +49,7 @@ struct http_ctx {
     int route_index; /* into the route table; -1 when unmatched */
     char request_id[72];
     const char *path_param; /* the decoded {param} segment, if the pattern has one */
+    int64_t path_id;        /* a {id} segment, validated before authentication */
     int nquery;
     http_query_param query[HTTP_MAX_QUERY];
     /* Response being built; server.c turns it into the Ulfius response. */
@@ -59,6 +60,7 @@ struct http_ctx {
     const char *allow;            /* Allow header for 405 / OPTIONS */
     int retry_after;              /* seconds, 0 = no Retry-After header */
     const char *www_authenticate; /* WWW-Authenticate header for 401 */
+    const char *location;         /* Location header (201 Created) */
     bool authenticated;
     auth_principal principal; /* valid when authenticated */
 };
@@ -88,6 +90,10 @@ bool http_slug_valid(const char *s);
 /* Checks the {slug} path parameter; when malformed, sends the 400 naming "slug" and
  * returns false. */
 bool http_path_slug_or_problem(http_ctx *c);
+/* Checks an {id} path parameter (a positive integer below 2^53 in plain decimal) into
+ * c->path_id; when malformed, sends the 400 naming "id" and returns false. The
+ * pipeline calls it for every route whose pattern has {id}, before authentication. */
+bool http_path_id_or_problem(http_ctx *c);
 
 /* --- output (response.c, problem.c) --- */
 /* Sends the writer's JSON with `status`; takes the buffer. */
@@ -113,6 +119,11 @@ void h_products_get(http_ctx *c);
 void h_me_get(http_ctx *c);
 void h_me_patch(http_ctx *c);
 void h_admin_customers_list(http_ctx *c);
+void h_addresses_list(http_ctx *c);
+void h_addresses_create(http_ctx *c);
+void h_addresses_get(http_ctx *c);
+void h_addresses_update(http_ctx *c);
+void h_addresses_delete(http_ctx *c);
 /* Writes a customer's fields into the current object; with the caller's principal
  * (GET/PATCH /v1/me) identity comes from the token and groups/is_admin are added. */
 void http_write_customer_fields(jw *w, const db_customer *row, const auth_principal *p);

@@ -166,6 +166,25 @@ bool http_path_slug_or_problem(http_ctx *c)
     return false;
 }
 
+bool http_path_id_or_problem(http_ctx *c)
+{
+    const char *s = c->path_param ? c->path_param : "";
+    size_t n = strlen(s);
+    /* Plain decimal only: no sign, no leading zero, no spaces; 16 digits at most so
+     * the range check below cannot overflow. */
+    bool ok = n >= 1 && n <= 16 && s[0] >= '1' && s[0] <= '9' && strspn(s, "0123456789") == n;
+    int64_t v = ok ? (int64_t)strtoll(s, NULL, 10) : 0;
+    if (ok && v < ((int64_t)1 << 53)) {
+        c->path_id = v;
+        return true;
+    }
+    sf_error e;
+    sf_error_clear(&e);
+    sf_field_fail(&e, "id", "must be a positive integer below 2^53");
+    http_send_error(c, &e);
+    return false;
+}
+
 static bool param_declared(const http_route *r, const char *key)
 {
     if (!r || !r->params)

@@ -22,6 +22,11 @@ const http_route http_routes[] = {
     {"GET", "/v1/products/{slug}", h_products_get, NULL, true, HTTP_PUBLIC},
     {"GET", "/v1/me", h_me_get, NULL, false, HTTP_CUSTOMER},
     {"PATCH", "/v1/me", h_me_patch, NULL, false, HTTP_CUSTOMER},
+    {"GET", "/v1/me/addresses", h_addresses_list, NULL, false, HTTP_CUSTOMER},
+    {"POST", "/v1/me/addresses", h_addresses_create, NULL, false, HTTP_CUSTOMER},
+    {"GET", "/v1/me/addresses/{id}", h_addresses_get, NULL, false, HTTP_CUSTOMER},
+    {"PATCH", "/v1/me/addresses/{id}", h_addresses_update, NULL, false, HTTP_CUSTOMER},
+    {"DELETE", "/v1/me/addresses/{id}", h_addresses_delete, NULL, false, HTTP_CUSTOMER},
     {"GET", "/v1/admin/customers", h_admin_customers_list, page_params, false, HTTP_ADMIN},
 };
 

@@ -143,6 +143,8 @@ static int dispatch(const struct _u_request *req, struct _u_response *res, void 
              * for a caller who is not signed in, and costs no verification. */
             if (http_query_parse(&c, q ? q + 1 : "", &e) != SF_OK)
                 http_send_error(&c, &e);
+            else if (strstr(c.route->pattern, "{id}") && !http_path_id_or_problem(&c))
+                ; /* 400 naming `id` sent */
             else if (c.route->auth == HTTP_PUBLIC || http_authenticate_or_problem(&c))
                 c.route->handler(&c);
         }
@@ -306,6 +308,8 @@ static void finish(http_ctx *c, const char *method)
     }
     if (c->www_authenticate)
         u_map_put(h, "WWW-Authenticate", c->www_authenticate);
+    if (c->location)
+        u_map_put(h, "Location", c->location);
     u_map_put(h, "X-Request-Id", c->request_id);
     u_map_put(h, "X-Content-Type-Options", "nosniff");
     u_map_put(h, "X-Frame-Options", "DENY");
@@ -340,8 +344,8 @@ static void apply_cors(http_ctx *c, const char *method)
         return;
     u_map_put(h, "Access-Control-Allow-Origin", origin);
     u_map_put(h, "Access-Control-Expose-Headers",
-              "ETag, X-Request-Id, Retry-After, RateLimit-Limit, RateLimit-Remaining, "
-              "RateLimit-Reset, Idempotent-Replayed");
+              "ETag, Location, X-Request-Id, Retry-After, RateLimit-Limit, "
+              "RateLimit-Remaining, RateLimit-Reset, Idempotent-Replayed");
     if (strcmp(method, "OPTIONS") == 0 && c->status == 204) {
         u_map_put(h, "Access-Control-Allow-Methods", c->allow ? c->allow : "GET, OPTIONS");
         u_map_put(h, "Access-Control-Allow-Headers",

@@ -54,8 +54,33 @@ test('authenticated operations document 401 with WWW-Authenticate and private ca
   for (const { path, method, op } of operations.filter((o) => !isPublic(o.op))) {
     const unauthorized = resolve(op.responses['401']);
     assert.ok(unauthorized?.headers?.['WWW-Authenticate'], `${method} ${path} lacks 401 with WWW-Authenticate`);
-    const ok = resolve(op.responses['200']);
-    assert.equal(resolve(ok.headers['Cache-Control']).schema.const, 'private, no-store', `${method} ${path} 200 is not private`);
+    const success = ['200', '201', '204'].filter((s) => op.responses[s]);
+    assert.ok(success.length, `${method} ${path} documents no success response`);
+    for (const status of success) {
+      const ok = resolve(op.responses[status]);
+      assert.equal(resolve(ok.headers['Cache-Control']).schema.const, 'private, no-store', `${method} ${path} ${status} is not private`);
+    }
+  }
+});
+
+test('201 documents Location and a body; 204 has no body', () => {
+  for (const { path, method, op } of operations) {
+    const created = resolve(op.responses['201']);
+    if (created) {
+      assert.ok(resolve(created.headers?.Location)?.required, `${method} ${path} 201 lacks a required Location`);
+      assert.ok(created.content, `${method} ${path} 201 has no body`);
+    }
+    const empty = resolve(op.responses['204']);
+    if (empty) assert.equal(empty.content, undefined, `${method} ${path} 204 documents a body`);
+  }
+});
+
+test('operations that take a body document 415, and state clashes use Conflict', () => {
+  for (const { path, method, op } of operations.filter((o) => o.op.requestBody)) {
+    assert.ok(op.responses['415'], `${method} ${path} takes a body but lacks 415`);
+  }
+  for (const { path, method, op } of operations.filter((o) => o.op.responses['409'])) {
+    assert.equal(op.responses['409'].$ref, '#/components/responses/Conflict', `${method} ${path} 409 is not Conflict`);
   }
 });
 
