@@ -47,10 +47,8 @@
 set -euo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
-# shellcheck source=localstack/lib.sh
-source "$BENCH_DIR/../../localstack/lib.sh"
-# shellcheck source=localstack/postgres.sh
-source "$SF_ROOT/localstack/postgres.sh"
+# shellcheck source=tests/bench/lib.sh
+source "$BENCH_DIR/lib.sh"
 
 DURATION="${DURATION:-20}"
 WARMUP="${WARMUP:-5}"
@@ -70,26 +68,13 @@ TARGET_RATIO_PCT=50
 TARGET_P99_MS=10
 TARGET_RSS_MB=32
 
-TMP_DIR=""
-PG_DIR=""
-SERVER_PID=""
-SERVER_LOG=""
-CHILD_PID=""
-API_PORT=""
-CLK_TCK="$(getconf CLK_TCK)"
-NPROC="$(nproc)"
-
 # The SQL of db_products_search (api/db/catalog_queries.c) for a category filter, the
 # default sort (newest), no cursor; $2 is limit + 1 = 21. The run compares it with what
 # the server really sends and uses the server's text if they differ (and says so).
 # shellcheck disable=SC2016  # $1, $2 are SQL parameters
 API_LIST_SQL='SELECT p.id, p.slug, p.name, p.status, p.currency, b.id, b.slug, b.name, p.price_amount, p.compare_at_amount, p.featured, p.in_stock, p.rating_count, p.rating_total, p.image_url, p.image_alt, p.created_at::text FROM products p JOIN brands b ON b.id = p.brand_id WHERE p.active AND p.category_ids @> ARRAY[(SELECT id FROM categories WHERE slug = $1)] ORDER BY p.created_at DESC, p.id DESC LIMIT $2::integer'
 
-declare -A R_CPU_IDLE R_CPU_OTHER R_RPS R_P50 R_P99 R_NON2XX R_SOCKERR R_RSS R_HWM R_CPU_SF R_CPU_PG R_CPU_CLIENT R_NOTE
-
 # --- helpers ------------------------------------------------------------------------
-
-is_uint() { [[ "$1" =~ ^[0-9]+$ ]]; }
 
 check_settings() {
     local v
@@ -110,128 +95,21 @@ check_settings() {
 http_threads() { printf '%s\n' "${HTTP_THREADS:-$((NPROC * 2))}"; }
 pool_size() { printf '%s\n' "${DB_POOL_SIZE:-$(http_threads)}"; }
 
-now() { date +%s.%N; }
-
-# stat_ticks PID FIELD... — sum of the given /proc/PID/stat fields (1-based, counted
-# after the command name, whose parentheses may hold spaces): 12 utime, 13 stime,
-# 14 cutime, 15 cstime. 0 when the process is gone.
-stat_ticks() {
-    local pid="$1" line rest f sum=0
-    shift
-    read -r line 2>/dev/null <"/proc/$pid/stat" || {
-        echo 0
-        return
-    }
-    rest="${line##*) }"
-    # shellcheck disable=SC2206
-    local -a a=($rest)
-    for f in "$@"; do
-        sum=$((sum + a[f - 1]))
-    done
-    echo "$sum"
-}
-
-# pg_cpu_ticks — CPU of the whole cluster: live children of the postmaster, plus the
-# postmaster's own time and that of the children it has reaped (pgbench's backends).
-pg_cpu_ticks() {
-    local pm sum f line rest
-    pm="$(sed -n 1p "$PG_DATA/postmaster.pid" 2>/dev/null)" || {
-        echo 0
-        return
-    }
-    sum="$(stat_ticks "$pm" 12 13 14 15)"
-    for f in /proc/[0-9]*/stat; do
-        read -r line 2>/dev/null <"$f" || continue
-        rest="${line##*) }"
-        # shellcheck disable=SC2206
-        local -a a=($rest)
-        [[ "${a[1]}" == "$pm" ]] && sum=$((sum + a[11] + a[12]))
-    done
-    echo "$sum"
-}
-
-# cpu_snapshot — "server postgres client idle" in clock ticks; client = children this
-# shell has reaped (wrk, pgbench) plus the running load generator (CHILD_PID is
-# `timeout`, the generator its child), idle = idle + iowait of all CPUs.
-cpu_snapshot() {
-    local sf pg cl busy kid
-    sf="$(stat_ticks "$SERVER_PID" 12 13)"
-    pg="$(pg_cpu_ticks)"
-    cl="$(stat_ticks $$ 14 15)"
-    if [[ -n "$CHILD_PID" ]]; then
-        # shellcheck disable=SC2013  # one line of space-separated pids
-        for kid in $(cat "/proc/$CHILD_PID/task/$CHILD_PID/children" 2>/dev/null); do
-            cl=$((cl + $(stat_ticks "$kid" 12 13)))
-        done
-    fi
-    # idle + iowait: the kernel measures idle time exactly, whereas user/system ticks
-    # are sampled, and with a tickless idle they overstate a ping-pong load.
-    busy="$(awk '/^cpu / { print $5 + $6; exit }' /proc/stat)"
-    printf '%s %s %s %s\n' "$sf" "$pg" "$cl" "$busy"
-}
-
-# cpu_pct TICKS SECONDS — percent of one core (as top shows it).
-cpu_pct() { awk -v t="$1" -v s="$2" -v hz="$CLK_TCK" 'BEGIN { printf "%.0f", t / hz / s * 100 }'; }
-
-# run_bounded LIMIT_S OUTFILE CMD... — run CMD in the background (so a signal reaches our
-# trap at once) with a hard time limit, output to OUTFILE; return its status.
-run_bounded() {
-    local limit="$1" out="$2" rc=0
-    shift 2
-    timeout -k 5 "$limit" "$@" >"$out" 2>&1 &
-    CHILD_PID=$!
-    wait "$CHILD_PID" || rc=$?
-    CHILD_PID=""
-    return "$rc"
-}
-
-# shellcheck disable=SC2153  # PG_PORT is set by pg_start (postgres.sh)
-app_psql() {
-    env -u PGPASSWORD -u PGSERVICE -u PGOPTIONS PGPASSFILE="$PG_PWFILE" PGCONNECT_TIMEOUT=5 \
-        PGOPTIONS="-c statement_timeout=30000" \
-        "$PG_BIN/psql" -X -q -w -A -t -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" "$@"
-}
-
-server_status_kb() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$SERVER_PID/status" 2>/dev/null; }
-kb_to_mb() { awk -v k="${1:-0}" 'BEGIN { printf "%.1f", k / 1024 }'; }
-
-save() { # save NAME FILE — keep a raw output in RESULTS_DIR
-    [[ -n "$RESULTS_DIR" ]] && cp -f -- "$2" "$RESULTS_DIR/$1" 2>/dev/null
-    return 0
-}
-
 # --- set-up ---------------------------------------------------------------------------
 
 start_server() {
-    local status=000 deadline
     local -a env_vars=(PORT="$API_PORT" LISTEN_ADDR=127.0.0.1 DATABASE_URL="$PG_DATABASE_URL"
         CORS_ALLOWED_ORIGINS=http://localhost:5173 LOG_LEVEL=warning)
     [[ -n "${HTTP_THREADS:-}" ]] && env_vars+=(HTTP_THREADS="$HTTP_THREADS")
     [[ -n "${DB_POOL_SIZE:-}" ]] && env_vars+=(DB_POOL_SIZE="$DB_POOL_SIZE")
 
     sf_log "migrating and seeding (sample catalog$( ((SEED_PRODUCTS > 0)) && printf ' + %s synthetic products' "$SEED_PRODUCTS"))"
-    local -a seed_args=(seed)
+    local -a seed_args=()
     ((SEED_PRODUCTS > 0)) && seed_args+=(--products "$SEED_PRODUCTS")
-    timeout 300 env "${env_vars[@]}" "$STOREFRONT_BIN" migrate >"$TMP_DIR/migrate.log" 2>&1 ||
-        { tail -n 20 "$TMP_DIR/migrate.log" >&2; sf_die "storefront migrate failed"; }
-    timeout 900 env "${env_vars[@]}" "$STOREFRONT_BIN" "${seed_args[@]}" >"$TMP_DIR/seed.log" 2>&1 ||
-        { tail -n 20 "$TMP_DIR/seed.log" >&2; sf_die "storefront seed failed"; }
-    # Planner statistics as a long-running database has them (autovacuum may not have
-    # visited the fresh tables yet), so plans do not change in the middle of the run.
-    pg_admin_sql <<<'\c storefront
-VACUUM ANALYZE;' || sf_die "VACUUM ANALYZE failed"
+    bench_migrate_seed "${seed_args[@]}" -- "${env_vars[@]}"
 
     sf_log "starting the server on 127.0.0.1:$API_PORT (LOG_LEVEL=warning: access log off)"
-    env "${env_vars[@]}" "$STOREFRONT_BIN" serve >"$SERVER_LOG" 2>&1 &
-    SERVER_PID=$!
-    deadline=$((SECONDS + READY_TIMEOUT))
-    while ((SECONDS < deadline)); do
-        status="$(sf_http_status "http://127.0.0.1:$API_PORT/readyz")"
-        [[ "$status" == 200 ]] && return 0
-        kill -0 "$SERVER_PID" 2>/dev/null || { tail -n 20 "$SERVER_LOG" >&2; sf_die "the server exited during start-up"; }
-        sleep 0.1
-    done
-    sf_die "GET /readyz did not answer 200 within ${READY_TIMEOUT}s (last status: $status)"
+    bench_serve "${env_vars[@]}"
 }
 
 # fetch_slugs — the seeded category slugs and (up to 5000) active product slugs.
@@ -360,64 +238,13 @@ run_pgbench() {
     R_HWM[$name]="-"
 }
 
-# cpu_split NAME SNAPSHOT0 SNAPSHOT1 T0 T1 — per-process CPU over the window.
-cpu_split() {
-    local name="$1" secs a b
-    secs="$(awk -v a="$4" -v b="$5" 'BEGIN { print b - a }')"
-    read -r -a a <<<"$2"
-    read -r -a b <<<"$3"
-    R_CPU_SF[$name]="$(cpu_pct $((b[0] - a[0])) "$secs")"
-    R_CPU_PG[$name]="$(cpu_pct $((b[1] - a[1])) "$secs")"
-    R_CPU_CLIENT[$name]="$(cpu_pct $((b[2] - a[2])) "$secs")"
-    R_CPU_IDLE[$name]="$(cpu_pct $((b[3] - a[3])) "$secs")"
-    # other = what is neither idle nor ours: other programs, interrupts, the kernel's
-    # network work not charged to a process.
-    R_CPU_OTHER[$name]="$(awk -v n="$NPROC" -v i="${R_CPU_IDLE[$name]}" -v s="${R_CPU_SF[$name]}" \
-        -v p="${R_CPU_PG[$name]}" -v c="${R_CPU_CLIENT[$name]}" 'BEGIN { o = n * 100 - i - s - p - c; printf "%.0f", o < 0 ? 0 : o }')"
-}
-
 # --- wrk ----------------------------------------------------------------------------------
 
 # run_wrk NAME MODE PATH [SLUG_FILE] — warm-up, then the measured run.
 run_wrk() {
-    local name="$1" mode="$2" path="$3" file="${4:-}" out t0 t1 s0 s1 line rc=0
-    local -a cmd=(wrk -t"$WRK_THREADS" -c"$CONNECTIONS" --timeout 2s --latency
-        -s "$BENCH_DIR/catalog.lua" "http://127.0.0.1:$API_PORT$path" -- "$mode" "$file")
-    out="$TMP_DIR/$name.out"
-    if ((WARMUP > 0)); then
-        sf_log "wrk $name: ${WARMUP}s warm-up"
-        run_bounded $((WARMUP + 30)) "$TMP_DIR/$name.warmup" "${cmd[0]}" -d"${WARMUP}s" "${cmd[@]:1}" || true
-    fi
-    sf_log "wrk $name: -t$WRK_THREADS -c$CONNECTIONS -d${DURATION}s GET $path$([[ -n "$file" ]] && printf ' (random %s)' "$mode")"
-    s0="$(cpu_snapshot)"
-    t0="$(now)"
-    run_bounded $((DURATION + 30)) "$out" "${cmd[0]}" -d"${DURATION}s" "${cmd[@]:1}" || rc=$?
-    t1="$(now)"
-    s1="$(cpu_snapshot)"
-    save "$name.txt" "$out"
-    line="$(grep -m1 '^BENCH ' "$out" || true)"
-    if ((rc != 0)) || [[ -z "$line" ]]; then
-        sf_warn "wrk $name failed (status $rc):"
-        tail -n 5 "$out" >&2
-        R_NOTE[$name]="wrk failed (status $rc)"
-        return 0
-    fi
-    field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<"$line"; }
-    R_RPS[$name]="$(field rps | awk '{ printf "%.0f", $1 }')"
-    R_P50[$name]="$(field p50_us | awk '{ printf "%.2f", $1 / 1000 }')"
-    R_P99[$name]="$(field p99_us | awk '{ printf "%.2f", $1 / 1000 }')"
-    R_NON2XX[$name]="$(field status)"
-    R_SOCKERR[$name]="$(($(field connect) + $(field read) + $(field write) + $(field timeout)))"
-    cpu_split "$name" "$s0" "$s1" "$t0" "$t1"
-    if kill -0 "$SERVER_PID" 2>/dev/null; then
-        R_RSS[$name]="$(kb_to_mb "$(server_status_kb VmRSS)")"
-        R_HWM[$name]="$(kb_to_mb "$(server_status_kb VmHWM)")"
-    else
-        R_NOTE[$name]="the server died"
-        sf_warn "the server is not running any more (log: $SERVER_LOG)"
-        tail -n 20 "$SERVER_LOG" >&2
-        exit 1
-    fi
+    local name="$1" mode="$2" path="$3" file="${4:-}"
+    run_wrk_measure "$name" "GET $path$([[ -n "$file" ]] && printf ' (random %s)' "$mode")" \
+        -s "$BENCH_DIR/catalog.lua" "http://127.0.0.1:$API_PORT$path" -- "$mode" "$file"
 }
 
 # --- perf -----------------------------------------------------------------------------------
@@ -516,33 +343,10 @@ write_tsv() {
 # --- clean-up --------------------------------------------------------------------------------
 
 cleanup() {
-    local rc=$? i
+    local rc=$?
     trap '' INT TERM
     set +e
-    if [[ -n "$CHILD_PID" ]] && kill -0 "$CHILD_PID" 2>/dev/null; then
-        kill -TERM "$CHILD_PID" 2>/dev/null
-        wait "$CHILD_PID" 2>/dev/null
-    fi
-    if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill -TERM "$SERVER_PID" 2>/dev/null
-        for ((i = 0; i < 100; i++)); do
-            kill -0 "$SERVER_PID" 2>/dev/null || break
-            sleep 0.1
-        done
-        if kill -0 "$SERVER_PID" 2>/dev/null; then
-            sf_warn "the server did not exit within 10 s of SIGTERM: killing it"
-            kill -KILL "$SERVER_PID" 2>/dev/null
-        fi
-        wait "$SERVER_PID" 2>/dev/null
-    fi
-    if [[ -n "$RESULTS_DIR" && -s "$SERVER_LOG" ]]; then
-        cp -f -- "$SERVER_LOG" "$RESULTS_DIR/server.log" 2>/dev/null
-    fi
-    if [[ -n "$PG_DIR" ]] && ! (pg_stop "$PG_DIR") >/dev/null 2>&1; then
-        pg_paths "$PG_DIR"
-        pg_as_owner "$PG_BIN/pg_ctl" stop -D "$PG_DIR" -m immediate -w -t 10 -s >/dev/null 2>&1
-    fi
-    [[ -n "$TMP_DIR" ]] && rm -rf -- "$TMP_DIR"
+    bench_teardown
     ((rc == 0)) || printf 'catalog benchmark: aborted (exit %s)\n' "$rc" >&2
     exit "$rc"
 }
@@ -558,22 +362,10 @@ main() {
     RESULTS_DIR="${RESULTS_DIR-$BENCH_DIR/results/$stamp-t$(http_threads)-p$(pool_size)}"
     [[ -n "$RESULTS_DIR" ]] && mkdir -p -- "$RESULTS_DIR"
 
-    "$SF_ROOT/localstack/bootstrap.sh"
-    if [[ -n "${STOREFRONT_BIN:-}" ]]; then
-        [[ -x "$STOREFRONT_BIN" ]] || sf_die "STOREFRONT_BIN=$STOREFRONT_BIN is not an executable"
-        sf_log "using $STOREFRONT_BIN (no build)"
-    else
-        sf_build "$BUILD_DIR"
-        STOREFRONT_BIN="$SF_ROOT/$BUILD_DIR/storefront"
-        [[ -x "$STOREFRONT_BIN" ]] || sf_die "the build produced no $BUILD_DIR/storefront"
-    fi
-    command -v wrk >/dev/null 2>&1 || sf_die "wrk is not installed (apt-get install wrk; bootstrap.sh should have)"
+    bench_binary
     [[ -x "$PG_BIN/pgbench" ]] || sf_die "$PG_BIN/pgbench not found (postgresql-15)"
 
-    TMP_DIR="$(mktemp -d -t storefront-bench.XXXXXX)"
-    chmod 711 "$TMP_DIR" # traverse-only, for the cluster's OS user (storefront-pg as root)
-    PG_DIR="$TMP_DIR/pg/data"
-    SERVER_LOG="$TMP_DIR/server.log"
+    bench_tmp_dir
     trap cleanup EXIT
     trap 'exit 130' INT
     trap 'exit 143' TERM
