@@ -4,7 +4,7 @@
 # Why: the issue asks that an authenticated GET /v1/me reach ≥ 80 % of the throughput of
 # a public request of similar size that pays no verification, in the same run, thanks to
 # the verified-token cache (docs/auth.md, "Token cache"). The comparator is GET
-# /v1/brands: one small query (11 rows), ≈ 1.5 KB of JSON, against /v1/me's one-row
+# /v1/brands: one small query (11 rows), ≈ 2.4 KB of JSON, against /v1/me's one-row
 # query and ≈ 0.3 KB. /healthz is the HTTP ceiling. All figures come from the same run
 # on the same machine, so the ratios are comparable across machines; absolute figures
 # are not.
