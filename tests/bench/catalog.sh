@@ -156,7 +156,7 @@ capture_api_sql() {
     captured="$(env -u PGPASSWORD -u PGSERVICE PGPASSFILE="$PG_PWFILE" PGCONNECT_TIMEOUT=5 \
         "$PG_BIN/psql" -X -q -w -A -t -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -c \
         "SELECT query FROM pg_stat_activity WHERE usename = 'storefront' AND datname = 'storefront'
-           AND query LIKE 'SELECT p.id, p.slug%' AND query LIKE '%WITH RECURSIVE sub%' LIMIT 1" 2>/dev/null || true)"
+           AND query LIKE 'SELECT p.id, p.slug%' AND query LIKE '%category_ids @>%' LIMIT 1" 2>/dev/null || true)"
     if [[ -z "$captured" ]]; then
         BASELINE_SQL_NOTE="copied from api/db/catalog_queries.c (could not capture the server's statement)"
         BASELINE_SQL="$API_LIST_SQL"
