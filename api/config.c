@@ -83,6 +83,16 @@ static bool load(sf_config *cfg, bool need_database, char *err, size_t errlen)
     if (!int_env("CATALOG_MAX_AGE", 60, 0, 86400, &v, err, errlen))
         return false;
     cfg->catalog_max_age_s = (int)v;
+    /* 999 is the ceiling the cart_items CHECK constraint enforces. */
+    if (!int_env("CART_MAX_LINE_QUANTITY", 10, 1, 999, &v, err, errlen))
+        return false;
+    cfg->cart_max_line_quantity = (int)v;
+    if (!int_env("CART_MAX_LINES", 50, 1, 500, &v, err, errlen))
+        return false;
+    cfg->cart_max_lines = (int)v;
+    if (!int_env("CART_IDLE_TTL_SECONDS", 7 * 24 * 3600, 1, 366 * 24 * 3600, &v, err, errlen))
+        return false;
+    cfg->cart_idle_ttl_s = (int)v;
 
     const char *lvl = getenv("LOG_LEVEL");
     if (!parse_log_level(lvl && *lvl ? lvl : "info", &cfg->log_level)) {

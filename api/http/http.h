@@ -29,7 +29,7 @@ typedef enum http_auth {
 
 typedef struct http_route {
     const char *method;  /* "GET", "POST"... (HEAD is served by GET routes) */
-    const char *pattern; /* "/v1/products/{slug}": one {param} segment at most */
+    const char *pattern; /* "/v1/products/{slug}": at most two {param} segments */
     void (*handler)(http_ctx *c);
     const char *const *params; /* allowed query parameters, NULL-terminated; NULL = none */
     bool cacheable;            /* public GET: strong ETag, Cache-Control public, 304 */
@@ -48,8 +48,10 @@ struct http_ctx {
     const http_route *route;
     int route_index; /* into the route table; -1 when unmatched */
     char request_id[72];
-    const char *path_param; /* the decoded {param} segment, if the pattern has one */
-    int64_t path_id;        /* a {id} segment, validated before authentication */
+    const char *path_param;  /* the decoded first {param} segment, if the pattern has one */
+    const char *path_param2; /* the decoded second {param} segment, if any */
+    int64_t path_id;         /* an integer {id} segment, validated before authentication */
+    int64_t path_item_id;    /* an {item_id} segment, validated before authentication */
     int nquery;
     http_query_param query[HTTP_MAX_QUERY];
     /* Response being built; server.c turns it into the Ulfius response. */
@@ -61,6 +63,8 @@ struct http_ctx {
     int retry_after;              /* seconds, 0 = no Retry-After header */
     const char *www_authenticate; /* WWW-Authenticate header for 401 */
     const char *location;         /* Location header (201 Created) */
+    bool private_cache;           /* public route whose answer is still private (a guest
+                                     cart: its URL is a capability) */
     bool authenticated;
     auth_principal principal; /* valid when authenticated */
 };
@@ -90,10 +94,12 @@ bool http_slug_valid(const char *s);
 /* Checks the {slug} path parameter; when malformed, sends the 400 naming "slug" and
  * returns false. */
 bool http_path_slug_or_problem(http_ctx *c);
-/* Checks an {id} path parameter (a positive integer below 2^53 in plain decimal) into
- * c->path_id; when malformed, sends the 400 naming "id" and returns false. The
- * pipeline calls it for every route whose pattern has {id}, before authentication. */
-bool http_path_id_or_problem(http_ctx *c);
+/* Checks the typed path parameters of the matched route before authentication: an
+ * {id} under /v1/carts/ is a cart id (22 base64url characters, left in path_param);
+ * any other {id}, and an {item_id}, is a positive integer below 2^53 in plain decimal
+ * (into c->path_id / c->path_item_id). When one is malformed, sends the 400 naming
+ * every bad parameter and returns false. */
+bool http_path_params_or_problem(http_ctx *c);
 
 /* --- output (response.c, problem.c) --- */
 /* Sends the writer's JSON with `status`; takes the buffer. */
@@ -124,6 +130,16 @@ void h_addresses_create(http_ctx *c);
 void h_addresses_get(http_ctx *c);
 void h_addresses_update(http_ctx *c);
 void h_addresses_delete(http_ctx *c);
+void h_carts_create(http_ctx *c);
+void h_carts_get(http_ctx *c);
+void h_carts_add_item(http_ctx *c);
+void h_carts_update_item(http_ctx *c);
+void h_carts_remove_item(http_ctx *c);
+void h_me_cart_get(http_ctx *c);
+void h_me_cart_add_item(http_ctx *c);
+void h_me_cart_update_item(http_ctx *c);
+void h_me_cart_remove_item(http_ctx *c);
+void h_me_cart_merge(http_ctx *c);
 /* Writes a customer's fields into the current object; with the caller's principal
  * (GET/PATCH /v1/me) identity comes from the token and groups/is_admin are added. */
 void http_write_customer_fields(jw *w, const db_customer *row, const auth_principal *p);

@@ -10,9 +10,11 @@
 #include <string.h>
 
 #include "http/http.h"
+#include "storefront/carts.h"
 #include "storefront/text.h"
 
 static bool param_declared(const http_route *r, const char *key);
+static bool path_int(const char *s, int64_t *out);
 
 sf_status http_query_parse(http_ctx *c, const char *raw, sf_error *e)
 {
@@ -166,23 +168,43 @@ bool http_path_slug_or_problem(http_ctx *c)
     return false;
 }
 
-bool http_path_id_or_problem(http_ctx *c)
+bool http_path_params_or_problem(http_ctx *c)
 {
-    const char *s = c->path_param ? c->path_param : "";
-    size_t n = strlen(s);
-    /* Plain decimal only: no sign, no leading zero, no spaces; 16 digits at most so
-     * the range check below cannot overflow. */
-    bool ok = n >= 1 && n <= 16 && s[0] >= '1' && s[0] <= '9' && strspn(s, "0123456789") == n;
-    int64_t v = ok ? (int64_t)strtoll(s, NULL, 10) : 0;
-    if (ok && v < ((int64_t)1 << 53)) {
-        c->path_id = v;
-        return true;
-    }
     sf_error e;
     sf_error_clear(&e);
-    sf_field_fail(&e, "id", "must be a positive integer below 2^53");
+    const char *p = c->route->pattern;
+    bool cart = strncmp(p, "/v1/carts/", 10) == 0;
+    for (int i = 0; i < 2 && (p = strchr(p, '{')); i++, p++) {
+        const char *value = i == 0 ? c->path_param : c->path_param2;
+        if (cart && strncmp(p, "{id}", 4) == 0) {
+            if (!svc_cart_id_valid(value))
+                sf_field_fail(&e, "id", "must be a cart id (22 base64url characters)");
+        } else if (strncmp(p, "{id}", 4) == 0) {
+            if (!path_int(value, &c->path_id))
+                sf_field_fail(&e, "id", "must be a positive integer below 2^53");
+        } else if (strncmp(p, "{item_id}", 9) == 0) {
+            if (!path_int(value, &c->path_item_id))
+                sf_field_fail(&e, "item_id", "must be a positive integer below 2^53");
+        }
+    }
+    if (e.status == SF_OK)
+        return true;
     http_send_error(c, &e);
     return false;
+}
+
+/* A positive integer below 2^53 in plain decimal: no sign, no leading zero, no
+ * spaces; 16 digits at most so the range check cannot overflow. */
+static bool path_int(const char *s, int64_t *out)
+{
+    s = s ? s : "";
+    size_t n = strlen(s);
+    bool ok = n >= 1 && n <= 16 && s[0] >= '1' && s[0] <= '9' && strspn(s, "0123456789") == n;
+    int64_t v = ok ? (int64_t)strtoll(s, NULL, 10) : 0;
+    if (!ok || v >= ((int64_t)1 << 53))
+        return false;
+    *out = v;
+    return true;
 }
 
 static bool param_declared(const http_route *r, const char *key)

@@ -27,6 +27,16 @@ const http_route http_routes[] = {
     {"GET", "/v1/me/addresses/{id}", h_addresses_get, NULL, false, HTTP_CUSTOMER},
     {"PATCH", "/v1/me/addresses/{id}", h_addresses_update, NULL, false, HTTP_CUSTOMER},
     {"DELETE", "/v1/me/addresses/{id}", h_addresses_delete, NULL, false, HTTP_CUSTOMER},
+    {"POST", "/v1/carts", h_carts_create, NULL, false, HTTP_PUBLIC},
+    {"GET", "/v1/carts/{id}", h_carts_get, NULL, false, HTTP_PUBLIC},
+    {"POST", "/v1/carts/{id}/items", h_carts_add_item, NULL, false, HTTP_PUBLIC},
+    {"PATCH", "/v1/carts/{id}/items/{item_id}", h_carts_update_item, NULL, false, HTTP_PUBLIC},
+    {"DELETE", "/v1/carts/{id}/items/{item_id}", h_carts_remove_item, NULL, false, HTTP_PUBLIC},
+    {"GET", "/v1/me/cart", h_me_cart_get, NULL, false, HTTP_CUSTOMER},
+    {"POST", "/v1/me/cart/items", h_me_cart_add_item, NULL, false, HTTP_CUSTOMER},
+    {"PATCH", "/v1/me/cart/items/{item_id}", h_me_cart_update_item, NULL, false, HTTP_CUSTOMER},
+    {"DELETE", "/v1/me/cart/items/{item_id}", h_me_cart_remove_item, NULL, false, HTTP_CUSTOMER},
+    {"POST", "/v1/me/cart/merge", h_me_cart_merge, NULL, false, HTTP_CUSTOMER},
     {"GET", "/v1/admin/customers", h_admin_customers_list, page_params, false, HTTP_ADMIN},
 };
 

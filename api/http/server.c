@@ -36,7 +36,7 @@ struct http_server {
 
 static int dispatch(const struct _u_request *req, struct _u_response *res, void *user_data);
 static void set_request_id(http_ctx *c);
-static bool route_match(const char *pattern, const char *path, arena *a, const char **param);
+static bool route_match(const char *pattern, const char *path, arena *a, const char **params);
 static void route_request(http_ctx *c, const char *method, const char *path);
 static void answer_options(http_ctx *c, const char *path);
 static const char *allowed_methods(const char *path, arena *a);
@@ -143,8 +143,8 @@ static int dispatch(const struct _u_request *req, struct _u_response *res, void 
              * for a caller who is not signed in, and costs no verification. */
             if (http_query_parse(&c, q ? q + 1 : "", &e) != SF_OK)
                 http_send_error(&c, &e);
-            else if (strstr(c.route->pattern, "{id}") && !http_path_id_or_problem(&c))
-                ; /* 400 naming `id` sent */
+            else if (strstr(c.route->pattern, "id}") && !http_path_params_or_problem(&c))
+                ; /* 400 naming `id` / `item_id` sent */
             else if (c.route->auth == HTTP_PUBLIC || http_authenticate_or_problem(&c))
                 c.route->handler(&c);
         }
@@ -164,8 +164,8 @@ static void route_request(http_ctx *c, const char *method, const char *path)
     bool is_get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
     bool path_known = false;
     for (int i = 0; i < http_routes_count; i++) {
-        const char *param = NULL;
-        if (!route_match(http_routes[i].pattern, path, c->a, &param))
+        const char *params[2] = {NULL, NULL};
+        if (!route_match(http_routes[i].pattern, path, c->a, params))
             continue;
         path_known = true;
         bool method_ok = strcmp(http_routes[i].method, method) == 0 ||
@@ -173,8 +173,9 @@ static void route_request(http_ctx *c, const char *method, const char *path)
         if (method_ok) {
             c->route = &http_routes[i];
             c->route_index = i;
-            c->path_param = param;
-            if (param && !param[0]) {
+            c->path_param = params[0];
+            c->path_param2 = params[1];
+            if ((params[0] && !params[0][0]) || (params[1] && !params[1][0])) {
                 http_send_problem(c, SF_INVALID, "bad-request", "The path has a bad escape.");
                 c->route = NULL;
             }
@@ -207,8 +208,8 @@ static const char *allowed_methods(const char *path, arena *a)
 {
     char buf[128] = "";
     for (int i = 0; i < http_routes_count; i++) {
-        const char *param;
-        if (!route_match(http_routes[i].pattern, path, a, &param) ||
+        const char *params[2];
+        if (!route_match(http_routes[i].pattern, path, a, params) ||
             strstr(buf, http_routes[i].method))
             continue;
         strncat(buf, http_routes[i].method, sizeof buf - strlen(buf) - 10);
@@ -220,11 +221,14 @@ static const char *allowed_methods(const char *path, arena *a)
     return arena_strdup(a, buf);
 }
 
-/* Matches "/v1/products/{slug}" against a raw path; the {param} segment is
- * percent-decoded into the arena ("" when the escape is malformed or decodes to NUL
- * or invalid UTF-8, which the caller turns into a 400). */
-static bool route_match(const char *pattern, const char *path, arena *a, const char **param)
+/* Matches "/v1/carts/{id}/items/{item_id}" against a raw path; each {param} segment
+ * (two at most) is percent-decoded into the arena, in order, into params[0..1] (""
+ * when the escape is malformed or decodes to NUL or invalid UTF-8, which the caller
+ * turns into a 400). */
+static bool route_match(const char *pattern, const char *path, arena *a, const char **params)
 {
+    int nparams = 0;
+    params[0] = params[1] = NULL;
     while (*pattern && *path) {
         if (*pattern == '{') {
             const char *seg_end = strchr(path, '/');
@@ -233,7 +237,9 @@ static bool route_match(const char *pattern, const char *path, arena *a, const c
                 return false;
             char *dec = arena_alloc(a, n + 1);
             long dn = percent_decode(path, n, dec);
-            *param =
+            if (nparams == 2)
+                return false; /* the route table never has more than two */
+            params[nparams++] =
                 (dn < 0 || memchr(dec, 0, (size_t)dn) || !utf8_valid(dec, (size_t)dn)) ? "" : dec;
             pattern = strchr(pattern, '}') + 1;
             path += n;
@@ -304,7 +310,9 @@ static void finish(http_ctx *c, const char *method)
     } else {
         /* Anything tied to a person must never sit in a shared cache (CloudFront). */
         u_map_put(h, "Cache-Control",
-                  c->route && c->route->auth != HTTP_PUBLIC ? "private, no-store" : "no-store");
+                  (c->route && c->route->auth != HTTP_PUBLIC) || c->private_cache
+                      ? "private, no-store"
+                      : "no-store");
     }
     if (c->www_authenticate)
         u_map_put(h, "WWW-Authenticate", c->www_authenticate);

@@ -284,6 +284,241 @@ export interface paths {
         patch: operations["updateAddress"];
         trace?: never;
     };
+    "/v1/carts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a guest cart
+         * @description An empty cart for a shopper who is not signed in. Its `id` (22 base64url
+         *     characters, 128 random bits) is the only key to it: anyone who has it can read and
+         *     change the cart, so clients keep it like a secret. The cart expires after
+         *     `CART_IDLE_TTL_SECONDS` (default 7 days) without a change; every change extends it.
+         *     No body is read.
+         */
+        post: operations["createCart"];
+        delete?: never;
+        /** CORS preflight */
+        options: operations["preflightCarts"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/carts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A cart id (22 base64url characters). A malformed id is a 400 `validation-error` naming `id`. */
+                id: components["parameters"]["CartId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * A guest cart, priced now
+         * @description Lines with current prices and stock, subtotal, discount, shipping estimate and
+         *     total, computed on every read (see `Cart`). Reading does not extend the expiry.
+         *     Not signed in: the cart id is the capability (keep it secret, like a password reset link). A cart that belongs to a customer, an expired cart and a merged cart answer 404 like an unknown id.
+         */
+        get: operations["getCart"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        /** CORS preflight */
+        options: operations["preflightCart"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/carts/{id}/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A cart id (22 base64url characters). A malformed id is a 400 `validation-error` naming `id`. */
+                id: components["parameters"]["CartId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add a variant to a guest cart
+         * @description Adds `quantity` (default 1) of a variant, named by `variant_id` or by `sku`
+         *     (exactly one of them). A variant already in the cart gets the quantity added to its
+         *     line. A quantity above the stock is accepted and the line is flagged
+         *     `insufficient_stock`; the checkout will refuse it. 409 `conflict` when the variant
+         *     is no longer sold, is priced in another currency than the cart's lines, when the
+         *     line would pass the per-line maximum (`CART_MAX_LINE_QUANTITY`, default 10) or a new
+         *     line would pass `CART_MAX_LINES` (default 50). An unknown variant or SKU is a 400
+         *     naming `variant_id` or `sku`. Concurrent adds are serialized on the cart, so they
+         *     all count. The answer is the whole cart.
+         *     Not signed in: the cart id is the capability (keep it secret, like a password reset link). A cart that belongs to a customer, an expired cart and a merged cart answer 404 like an unknown id.
+         */
+        post: operations["addCartItem"];
+        delete?: never;
+        /** CORS preflight */
+        options: operations["preflightCartItems"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/carts/{id}/items/{item_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A cart id (22 base64url characters). A malformed id is a 400 `validation-error` naming `id`. */
+                id: components["parameters"]["CartId"];
+                /** @description A cart line id (decimal, 1 to 2^53-1). A malformed id is a 400 `validation-error` naming `item_id`, checked before the token. */
+                item_id: components["parameters"]["CartItemId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a line from a guest cart
+         * @description Removes the line and answers 200 with the whole cart (not 204), so a client
+         *     re-renders from one response. An item id that is not a line of this cart answers
+         *     404.
+         *     Not signed in: the cart id is the capability (keep it secret, like a password reset link). A cart that belongs to a customer, an expired cart and a merged cart answer 404 like an unknown id.
+         */
+        delete: operations["removeCartItem"];
+        /** CORS preflight */
+        options: operations["preflightCartItem"];
+        head?: never;
+        /**
+         * Change the quantity of a guest cart line
+         * @description Sets the line's quantity (1 to `CART_MAX_LINE_QUANTITY`); to remove a line use
+         *     DELETE. An item id that is not a line of this cart answers 404. The answer is the
+         *     whole cart.
+         *     Not signed in: the cart id is the capability (keep it secret, like a password reset link). A cart that belongs to a customer, an expired cart and a merged cart answer 404 like an unknown id.
+         */
+        patch: operations["updateCartItem"];
+        trace?: never;
+    };
+    "/v1/me/cart": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The signed-in person's cart, priced now
+         * @description The caller's open cart, created empty on the first request (and again after it
+         *     expired). Priced on every read like a guest cart (see `Cart`).
+         */
+        get: operations["getMyCart"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        /** CORS preflight */
+        options: operations["preflightMyCart"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/cart/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add a variant to the signed-in person's cart
+         * @description Adds `quantity` (default 1) of a variant, named by `variant_id` or by `sku`
+         *     (exactly one of them). A variant already in the cart gets the quantity added to its
+         *     line. A quantity above the stock is accepted and the line is flagged
+         *     `insufficient_stock`; the checkout will refuse it. 409 `conflict` when the variant
+         *     is no longer sold, is priced in another currency than the cart's lines, when the
+         *     line would pass the per-line maximum (`CART_MAX_LINE_QUANTITY`, default 10) or a new
+         *     line would pass `CART_MAX_LINES` (default 50). An unknown variant or SKU is a 400
+         *     naming `variant_id` or `sku`. Concurrent adds are serialized on the cart, so they
+         *     all count. The answer is the whole cart.
+         */
+        post: operations["addMyCartItem"];
+        delete?: never;
+        /** CORS preflight */
+        options: operations["preflightMyCartItems"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/cart/items/{item_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A cart line id (decimal, 1 to 2^53-1). A malformed id is a 400 `validation-error` naming `item_id`, checked before the token. */
+                item_id: components["parameters"]["CartItemId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a line from the signed-in person's cart
+         * @description Removes the line and answers 200 with the whole cart (not 204), so a client
+         *     re-renders from one response. An item id that is not a line of this cart answers
+         *     404.
+         *     Another person's item ids answer 404, exactly like ids that do not exist.
+         */
+        delete: operations["removeMyCartItem"];
+        /** CORS preflight */
+        options: operations["preflightMyCartItem"];
+        head?: never;
+        /**
+         * Change the quantity of a line of the signed-in person's cart
+         * @description Sets the line's quantity (1 to `CART_MAX_LINE_QUANTITY`); to remove a line use
+         *     DELETE. An item id that is not a line of this cart answers 404. The answer is the
+         *     whole cart.
+         *     Another person's item ids answer 404, exactly like ids that do not exist.
+         */
+        patch: operations["updateMyCartItem"];
+        trace?: never;
+    };
+    "/v1/me/cart/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Merge a guest cart into the signed-in person's cart
+         * @description Called at sign-in with the guest cart the shopper filled before. For every guest
+         *     line the quantities add up, capped at the per-line maximum and, when the variant can
+         *     be bought and has stock, at that stock; a line the customer already had is never
+         *     lowered, and a guest line that cannot be bought at all is carried over and shown
+         *     flagged, never dropped. The guest cart is then closed (status `merged`; reading it
+         *     by id answers 404). Merging the same guest cart again changes nothing and answers
+         *     200 with the caller's cart. A `cart_id` that is not an open guest cart (unknown,
+         *     expired, merged elsewhere, or anyone's customer cart, the caller's own included)
+         *     answers 404. 409 `conflict` when the result would mix currencies or pass
+         *     `CART_MAX_LINES`; then nothing changes.
+         */
+        post: operations["mergeMyCart"];
+        delete?: never;
+        /** CORS preflight */
+        options: operations["preflightMyCartMerge"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/customers": {
         parameters: {
             query?: never;
@@ -392,6 +627,96 @@ export interface components {
         AddressList: {
             /** @description The default address first, then newest first. */
             items: components["schemas"]["Address"][];
+        };
+        /** @description 128 random bits as 22 base64url characters; the capability to a guest cart. */
+        CartIdString: string;
+        /**
+         * @description A cart priced on read from current variant prices and stock. `subtotal` sums
+         *     the `line_total` of every line except `unavailable` ones (flagged lines are
+         *     shown, never dropped); `insufficient_stock` lines count in full. `discount` is
+         *     0 until discount codes exist. `shipping_estimate` is the cheapest active
+         *     shipping method for this subtotal (free once the subtotal reaches its
+         *     threshold), null when nothing counts towards the subtotal. `total` =
+         *     subtotal - discount + shipping. All money is in the cart's one `currency` (that
+         *     of its lines; the shop's, USD, while empty).
+         */
+        Cart: {
+            id: components["schemas"]["CartIdString"];
+            /**
+             * @description Always `open` here; closed carts answer 404.
+             * @enum {string}
+             */
+            status: "open" | "merged" | "checked_out" | "expired";
+            currency: string;
+            /** @description Oldest line first. */
+            lines: components["schemas"]["CartLine"][];
+            /** @description Sum of the quantities of every line. */
+            item_count: number;
+            subtotal: components["schemas"]["Money"];
+            discount: components["schemas"]["Money"];
+            shipping_estimate: components["schemas"]["ShippingEstimate"] | null;
+            total: components["schemas"]["Money"];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /**
+             * Format: date-time
+             * @description Every change moves it to now + CART_IDLE_TTL_SECONDS; afterwards the cart is gone.
+             */
+            expires_at: string;
+        };
+        CartLine: {
+            id: components["schemas"]["Id"];
+            variant_id: components["schemas"]["Id"];
+            sku: string;
+            product: components["schemas"]["ProductRef"];
+            variant_name: string;
+            options: {
+                [key: string]: string;
+            };
+            image: components["schemas"]["Image"] | null;
+            unit_price: components["schemas"]["Money"];
+            compare_at_price: components["schemas"]["Money"] | null;
+            quantity: number;
+            line_total: components["schemas"]["Money"];
+            /** @description True when the line can be bought as it is (problem is null). */
+            available: boolean;
+            /**
+             * @description `unavailable`: the variant or its product is no longer sold (not counted
+             *     in the subtotal); `insufficient_stock`: quantity is above the stock.
+             */
+            problem: ("unavailable" | "insufficient_stock") | null;
+            /** @description With a problem, how many can be bought now (0 when unavailable); null otherwise. */
+            available_quantity: number | null;
+        };
+        ProductRef: {
+            id: components["schemas"]["Id"];
+            slug: components["schemas"]["Slug"];
+            name: string;
+        };
+        ShippingEstimate: {
+            /** @description Shipping method code, e.g. `standard`. */
+            method: string;
+            name: string;
+            price: components["schemas"]["Money"];
+        };
+        /** @description Exactly one of `variant_id` or `sku`. Unknown fields are a 400 naming them. */
+        CartItemCreate: {
+            variant_id?: components["schemas"]["Id"];
+            sku?: string;
+            /**
+             * @description At most CART_MAX_LINE_QUANTITY (default 10).
+             * @default 1
+             */
+            quantity: number;
+        };
+        CartItemUpdate: {
+            /** @description The new quantity, at most CART_MAX_LINE_QUANTITY (default 10). */
+            quantity: number;
+        };
+        CartMerge: {
+            cart_id: components["schemas"]["CartIdString"];
         };
         Customer: {
             id: components["schemas"]["Id"];
@@ -716,7 +1041,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The request is valid but clashes with the resource's current state (`conflict`), e.g. a 51st address, or switching off the default address. */
+        /** @description The request is valid but clashes with the resource's current state (`conflict`), e.g. a 51st address, switching off the default address, or a cart limit. */
         Conflict: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -824,6 +1149,10 @@ export interface components {
         Slug: components["schemas"]["Slug"];
         /** @description An address id (decimal, 1 to 2^53-1). A malformed id is a 400 `validation-error` naming `id`, checked before the token. */
         AddressId: components["schemas"]["Id"];
+        /** @description A cart id (22 base64url characters). A malformed id is a 400 `validation-error` naming `id`. */
+        CartId: components["schemas"]["CartIdString"];
+        /** @description A cart line id (decimal, 1 to 2^53-1). A malformed id is a 400 `validation-error` naming `item_id`, checked before the token. */
+        CartItemId: components["schemas"]["Id"];
     };
     requestBodies: never;
     headers: {
@@ -1698,6 +2027,579 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    createCart: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new, empty cart; `Location` is its URL. */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cart"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    preflightCarts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["Preflight"];
+            400: components["responses"]["BadRequest"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getCart: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A cart id (22 base64url characters). A malformed id is a 400 `validation-error` naming `id`. */
+                id: components["parameters"]["CartId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The cart. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cart"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    preflightCart: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A cart id (22 base64url characters). A malformed id is a 400 `validation-error` naming `id`. */
+                id: components["parameters"]["CartId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["Preflight"];
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    addCartItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A cart id (22 base64url characters). A malformed id is a 400 `validation-error` naming `id`. */
+                id: components["parameters"]["CartId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CartItemCreate"];
+            };
+        };
+        responses: {
+            /** @description The cart after the change. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cart"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    preflightCartItems: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A cart id (22 base64url characters). A malformed id is a 400 `validation-error` naming `id`. */
+                id: components["parameters"]["CartId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["Preflight"];
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    removeCartItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A cart id (22 base64url characters). A malformed id is a 400 `validation-error` naming `id`. */
+                id: components["parameters"]["CartId"];
+                /** @description A cart line id (decimal, 1 to 2^53-1). A malformed id is a 400 `validation-error` naming `item_id`, checked before the token. */
+                item_id: components["parameters"]["CartItemId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The cart after the change. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cart"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    preflightCartItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A cart id (22 base64url characters). A malformed id is a 400 `validation-error` naming `id`. */
+                id: components["parameters"]["CartId"];
+                /** @description A cart line id (decimal, 1 to 2^53-1). A malformed id is a 400 `validation-error` naming `item_id`, checked before the token. */
+                item_id: components["parameters"]["CartItemId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["Preflight"];
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    updateCartItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A cart id (22 base64url characters). A malformed id is a 400 `validation-error` naming `id`. */
+                id: components["parameters"]["CartId"];
+                /** @description A cart line id (decimal, 1 to 2^53-1). A malformed id is a 400 `validation-error` naming `item_id`, checked before the token. */
+                item_id: components["parameters"]["CartItemId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CartItemUpdate"];
+            };
+        };
+        responses: {
+            /** @description The cart after the change. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cart"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getMyCart: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The cart. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cart"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    preflightMyCart: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["Preflight"];
+            400: components["responses"]["BadRequest"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    addMyCartItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CartItemCreate"];
+            };
+        };
+        responses: {
+            /** @description The cart after the change. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cart"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            405: components["responses"]["MethodNotAllowed"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    preflightMyCartItems: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["Preflight"];
+            400: components["responses"]["BadRequest"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    removeMyCartItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A cart line id (decimal, 1 to 2^53-1). A malformed id is a 400 `validation-error` naming `item_id`, checked before the token. */
+                item_id: components["parameters"]["CartItemId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The cart after the change. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cart"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    preflightMyCartItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A cart line id (decimal, 1 to 2^53-1). A malformed id is a 400 `validation-error` naming `item_id`, checked before the token. */
+                item_id: components["parameters"]["CartItemId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["Preflight"];
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    updateMyCartItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A cart line id (decimal, 1 to 2^53-1). A malformed id is a 400 `validation-error` naming `item_id`, checked before the token. */
+                item_id: components["parameters"]["CartItemId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CartItemUpdate"];
+            };
+        };
+        responses: {
+            /** @description The cart after the change. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cart"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    mergeMyCart: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CartMerge"];
+            };
+        };
+        responses: {
+            /** @description The caller's cart after the merge. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cart"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    preflightMyCartMerge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["Preflight"];
+            400: components["responses"]["BadRequest"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];

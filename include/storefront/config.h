@@ -28,6 +28,9 @@ typedef struct sf_config {
     int db_statement_timeout_ms; /* DB_STATEMENT_TIMEOUT_MS, default 5000 */
     size_t max_body_bytes;       /* MAX_BODY_BYTES, default 1 MiB */
     int catalog_max_age_s;       /* CATALOG_MAX_AGE, Cache-Control max-age, default 60 */
+    int cart_max_line_quantity;  /* CART_MAX_LINE_QUANTITY, units of one variant, default 10 */
+    int cart_max_lines;          /* CART_MAX_LINES, different variants per cart, default 50 */
+    int cart_idle_ttl_s;         /* CART_IDLE_TTL_SECONDS, default 7 days */
     unsigned char cursor_key[32];
     bool cursor_key_from_env; /* CURSOR_SECRET given (needed with several instances) */
     int norigins;

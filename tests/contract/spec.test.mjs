@@ -19,9 +19,12 @@ test('every operation documents the errors that can happen anywhere', () => {
 });
 
 const isPublic = (op) => !op.security || op.security.length === 0;
+// Guest carts need no token, but their URL is a capability: never in a shared cache.
+const isGuestCart = (path) => path.startsWith('/v1/carts');
 
 test('public catalog GETs document 304, ETag and public caching', () => {
-  for (const { path, method, op } of operations.filter((o) => o.method === 'get' && o.path.startsWith('/v1/') && isPublic(o.op))) {
+  for (const { path, method, op } of operations.filter((o) => o.method === 'get' && o.path.startsWith('/v1/') &&
+    isPublic(o.op) && !isGuestCart(o.path))) {
     assert.ok(op.responses['304'], `GET ${path} lacks 304`);
     const ok = resolve(op.responses['200']);
     for (const h of ['ETag', 'Cache-Control', 'X-Request-Id']) assert.ok(ok.headers[h], `GET ${path} 200 lacks ${h}`);
@@ -58,6 +61,20 @@ test('authenticated operations document 401 with WWW-Authenticate and private ca
     assert.ok(success.length, `${method} ${path} documents no success response`);
     for (const status of success) {
       const ok = resolve(op.responses[status]);
+      assert.equal(resolve(ok.headers['Cache-Control']).schema.const, 'private, no-store', `${method} ${path} ${status} is not private`);
+    }
+  }
+});
+
+test('guest cart operations are public but answered privately, never with an ETag or 304', () => {
+  const guest = operations.filter((o) => isGuestCart(o.path) && o.method !== 'options');
+  assert.ok(guest.length > 0);
+  for (const { path, method, op } of guest) {
+    assert.ok(isPublic(op), `${method} ${path} must not need a token`);
+    assert.equal(op.responses['304'], undefined, `${method} ${path} documents 304`);
+    for (const status of ['200', '201'].filter((s) => op.responses[s])) {
+      const ok = resolve(op.responses[status]);
+      assert.equal(ok.headers.ETag, undefined, `${method} ${path} ${status} documents an ETag`);
       assert.equal(resolve(ok.headers['Cache-Control']).schema.const, 'private, no-store', `${method} ${path} ${status} is not private`);
     }
   }
