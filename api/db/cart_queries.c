@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "storefront/db_carts.h"
 
@@ -74,6 +75,19 @@ static const db_stmt shipping_stmt = {"shipping_methods_active",
                                       "SELECT " DB_SHIPPING_METHOD_COLUMNS " FROM shipping_methods"
                                       " WHERE active AND currency = $1 ORDER BY position, code",
                                       1};
+/* The columns are unqualified: only discount_codes is in the outer FROM. A NULL
+ * customer ($3) counts nothing, which is what a guest cart should see. */
+#define DISCOUNT_FACTS_SELECT                                                                      \
+    "SELECT " DB_DISCOUNT_CODE_COLUMNS ", starts_at IS NOT NULL AND starts_at > now(),"            \
+    " ends_at IS NOT NULL AND ends_at <= now(),"                                                   \
+    " (SELECT count(*) FROM discount_redemptions r WHERE r.discount_code_id = d.id"                \
+    " AND r.customer_id = $2::bigint) FROM discount_codes d"
+static const db_stmt discount_by_code_stmt = {"discount_facts_by_code",
+                                              DISCOUNT_FACTS_SELECT " WHERE code = $1", 2};
+static const db_stmt discount_by_id_stmt = {"discount_facts_by_id",
+                                            DISCOUNT_FACTS_SELECT " WHERE id = $1::bigint", 2};
+static const db_stmt set_discount_stmt = {
+    "carts_set_discount", "UPDATE carts SET discount_code_id = $2::bigint WHERE id = $1", 2};
 
 sf_status db_cart_find(db_conn *c, arena *a, const char *id, bool lock, db_cart *out, bool *expired,
                        sf_error *e)
@@ -213,6 +227,37 @@ sf_status db_shipping_methods_active(db_conn *c, arena *a, const char *currency,
     *n = (size_t)rows;
     PQclear(r);
     return SF_OK;
+}
+
+sf_status db_discount_facts_get(db_conn *c, arena *a, const char *code, int64_t id,
+                                int64_t customer_id, db_discount_facts *out, sf_error *e)
+{
+    memset(out, 0, sizeof *out);
+    const char *params[] = {code ? code : db_param_int64(a, id),
+                            customer_id > 0 ? db_param_int64(a, customer_id) : NULL};
+    PGresult *r = db_exec(c, code ? &discount_by_code_stmt : &discount_by_id_stmt, params, e);
+    if (!r)
+        return e->status;
+    bool found = PQntuples(r) == 1;
+    if (found) {
+        int n = PQnfields(r);
+        db_discount_code_decode(a, r, 0, 0, &out->code);
+        out->not_started = db_bool(r, 0, n - 3);
+        out->ended = db_bool(r, 0, n - 2);
+        out->customer_uses = db_int64(r, 0, n - 1);
+    }
+    PQclear(r);
+    return found ? SF_OK : sf_fail(e, SF_NOT_FOUND, "not-found", "No such discount code.");
+}
+
+sf_status db_cart_set_discount(db_conn *c, const char *cart_id, int64_t discount_code_id,
+                               sf_error *e)
+{
+    char did[24];
+    snprintf(did, sizeof did, "%lld", (long long)discount_code_id);
+    const char *params[] = {cart_id, discount_code_id > 0 ? did : NULL};
+    long rows;
+    return exec_count(c, &set_discount_stmt, params, &rows, e);
 }
 
 /* --- static helpers --------------------------------------------------------------- */

@@ -1,6 +1,6 @@
 /*
- * seed.c — `storefront seed [--products N]`: load the sample catalog, and optionally N
- * synthetic products for load tests.
+ * seed.c — `storefront seed [--products N]`: load the sample catalog and discount codes,
+ * and optionally N synthetic products for load tests.
  *
  * The sample catalog is a few hundred rows, so it goes in with ordinary parameterized
  * upserts keyed on slug / SKU: that makes the seed idempotent (same rows, same ids on
@@ -29,6 +29,7 @@ static bool tables_exist(db_conn *c);
 static bool load_brands(db_conn *c);
 static bool load_categories(db_conn *c);
 static bool load_products(db_conn *c);
+static bool load_discount_codes(db_conn *c);
 static bool load_product(db_conn *c, const seed_product *p);
 static bool exec_ok(db_conn *c, const db_stmt *st, const char *const *params, const char *what,
                     const char *subject);
@@ -38,7 +39,8 @@ static double seconds_since(const struct timespec *t0);
 static const db_stmt st_lock = {"sf_seed_lock", "SELECT pg_advisory_xact_lock($1::bigint)", 1};
 static const db_stmt st_tables = {
     "sf_seed_tables",
-    "SELECT to_regclass('products') IS NOT NULL AND to_regclass('product_variants') IS NOT NULL",
+    "SELECT to_regclass('products') IS NOT NULL AND to_regclass('product_variants') IS NOT NULL"
+    " AND to_regclass('discount_codes') IS NOT NULL",
     0};
 static const db_stmt st_brand = {
     "sf_seed_brand",
@@ -86,6 +88,26 @@ static const db_stmt st_image = {
     "SELECT $1::bigint, $2, $3, $4::int WHERE NOT EXISTS "
     "(SELECT 1 FROM product_images WHERE product_id = $1::bigint AND url = $2)",
     4};
+/* times_used is written on insert only: uses are checkout's business, and a re-run
+ * must never hand spent uses back. */
+static const db_stmt st_discount = {
+    "sf_seed_discount",
+    "INSERT INTO discount_codes (code, kind, percent_off, amount_off, currency, min_subtotal, "
+    "starts_at, ends_at, usage_limit, per_customer_limit, times_used, active) "
+    "VALUES ($1, $2::discount_kind, $3::int, $4::bigint, $5, $6::bigint, $7::timestamptz, "
+    "$8::timestamptz, $9::int, $10::int, $11::int, $12::boolean) "
+    "ON CONFLICT (code) DO UPDATE SET kind = EXCLUDED.kind, percent_off = EXCLUDED.percent_off, "
+    "amount_off = EXCLUDED.amount_off, currency = EXCLUDED.currency, "
+    "min_subtotal = EXCLUDED.min_subtotal, starts_at = EXCLUDED.starts_at, "
+    "ends_at = EXCLUDED.ends_at, usage_limit = EXCLUDED.usage_limit, "
+    "per_customer_limit = EXCLUDED.per_customer_limit, active = EXCLUDED.active "
+    "WHERE (discount_codes.kind, discount_codes.percent_off, discount_codes.amount_off, "
+    "discount_codes.currency, discount_codes.min_subtotal, discount_codes.starts_at, "
+    "discount_codes.ends_at, discount_codes.usage_limit, discount_codes.per_customer_limit, "
+    "discount_codes.active) IS DISTINCT FROM (EXCLUDED.kind, EXCLUDED.percent_off, "
+    "EXCLUDED.amount_off, EXCLUDED.currency, EXCLUDED.min_subtotal, EXCLUDED.starts_at, "
+    "EXCLUDED.ends_at, EXCLUDED.usage_limit, EXCLUDED.per_customer_limit, EXCLUDED.active)",
+    12};
 static const db_stmt st_variant = {
     "sf_seed_variant",
     "INSERT INTO product_variants (product_id, sku, name, options, price_amount, "
@@ -101,6 +123,27 @@ static const db_stmt st_variant = {
     "EXCLUDED.name, EXCLUDED.options, EXCLUDED.price_amount, EXCLUDED.compare_at_amount, "
     "EXCLUDED.stock, EXCLUDED.position, true)",
     8};
+
+/* Sample discount codes, one per outcome the API distinguishes (docs/architecture.md,
+ * "Discount decisions"). The windows are fixed dates far from today rather than
+ * "yesterday" and "next month", so a re-run on another day changes nothing and the
+ * codes keep their meaning for years. NULL = no value. */
+typedef struct seed_discount {
+    const char *code, *kind, *percent_off, *amount_off, *currency, *min_subtotal;
+    const char *starts_at, *ends_at, *usage_limit, *per_customer_limit, *times_used, *active;
+} seed_discount;
+
+static const seed_discount seed_discounts[] = {
+    {"WELCOME10", "percent", "10", NULL, NULL, "0", NULL, NULL, NULL, NULL, "0", "t"},
+    {"SAVE20", "fixed", NULL, "2000", "USD", "10000", NULL, NULL, NULL, NULL, "0", "t"},
+    {"EXPIRED5", "percent", "5", NULL, NULL, "0", "2024-01-01T00:00:00Z", "2025-01-01T00:00:00Z",
+     NULL, NULL, "0", "t"},
+    {"FUTURE15", "percent", "15", NULL, NULL, "0", "2099-01-01T00:00:00Z", NULL, NULL, NULL, "0",
+     "t"},
+    {"MINI1", "percent", "1", NULL, NULL, "0", NULL, NULL, "1", NULL, "1", "t"},
+    {"ONCEPERCUSTOMER", "percent", "5", NULL, NULL, "0", NULL, NULL, NULL, "1", "0", "t"},
+    {"INACTIVE", "percent", "50", NULL, NULL, "0", NULL, NULL, NULL, NULL, "0", "f"},
+};
 
 int sf_seed(const char *conninfo, long synthetic_products, FILE *out)
 {
@@ -126,11 +169,13 @@ int sf_seed(const char *conninfo, long synthetic_products, FILE *out)
     const char *key[] = {SEED_LOCK_KEY};
     if (db_begin(c, &e) != SF_OK || !exec_ok(c, &st_lock, key, "cannot take the seed lock", ""))
         goto out;
-    if (!load_brands(c) || !load_categories(c) || !load_products(c))
+    if (!load_brands(c) || !load_categories(c) || !load_products(c) || !load_discount_codes(c))
         goto out;
-    fprintf(out, "sample catalog: %zu brands, %zu categories, %zu products (%.2f s)\n",
+    fprintf(out,
+            "sample catalog: %zu brands, %zu categories, %zu products, %zu discount codes "
+            "(%.2f s)\n",
             seed_brands_count, seed_categories_count, seed_sample_product_count(),
-            seconds_since(&t0));
+            sizeof seed_discounts / sizeof seed_discounts[0], seconds_since(&t0));
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (synthetic_products > 0 && !seed_bulk_synthetic(c, synthetic_products, &added))
         goto out;
@@ -212,6 +257,20 @@ static bool load_products(db_conn *c)
             if (!load_product(c, &p))
                 return false;
         }
+    }
+    return true;
+}
+
+static bool load_discount_codes(db_conn *c)
+{
+    for (size_t i = 0; i < sizeof seed_discounts / sizeof seed_discounts[0]; i++) {
+        const seed_discount *d = &seed_discounts[i];
+        const char *params[] = {
+            d->code,         d->kind,      d->percent_off, d->amount_off,  d->currency,
+            d->min_subtotal, d->starts_at, d->ends_at,     d->usage_limit, d->per_customer_limit,
+            d->times_used,   d->active};
+        if (!exec_ok(c, &st_discount, params, "cannot load discount code", d->code))
+            return false;
     }
     return true;
 }

@@ -1,9 +1,9 @@
 /*
  * h_carts.c — /v1/carts/{id} (guest carts: the id is the capability, no token) and
  * /v1/me/cart (the signed-in customer's cart): read, add, change and remove lines,
- * merge a guest cart at sign-in. Path ids were validated by the pipeline; which cart
- * an id may reach, the limits and the pricing are the service's business. Every
- * answer is the whole cart, priced on read, and never cacheable by a shared cache.
+ * merge a guest cart at sign-in, apply or remove a discount code. Path ids were validated by the
+ * pipeline; which cart an id may reach, the limits and the pricing are the service's business.
+ * Every answer is the whole cart, priced on read, and never cacheable by a shared cache.
  */
 #include <string.h>
 
@@ -17,6 +17,9 @@ static void get_cart(http_ctx *c, svc_cart_ref ref);
 static void add_item(http_ctx *c, svc_cart_ref ref);
 static void update_item(http_ctx *c, svc_cart_ref ref);
 static void remove_item(http_ctx *c, svc_cart_ref ref);
+static void apply_discount(http_ctx *c, svc_cart_ref ref);
+static void remove_discount(http_ctx *c, svc_cart_ref ref);
+static void write_discount_code(jw *w, const svc_cart *cart);
 static void send_cart(http_ctx *c, int status, const svc_cart *cart);
 static void write_line(jw *w, const svc_cart_line *l);
 static void write_money(jw *w, const char *key, int64_t amount, const char *currency);
@@ -58,6 +61,16 @@ void h_carts_remove_item(http_ctx *c)
     remove_item(c, guest_ref(c));
 }
 
+void h_carts_discount_apply(http_ctx *c)
+{
+    apply_discount(c, guest_ref(c));
+}
+
+void h_carts_discount_remove(http_ctx *c)
+{
+    remove_discount(c, guest_ref(c));
+}
+
 /* --- the signed-in customer's cart ------------------------------------------------ */
 
 void h_me_cart_get(http_ctx *c)
@@ -96,6 +109,16 @@ void h_me_cart_merge(http_ctx *c)
         return;
     }
     send_cart(c, 200, &cart);
+}
+
+void h_me_cart_discount_apply(http_ctx *c)
+{
+    apply_discount(c, customer_ref(c));
+}
+
+void h_me_cart_discount_remove(http_ctx *c)
+{
+    remove_discount(c, customer_ref(c));
 }
 
 /* --- shared by both route families ------------------------------------------------ */
@@ -169,6 +192,39 @@ static void remove_item(http_ctx *c, svc_cart_ref ref)
     send_cart(c, 200, &cart);
 }
 
+static void apply_discount(http_ctx *c, svc_cart_ref ref)
+{
+    sf_error e;
+    sf_error_clear(&e);
+    const char *body, *code;
+    size_t len;
+    c->private_cache = true;
+    if (!http_json_body_or_problem(c, &body, &len))
+        return;
+    svc_cart_limits lim = limits(c);
+    svc_cart cart;
+    if (svc_cart_discount_input_parse(c->a, body, len, &code, &e) != SF_OK ||
+        svc_cart_discount_apply(c->app->pool, c->a, &lim, &ref, code, &cart, &e) != SF_OK) {
+        http_send_error(c, &e);
+        return;
+    }
+    send_cart(c, 200, &cart);
+}
+
+static void remove_discount(http_ctx *c, svc_cart_ref ref)
+{
+    sf_error e;
+    sf_error_clear(&e);
+    svc_cart_limits lim = limits(c);
+    svc_cart cart;
+    c->private_cache = true;
+    if (svc_cart_discount_remove(c->app->pool, c->a, &lim, &ref, &cart, &e) != SF_OK) {
+        http_send_error(c, &e);
+        return;
+    }
+    send_cart(c, 200, &cart);
+}
+
 static svc_cart_limits limits(const http_ctx *c)
 {
     const sf_config *cfg = &c->app->cfg;
@@ -209,6 +265,7 @@ static void send_cart(http_ctx *c, int status, const svc_cart *cart)
     jw_int(&w, cart->item_count);
     write_money(&w, "subtotal", cart->subtotal, cart->currency);
     write_money(&w, "discount", cart->discount, cart->currency);
+    write_discount_code(&w, cart);
     jw_key(&w, "shipping_estimate");
     if (cart->has_shipping) {
         jw_obj_begin(&w);
@@ -286,6 +343,39 @@ static void write_line(jw *w, const svc_cart_line *l)
         jw_null(w);
     else
         jw_int(w, l->available_quantity);
+    jw_obj_end(w);
+}
+
+/* The applied code and whether it applies now; null without one. */
+static void write_discount_code(jw *w, const svc_cart *cart)
+{
+    jw_key(w, "discount_code");
+    if (!cart->code.present) {
+        jw_null(w);
+        return;
+    }
+    const db_discount_code *d = &cart->code.facts.code;
+    jw_obj_begin(w);
+    jw_key(w, "code");
+    jw_str(w, d->code);
+    jw_key(w, "kind");
+    jw_str(w, db_discount_kind_str(d->kind));
+    jw_key(w, "percent_off");
+    if (d->percent_off_is_null)
+        jw_null(w);
+    else
+        jw_int(w, d->percent_off);
+    if (d->amount_off_is_null) {
+        jw_key(w, "amount_off");
+        jw_null(w);
+    } else {
+        write_money(w, "amount_off", d->amount_off, d->currency);
+    }
+    write_money(w, "min_subtotal", d->min_subtotal, cart->currency);
+    jw_key(w, "applied");
+    jw_bool(w, cart->code.problem == SVC_DISCOUNT_OK);
+    jw_key(w, "problem");
+    jw_str(w, svc_discount_problem_str(cart->code.problem));
     jw_obj_end(w);
 }
 

@@ -32,11 +32,15 @@ const http_route http_routes[] = {
     {"POST", "/v1/carts/{id}/items", h_carts_add_item, NULL, false, HTTP_PUBLIC},
     {"PATCH", "/v1/carts/{id}/items/{item_id}", h_carts_update_item, NULL, false, HTTP_PUBLIC},
     {"DELETE", "/v1/carts/{id}/items/{item_id}", h_carts_remove_item, NULL, false, HTTP_PUBLIC},
+    {"POST", "/v1/carts/{id}/discount", h_carts_discount_apply, NULL, false, HTTP_PUBLIC},
+    {"DELETE", "/v1/carts/{id}/discount", h_carts_discount_remove, NULL, false, HTTP_PUBLIC},
     {"GET", "/v1/me/cart", h_me_cart_get, NULL, false, HTTP_CUSTOMER},
     {"POST", "/v1/me/cart/items", h_me_cart_add_item, NULL, false, HTTP_CUSTOMER},
     {"PATCH", "/v1/me/cart/items/{item_id}", h_me_cart_update_item, NULL, false, HTTP_CUSTOMER},
     {"DELETE", "/v1/me/cart/items/{item_id}", h_me_cart_remove_item, NULL, false, HTTP_CUSTOMER},
     {"POST", "/v1/me/cart/merge", h_me_cart_merge, NULL, false, HTTP_CUSTOMER},
+    {"POST", "/v1/me/cart/discount", h_me_cart_discount_apply, NULL, false, HTTP_CUSTOMER},
+    {"DELETE", "/v1/me/cart/discount", h_me_cart_discount_remove, NULL, false, HTTP_CUSTOMER},
     {"GET", "/v1/admin/customers", h_admin_customers_list, page_params, false, HTTP_ADMIN},
 };
 

@@ -1,7 +1,7 @@
 /*
  * cart_rules.c — the parts of carts that need no database (see carts.h): cart ids,
- * request bodies, pricing and the merge quantity rule. Kept apart from carts.c so
- * tests/unit can check them directly.
+ * request bodies, pricing (discount codes included) and the merge quantity rule. Kept apart from
+ * carts.c so tests/unit can check them directly.
  */
 #include <openssl/rand.h>
 #include <stdio.h>
@@ -141,12 +141,47 @@ sf_status svc_cart_merge_input_parse(arena *a, const char *body, size_t len, con
     return e->status;
 }
 
+sf_status svc_cart_discount_input_parse(arena *a, const char *body, size_t len, const char **code,
+                                        sf_error *e)
+{
+    *code = NULL;
+    json_t *j = parse_object(body, len, e);
+    if (!j)
+        return e->status;
+    bool seen = false;
+    const char *key;
+    json_t *v;
+    json_object_foreach(j, key, v)
+    {
+        if (strcmp(key, "code") == 0) {
+            seen = true;
+            const char *s = json_is_string(v) ? json_string_value(v) : NULL;
+            size_t n = s ? json_string_length(v) : 0;
+            if (!s || n < 3 || n > 32 || strspn(s, b64url_alphabet) != n) {
+                sf_field_fail(e, "code", "must be 3 to 32 letters, digits, '-' or '_'");
+            } else {
+                char *up = arena_strndup(a, s, n);
+                for (char *p = up; *p; p++)
+                    if (*p >= 'a' && *p <= 'z')
+                        *p = (char)(*p - 'a' + 'A');
+                *code = up;
+            }
+        } else {
+            sf_field_fail(e, arena_strndup(a, key, strnlen(key, 60)), "is not a known field");
+        }
+    }
+    json_decref(j);
+    if (!seen)
+        sf_field_fail(e, "code", "is required");
+    return e->status;
+}
+
 /* --- rules ------------------------------------------------------------------------ */
 
 void svc_cart_price(svc_cart *cart, const db_shipping_method *methods, size_t nmethods)
 {
     cart->subtotal = 0;
-    cart->discount = 0; /* discount codes come later; the field is already in the view */
+    cart->discount = 0;
     cart->item_count = 0;
     bool any_counted = false;
     for (size_t i = 0; i < cart->nlines; i++) {
@@ -170,6 +205,13 @@ void svc_cart_price(svc_cart *cart, const db_shipping_method *methods, size_t nm
         }
         cart->item_count += r->quantity;
     }
+    if (cart->code.present) {
+        /* A code that stopped applying stays on the cart with its reason and 0 off. */
+        cart->code.problem = svc_discount_check(&cart->code.facts, cart->subtotal, cart->currency);
+        if (cart->code.problem == SVC_DISCOUNT_OK)
+            cart->discount = svc_discount_amount(&cart->code.facts.code, cart->subtotal);
+    }
+    /* Shipping is estimated on the subtotal before the discount. */
     cart->has_shipping = false;
     if (any_counted) {
         /* The cheapest method for this subtotal; on a tie the first by position. */
@@ -200,6 +242,56 @@ int svc_cart_merge_quantity(int existing, int guest, int stock, bool sellable, i
     if (sellable && stock > 0 && q > stock)
         q = stock;
     return q < existing ? existing : q;
+}
+
+svc_discount_problem svc_discount_check(const db_discount_facts *f, int64_t subtotal,
+                                        const char *currency)
+{
+    const db_discount_code *d = &f->code;
+    if (!d->active)
+        return SVC_DISCOUNT_INACTIVE;
+    if (f->not_started)
+        return SVC_DISCOUNT_NOT_STARTED;
+    if (f->ended)
+        return SVC_DISCOUNT_EXPIRED;
+    if (!d->usage_limit_is_null && d->times_used >= d->usage_limit)
+        return SVC_DISCOUNT_EXHAUSTED;
+    if (!d->per_customer_limit_is_null && f->customer_uses >= d->per_customer_limit)
+        return SVC_DISCOUNT_CUSTOMER_LIMIT;
+    if (d->kind == DB_DISCOUNT_KIND_FIXED &&
+        (d->currency_is_null || strcmp(d->currency, currency) != 0))
+        return SVC_DISCOUNT_CURRENCY_MISMATCH;
+    if (subtotal < d->min_subtotal)
+        return SVC_DISCOUNT_BELOW_MINIMUM;
+    return SVC_DISCOUNT_OK;
+}
+
+int64_t svc_discount_amount(const db_discount_code *d, int64_t subtotal)
+{
+    if (subtotal <= 0)
+        return 0;
+    if (d->kind == DB_DISCOUNT_KIND_PERCENT) {
+        int64_t pct = d->percent_off_is_null ? 0 : d->percent_off;
+        /* Split so subtotal * pct cannot overflow; integer division rounds down. */
+        return subtotal / 100 * pct + subtotal % 100 * pct / 100;
+    }
+    int64_t off = d->amount_off_is_null ? 0 : d->amount_off;
+    return off < subtotal ? off : subtotal;
+}
+
+const char *svc_discount_problem_str(svc_discount_problem p)
+{
+    switch (p) {
+    case SVC_DISCOUNT_INACTIVE: return "inactive";
+    case SVC_DISCOUNT_NOT_STARTED: return "not_started";
+    case SVC_DISCOUNT_EXPIRED: return "expired";
+    case SVC_DISCOUNT_EXHAUSTED: return "exhausted";
+    case SVC_DISCOUNT_CUSTOMER_LIMIT: return "customer_limit_reached";
+    case SVC_DISCOUNT_CURRENCY_MISMATCH: return "currency_mismatch";
+    case SVC_DISCOUNT_BELOW_MINIMUM: return "below_minimum";
+    case SVC_DISCOUNT_OK: break;
+    }
+    return NULL;
 }
 
 /* --- static helpers --------------------------------------------------------------- */

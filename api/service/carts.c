@@ -7,7 +7,9 @@
  * same variant queue on that lock, so ten adds of one unit leave ten units, and the
  * line-count and per-line limits cannot be overtaken. A merge locks the customer's
  * cart first and the guest cart second; nothing else takes two cart locks, so merges
- * cannot deadlock. The view is read after the commit, on the same connection.
+ * cannot deadlock. The view is read after the commit, on the same connection. Applying
+ * a discount code is a write like the others: it prices the locked cart to judge the
+ * code, so the subtotal it checks is the one it stores the code against.
  */
 #include <string.h>
 
@@ -43,6 +45,11 @@ static sf_status remove_step(db_conn *c, arena *a, const svc_cart_limits *lim, d
                              void *arg, bool *wrote, sf_error *e);
 static sf_status merge_step(db_conn *c, arena *a, const svc_cart_limits *lim, db_cart *cart,
                             void *arg, bool *wrote, sf_error *e);
+static sf_status discount_apply_step(db_conn *c, arena *a, const svc_cart_limits *lim,
+                                     db_cart *cart, void *arg, bool *wrote, sf_error *e);
+static sf_status discount_remove_step(db_conn *c, arena *a, const svc_cart_limits *lim,
+                                      db_cart *cart, void *arg, bool *wrote, sf_error *e);
+static sf_status price_lines(db_conn *c, arena *a, const char *cart_id, svc_cart *out, sf_error *e);
 static sf_status find_variant(db_conn *c, arena *a, const svc_cart_item_input *in,
                               db_product_variant *v, sf_error *e);
 static sf_status not_found(sf_error *e);
@@ -109,6 +116,19 @@ sf_status svc_cart_merge(db_pool *pool, arena *a, const svc_cart_limits *lim, co
 {
     svc_cart_ref ref = {.sub = sub};
     return in_cart_tx(pool, a, lim, &ref, merge_step, (void *)guest_id, out, e);
+}
+
+sf_status svc_cart_discount_apply(db_pool *pool, arena *a, const svc_cart_limits *lim,
+                                  const svc_cart_ref *ref, const char *code, svc_cart *out,
+                                  sf_error *e)
+{
+    return in_cart_tx(pool, a, lim, ref, discount_apply_step, (void *)code, out, e);
+}
+
+sf_status svc_cart_discount_remove(db_pool *pool, arena *a, const svc_cart_limits *lim,
+                                   const svc_cart_ref *ref, svc_cart *out, sf_error *e)
+{
+    return in_cart_tx(pool, a, lim, ref, discount_remove_step, NULL, out, e);
 }
 
 /* --- transaction and cart lookup -------------------------------------------------- */
@@ -207,17 +227,30 @@ static sf_status open_customer_cart(db_conn *c, arena *a, const svc_cart_limits 
     return sf_fail(e, SF_INTERNAL, "internal-error", "Could not open the cart.");
 }
 
-/* The cart with its lines, priced: the currency is the first line's (the one every
- * line was checked against when added), else the shop's. */
+/* The cart with its lines and its discount code, priced. */
 static sf_status load_view(db_conn *c, arena *a, const char *cart_id, svc_cart *out, sf_error *e)
 {
     memset(out, 0, sizeof *out);
     bool past;
+    sf_status s = db_cart_find(c, a, cart_id, false, &out->cart, &past, e);
+    if (s == SF_OK && !out->cart.discount_code_id_is_null) {
+        int64_t customer = out->cart.customer_id_is_null ? 0 : out->cart.customer_id;
+        s = db_discount_facts_get(c, a, NULL, out->cart.discount_code_id, customer,
+                                  &out->code.facts, e);
+        out->code.present = s == SF_OK;
+    }
+    if (s != SF_OK)
+        return s;
+    return price_lines(c, a, cart_id, out, e);
+}
+
+/* Reads the lines into out and prices them (out->code as it is): the currency is the
+ * first line's (the one every line was checked against when added), else the shop's. */
+static sf_status price_lines(db_conn *c, arena *a, const char *cart_id, svc_cart *out, sf_error *e)
+{
     db_cart_line *rows;
     size_t n;
-    sf_status s = db_cart_find(c, a, cart_id, false, &out->cart, &past, e);
-    if (s == SF_OK)
-        s = db_cart_lines(c, a, cart_id, &rows, &n, e);
+    sf_status s = db_cart_lines(c, a, cart_id, &rows, &n, e);
     if (s != SF_OK)
         return s;
     out->currency = n ? rows[0].currency : SVC_CART_DEFAULT_CURRENCY;
@@ -341,6 +374,65 @@ static sf_status merge_step(db_conn *c, arena *a, const svc_cart_limits *lim, db
             return s;
     }
     return db_cart_mark_merged(c, guest.id, cart->id, e);
+}
+
+/* An unknown or inactive code is a 404 ("No discount code X.", unlike the cart's own
+ * "No such cart.") and any other reason it does not apply now a 409 whose detail says
+ * which; the cart then keeps the code it had. */
+static sf_status discount_apply_step(db_conn *c, arena *a, const svc_cart_limits *lim,
+                                     db_cart *cart, void *arg, bool *wrote, sf_error *e)
+{
+    (void)lim, (void)wrote;
+    const char *code = arg;
+    svc_cart view;
+    memset(&view, 0, sizeof view);
+    view.cart = *cart;
+    int64_t customer = cart->customer_id_is_null ? 0 : cart->customer_id;
+    sf_status s = db_discount_facts_get(c, a, code, 0, customer, &view.code.facts, e);
+    if (s == SF_NOT_FOUND || (s == SF_OK && !view.code.facts.code.active)) {
+        sf_error_clear(e);
+        return sf_fail(e, SF_NOT_FOUND, "not-found", "No discount code %s.", code);
+    }
+    view.code.present = s == SF_OK;
+    if (s != SF_OK || (s = price_lines(c, a, cart->id, &view, e)) != SF_OK)
+        return s;
+    switch (view.code.problem) {
+    case SVC_DISCOUNT_OK: return db_cart_set_discount(c, cart->id, view.code.facts.code.id, e);
+    case SVC_DISCOUNT_NOT_STARTED:
+        sf_fail(e, SF_CONFLICT, "conflict", "The code %s is not valid yet.", code);
+        break;
+    case SVC_DISCOUNT_EXPIRED:
+        sf_fail(e, SF_CONFLICT, "conflict", "The code %s has expired.", code);
+        break;
+    case SVC_DISCOUNT_EXHAUSTED:
+        sf_fail(e, SF_CONFLICT, "conflict", "The code %s has been used up.", code);
+        break;
+    case SVC_DISCOUNT_CUSTOMER_LIMIT:
+        sf_fail(e, SF_CONFLICT, "conflict", "You have already used the code %s.", code);
+        break;
+    case SVC_DISCOUNT_CURRENCY_MISMATCH:
+        sf_fail(e, SF_CONFLICT, "conflict", "The code %s is for carts in %s, this cart is in %s.",
+                code, view.code.facts.code.currency, view.currency);
+        break;
+    case SVC_DISCOUNT_BELOW_MINIMUM:
+        sf_fail(e, SF_CONFLICT, "conflict",
+                "The code %s needs a subtotal of at least %lld; this cart has %lld.", code,
+                (long long)view.code.facts.code.min_subtotal, (long long)view.subtotal);
+        break;
+    case SVC_DISCOUNT_INACTIVE: break; /* answered above */
+    }
+    return e->status;
+}
+
+static sf_status discount_remove_step(db_conn *c, arena *a, const svc_cart_limits *lim,
+                                      db_cart *cart, void *arg, bool *wrote, sf_error *e)
+{
+    (void)a, (void)lim, (void)arg;
+    if (cart->discount_code_id_is_null) {
+        *wrote = false;
+        return SF_OK;
+    }
+    return db_cart_set_discount(c, cart->id, 0, e);
 }
 
 /* --- small helpers ---------------------------------------------------------------- */

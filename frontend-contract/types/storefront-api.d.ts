@@ -404,6 +404,46 @@ export interface paths {
         patch: operations["updateCartItem"];
         trace?: never;
     };
+    "/v1/carts/{id}/discount": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A cart id (22 base64url characters). A malformed id is a 400 `validation-error` naming `id`. */
+                id: components["parameters"]["CartId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Apply a discount code to a guest cart
+         * @description Applies a discount code to the cart, replacing the code it had (one code per
+         *     cart). `code` is matched case-insensitively. The answer is the whole cart with
+         *     `discount` and `discount_code` filled in. A code that does not exist or is
+         *     switched off answers 404 `not-found` with the detail `No discount code CODE.`
+         *     (a missing cart's detail is `No such cart.`). A code that exists but does not
+         *     apply now answers 409 `conflict` whose detail says why: not valid yet, expired,
+         *     used up (its usage limit is reached), already used by you (signed-in carts
+         *     only: the per-customer limit counts the customer's past orders with it), for
+         *     carts in another currency (a fixed amount), or the subtotal is below the
+         *     code's minimum). On any error the cart keeps the code it had.
+         *     Not signed in: the cart id is the capability (keep it secret, like a password reset link). A cart that belongs to a customer, an expired cart and a merged cart answer 404 like an unknown id.
+         */
+        post: operations["applyCartDiscount"];
+        /**
+         * Remove the discount code from a guest cart
+         * @description Removes the cart's discount code and answers 200 with the whole cart; a cart
+         *     without a code is answered as it is.
+         *     Not signed in: the cart id is the capability (keep it secret, like a password reset link). A cart that belongs to a customer, an expired cart and a merged cart answer 404 like an unknown id.
+         */
+        delete: operations["removeCartDiscount"];
+        /** CORS preflight */
+        options: operations["preflightCartDiscount"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me/cart": {
         parameters: {
             query?: never;
@@ -515,6 +555,41 @@ export interface paths {
         delete?: never;
         /** CORS preflight */
         options: operations["preflightMyCartMerge"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/cart/discount": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Apply a discount code to the signed-in person's cart
+         * @description Applies a discount code to the cart, replacing the code it had (one code per
+         *     cart). `code` is matched case-insensitively. The answer is the whole cart with
+         *     `discount` and `discount_code` filled in. A code that does not exist or is
+         *     switched off answers 404 `not-found` with the detail `No discount code CODE.`
+         *     (a missing cart's detail is `No such cart.`). A code that exists but does not
+         *     apply now answers 409 `conflict` whose detail says why: not valid yet, expired,
+         *     used up (its usage limit is reached), already used by you (signed-in carts
+         *     only: the per-customer limit counts the customer's past orders with it), for
+         *     carts in another currency (a fixed amount), or the subtotal is below the
+         *     code's minimum). On any error the cart keeps the code it had.
+         */
+        post: operations["applyMyCartDiscount"];
+        /**
+         * Remove the discount code from the signed-in person's cart
+         * @description Removes the cart's discount code and answers 200 with the whole cart; a cart
+         *     without a code is answered as it is.
+         */
+        delete: operations["removeMyCartDiscount"];
+        /** CORS preflight */
+        options: operations["preflightMyCartDiscount"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -634,9 +709,11 @@ export interface components {
          * @description A cart priced on read from current variant prices and stock. `subtotal` sums
          *     the `line_total` of every line except `unavailable` ones (flagged lines are
          *     shown, never dropped); `insufficient_stock` lines count in full. `discount` is
-         *     0 until discount codes exist. `shipping_estimate` is the cheapest active
-         *     shipping method for this subtotal (free once the subtotal reaches its
-         *     threshold), null when nothing counts towards the subtotal. `total` =
+         *     what the applied `discount_code` takes off the subtotal (0 without one, and 0
+         *     while the code does not apply; then `discount_code.problem` says why).
+         *     `shipping_estimate` is the cheapest active shipping method for the subtotal
+         *     before the discount (free once it reaches the method's threshold), null when
+         *     nothing counts towards the subtotal. `total` =
          *     subtotal - discount + shipping. All money is in the cart's one `currency` (that
          *     of its lines; the shop's, USD, while empty).
          */
@@ -654,6 +731,7 @@ export interface components {
             item_count: number;
             subtotal: components["schemas"]["Money"];
             discount: components["schemas"]["Money"];
+            discount_code: components["schemas"]["CartDiscountCode"] | null;
             shipping_estimate: components["schemas"]["ShippingEstimate"] | null;
             total: components["schemas"]["Money"];
             /** Format: date-time */
@@ -714,6 +792,35 @@ export interface components {
         CartItemUpdate: {
             /** @description The new quantity, at most CART_MAX_LINE_QUANTITY (default 10). */
             quantity: number;
+        };
+        /**
+         * @description The code applied to the cart. It stays on the cart when it stops applying (the
+         *     subtotal fell below its minimum, it expired, it was used up or switched off):
+         *     then `applied` is false, `problem` says why and `discount` is 0; it applies
+         *     again by itself when the reason goes away (e.g. items are added back).
+         */
+        CartDiscountCode: {
+            /** @description Upper-case. */
+            code: string;
+            /** @enum {string} */
+            kind: "percent" | "fixed";
+            /** @description For `percent` codes; the discount is rounded down to the minor unit. */
+            percent_off: number | null;
+            /** @description For `fixed` codes; never more than the subtotal. */
+            amount_off: components["schemas"]["Money"] | null;
+            min_subtotal: components["schemas"]["Money"];
+            /** @description True when the code takes its discount off now. */
+            applied: boolean;
+            /**
+             * @description Why the code does not apply now; null when it does.
+             * @enum {string|null}
+             */
+            problem: "inactive" | "not_started" | "expired" | "exhausted" | "customer_limit_reached" | "currency_mismatch" | "below_minimum" | null;
+        };
+        /** @description Unknown fields are a 400 naming them. */
+        DiscountApply: {
+            /** @description A discount code, matched case-insensitively. */
+            code: string;
         };
         CartMerge: {
             cart_id: components["schemas"]["CartIdString"];
@@ -2324,6 +2431,111 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    applyCartDiscount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A cart id (22 base64url characters). A malformed id is a 400 `validation-error` naming `id`. */
+                id: components["parameters"]["CartId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DiscountApply"];
+            };
+        };
+        responses: {
+            /** @description The cart with the code applied. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cart"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    removeCartDiscount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A cart id (22 base64url characters). A malformed id is a 400 `validation-error` naming `id`. */
+                id: components["parameters"]["CartId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The cart without a discount code. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cart"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    preflightCartDiscount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A cart id (22 base64url characters). A malformed id is a 400 `validation-error` naming `id`. */
+                id: components["parameters"]["CartId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["Preflight"];
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     getMyCart: {
         parameters: {
             query?: never;
@@ -2587,6 +2799,103 @@ export interface operations {
         };
     };
     preflightMyCartMerge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["Preflight"];
+            400: components["responses"]["BadRequest"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    applyMyCartDiscount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DiscountApply"];
+            };
+        };
+        responses: {
+            /** @description The cart with the code applied. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cart"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    removeMyCartDiscount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The cart without a discount code. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cart"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    preflightMyCartDiscount: {
         parameters: {
             query?: never;
             header?: never;

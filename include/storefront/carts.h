@@ -59,6 +59,26 @@ typedef struct svc_shipping_estimate {
     int64_t amount; /* 0 when the subtotal reaches the method's free_over_amount */
 } svc_shipping_estimate;
 
+/* Why a discount code gives nothing (docs/architecture.md, "Discount decisions"). */
+typedef enum svc_discount_problem {
+    SVC_DISCOUNT_OK,
+    SVC_DISCOUNT_INACTIVE,          /* switched off by staff */
+    SVC_DISCOUNT_NOT_STARTED,       /* before starts_at */
+    SVC_DISCOUNT_EXPIRED,           /* at or after ends_at */
+    SVC_DISCOUNT_EXHAUSTED,         /* times_used reached usage_limit */
+    SVC_DISCOUNT_CUSTOMER_LIMIT,    /* this customer used it per_customer_limit times */
+    SVC_DISCOUNT_CURRENCY_MISMATCH, /* a fixed code in another currency than the cart */
+    SVC_DISCOUNT_BELOW_MINIMUM,     /* counting subtotal below min_subtotal */
+} svc_discount_problem;
+
+/* The code applied to a cart, as shown: it stays on the cart when it stops applying,
+ * with amount 0 and the problem, so the shopper sees why. */
+typedef struct svc_cart_discount {
+    bool present;
+    db_discount_facts facts;
+    svc_discount_problem problem;
+} svc_cart_discount;
+
 /* A cart as shown: computed on read from current prices and stock. */
 typedef struct svc_cart {
     db_cart cart;
@@ -69,6 +89,7 @@ typedef struct svc_cart {
     int64_t item_count; /* sum of the quantities of every line */
     bool has_shipping;  /* false when nothing counts towards the subtotal */
     svc_shipping_estimate shipping;
+    svc_cart_discount code; /* present when a code is applied; priced by svc_cart_price */
 } svc_cart;
 
 /* An add-to-cart request: exactly one of variant_id (> 0) or sku, and a quantity. */
@@ -98,15 +119,30 @@ sf_status svc_cart_quantity_parse(const char *body, size_t len, int max_quantity
 sf_status svc_cart_merge_input_parse(arena *a, const char *body, size_t len, const char **cart_id,
                                      sf_error *e);
 
+/* Parses POST .../discount: {"code": "<3..32 of A-Z a-z 0-9 _ ->"}; *code is the
+ * upper-cased code, in a. */
+sf_status svc_cart_discount_input_parse(arena *a, const char *body, size_t len, const char **code,
+                                        sf_error *e);
+
 /* --- rules (db-free) --- */
 /* Prices the cart in place from its lines and the active shipping methods of its
- * currency: line totals, problems, subtotal, discount (0 for now), the shipping
- * estimate and the total. */
+ * currency: line totals, problems, subtotal, the discount of cart->code (0 with a
+ * problem, which is recorded in cart->code.problem), the shipping estimate and the
+ * total. */
 void svc_cart_price(svc_cart *cart, const db_shipping_method *methods, size_t nmethods);
 /* The quantity of a line after merging `guest` units into `existing` ones (0 when the
  * customer had none): the sum, capped at max_line and, when the variant can be bought
  * and has stock, at that stock; a line the customer already had is never lowered. */
 int svc_cart_merge_quantity(int existing, int guest, int stock, bool sellable, int max_line);
+/* Why the code gives nothing to a cart with this counting subtotal and currency, or
+ * SVC_DISCOUNT_OK. Checked in the order of the enum. */
+svc_discount_problem svc_discount_check(const db_discount_facts *f, int64_t subtotal,
+                                        const char *currency);
+/* What a valid code takes off this subtotal: percent_off % rounded down to the minor
+ * unit, or amount_off capped at the subtotal (never negative). */
+int64_t svc_discount_amount(const db_discount_code *d, int64_t subtotal);
+/* The API slug of a problem ("expired", ...); NULL for SVC_DISCOUNT_OK. */
+const char *svc_discount_problem_str(svc_discount_problem p);
 
 /* --- operations --- */
 /* Creates an empty guest cart. */
@@ -136,5 +172,15 @@ sf_status svc_cart_remove_item(db_pool *pool, arena *a, const svc_cart_limits *l
  * SF_CONFLICT when the result would mix currencies or pass max_lines. */
 sf_status svc_cart_merge(db_pool *pool, arena *a, const svc_cart_limits *lim, const char *sub,
                          const char *guest_id, svc_cart *out, sf_error *e);
+
+/* Applies the discount code `code` (upper-case) to the cart, replacing any other.
+ * SF_NOT_FOUND when no active code has that name; SF_CONFLICT, with the reason in the
+ * detail, when it does not apply now (svc_discount_check). */
+sf_status svc_cart_discount_apply(db_pool *pool, arena *a, const svc_cart_limits *lim,
+                                  const svc_cart_ref *ref, const char *code, svc_cart *out,
+                                  sf_error *e);
+/* Removes the cart's discount code; a cart without one is left as it is. */
+sf_status svc_cart_discount_remove(db_pool *pool, arena *a, const svc_cart_limits *lim,
+                                   const svc_cart_ref *ref, svc_cart *out, sf_error *e);
 
 #endif

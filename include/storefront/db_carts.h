@@ -3,7 +3,8 @@
  * expiry computed by the database clock, the joined read of a cart's lines (item,
  * variant and product in one round trip), and writes scoped to one cart so an item id
  * from another cart never matches. Plain single-row reads (variants, products,
- * shipping methods) use the generated db_* functions.
+ * shipping methods) use the generated db_* functions. The discount facts of a cart's
+ * code are read here too, so validity is judged by the database clock.
  */
 #ifndef STOREFRONT_DB_CARTS_H
 #define STOREFRONT_DB_CARTS_H
@@ -64,6 +65,23 @@ sf_status db_cart_item_set_quantity(db_conn *c, const char *cart_id, int64_t ite
 
 /* Deletes item_id when it is a line of cart_id; SF_NOT_FOUND otherwise. */
 sf_status db_cart_item_remove(db_conn *c, const char *cart_id, int64_t item_id, sf_error *e);
+
+/* A discount code with what its validity depends on, judged by the database clock. */
+typedef struct db_discount_facts {
+    db_discount_code code;
+    bool not_started;      /* starts_at is in the future */
+    bool ended;            /* ends_at has passed */
+    int64_t customer_uses; /* redemptions by the cart's customer (0 for a guest cart) */
+} db_discount_facts;
+
+/* The discount code spelled `code` (already upper-case), or with id `id` when code is
+ * NULL, with its facts for customer_id (0 = a guest). SF_NOT_FOUND when there is none. */
+sf_status db_discount_facts_get(db_conn *c, arena *a, const char *code, int64_t id,
+                                int64_t customer_id, db_discount_facts *out, sf_error *e);
+
+/* Sets (discount_code_id > 0) or clears (0) the code applied to the cart. */
+sf_status db_cart_set_discount(db_conn *c, const char *cart_id, int64_t discount_code_id,
+                               sf_error *e);
 
 /* The active shipping methods in this currency, by position. *items in a. */
 sf_status db_shipping_methods_active(db_conn *c, arena *a, const char *currency,

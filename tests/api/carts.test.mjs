@@ -98,7 +98,7 @@ test('guest cart: create, add by id and by sku, change, remove; priced from the 
   assert.equal(created.headers.etag, undefined);
   assert.deepEqual({ ...cart, id: '', created_at: '', updated_at: '', expires_at: '' }, {
     id: '', status: 'open', currency: 'USD', lines: [], item_count: 0,
-    subtotal: { amount: 0, currency: 'USD' }, discount: { amount: 0, currency: 'USD' },
+    subtotal: { amount: 0, currency: 'USD' }, discount: { amount: 0, currency: 'USD' }, discount_code: null,
     shipping_estimate: null, total: { amount: 0, currency: 'USD' }, created_at: '', updated_at: '', expires_at: '',
   });
   const ttl = Date.parse(cart.expires_at) - Date.parse(cart.updated_at);

@@ -25,6 +25,7 @@ static long query_long(const char *url, const char *sql);
 static int timed_seed(const char *url, long n, const char *label);
 static void check_catalog_shape(const char *url);
 static void check_catalog_content(const char *url);
+static void check_discount_codes(const char *url);
 static void test_sample(const char *url);
 static void test_synthetic(const char *url);
 static void test_unmigrated(const char *url);
@@ -45,7 +46,10 @@ static const char *fingerprint_sql =
     "(SELECT string_agg(concat_ws('|', id, product_id, url, alt, position), ',' ORDER BY id) "
     " FROM product_images),"
     "(SELECT string_agg(concat_ws('|', product_id, category_id), ',' "
-    " ORDER BY product_id, category_id) FROM product_categories)))";
+    " ORDER BY product_id, category_id) FROM product_categories),"
+    "(SELECT string_agg(concat_ws('|', id, code, kind, percent_off, amount_off, currency, "
+    " min_subtotal, starts_at, ends_at, usage_limit, per_customer_limit, times_used, active, "
+    " created_at), ',' ORDER BY id) FROM discount_codes)))";
 
 int main(void)
 {
@@ -86,6 +90,7 @@ static void test_sample(const char *url)
     CHECK(timed_seed(url, 0, "sample catalog, first run") == 0);
     check_catalog_shape(url);
     check_catalog_content(url);
+    check_discount_codes(url);
     char *before = query_text(url, fingerprint_sql);
     CHECK(timed_seed(url, 0, "sample catalog, second run") == 0);
     char *after = query_text(url, fingerprint_sql);
@@ -104,6 +109,13 @@ static void test_sample(const char *url)
     CHECK(query_long(url, "SELECT stock FROM product_variants WHERE id = "
                           "(SELECT min(id) FROM product_variants)") != 999);
     CHECK(query_long(url, "SELECT min(id) FROM product_variants") == id);
+
+    /* A re-run repairs an edited code but never hands spent uses back. */
+    CHECK(query_long(url, "WITH u AS (UPDATE discount_codes SET percent_off = 99, times_used = 3 "
+                          "WHERE code = 'WELCOME10' RETURNING 1) SELECT count(*) FROM u") == 1);
+    CHECK(timed_seed(url, 0, "sample catalog, discount repair run") == 0);
+    CHECK(query_long(url, "SELECT percent_off FROM discount_codes WHERE code = 'WELCOME10'") == 10);
+    CHECK(query_long(url, "SELECT times_used FROM discount_codes WHERE code = 'WELCOME10'") == 3);
 }
 
 static void test_synthetic(const char *url)
@@ -196,6 +208,29 @@ static void check_catalog_content(const char *url)
             fprintf(stderr, "  full-text search finds nothing for \"%s\"\n", words[i]);
         CHECK(n > 0);
     }
+}
+
+/* One sample code per outcome the API distinguishes (see api/db/seed.c). */
+static void check_discount_codes(const char *url)
+{
+    CHECK(query_long(url, "SELECT count(*) FROM discount_codes WHERE code IN ('WELCOME10', "
+                          "'SAVE20', 'EXPIRED5', 'FUTURE15', 'MINI1', 'ONCEPERCUSTOMER', "
+                          "'INACTIVE')") == 7);
+    CHECK(query_long(url, "SELECT count(*) FROM discount_codes WHERE code = 'WELCOME10' AND "
+                          "kind = 'percent' AND percent_off = 10 AND active") == 1);
+    CHECK(query_long(url, "SELECT count(*) FROM discount_codes WHERE code = 'SAVE20' AND "
+                          "kind = 'fixed' AND amount_off = 2000 AND currency = 'USD' AND "
+                          "min_subtotal = 10000") == 1);
+    CHECK(query_long(url, "SELECT count(*) FROM discount_codes WHERE code = 'EXPIRED5' AND "
+                          "ends_at <= now()") == 1);
+    CHECK(query_long(url, "SELECT count(*) FROM discount_codes WHERE code = 'FUTURE15' AND "
+                          "starts_at > now()") == 1);
+    CHECK(query_long(url, "SELECT count(*) FROM discount_codes WHERE code = 'MINI1' AND "
+                          "times_used >= usage_limit") == 1);
+    CHECK(query_long(url, "SELECT count(*) FROM discount_codes WHERE code = 'ONCEPERCUSTOMER' "
+                          "AND per_customer_limit = 1") == 1);
+    CHECK(query_long(url, "SELECT count(*) FROM discount_codes WHERE code = 'INACTIVE' AND "
+                          "NOT active") == 1);
 }
 
 /* --- helpers ---------------------------------------------------------------------- */

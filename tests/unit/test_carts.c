@@ -1,8 +1,9 @@
 /*
  * test_carts.c — the database-free parts of carts: the id format (what the pipeline
  * accepts in /v1/carts/{id}), request bodies, the pricing of a cart and the merge
- * quantity rule.
+ * quantity rule, and discount codes (input, validity, the amount off, in the cart).
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "check.h"
@@ -147,6 +148,128 @@ static void test_pricing(void)
     CHECK(!empty.has_shipping && empty.total == 0);
 }
 
+static void test_discounts(void)
+{
+    db_discount_code pct = {.code = "WELCOME10",
+                            .kind = DB_DISCOUNT_KIND_PERCENT,
+                            .percent_off = 10,
+                            .amount_off_is_null = true,
+                            .currency_is_null = true,
+                            .usage_limit_is_null = true,
+                            .per_customer_limit_is_null = true,
+                            .active = true};
+    /* Percent: rounded down to the minor unit, no overflow near the int64 limit. */
+    CHECK(svc_discount_amount(&pct, 5500) == 550);
+    CHECK(svc_discount_amount(&pct, 1999) == 199);
+    CHECK(svc_discount_amount(&pct, 9) == 0);
+    CHECK(svc_discount_amount(&pct, 0) == 0);
+    pct.percent_off = 100;
+    CHECK(svc_discount_amount(&pct, 1234) == 1234);
+    pct.percent_off = 33;
+    CHECK(svc_discount_amount(&pct, 1001) == 330); /* 330.33 */
+    CHECK(svc_discount_amount(&pct, INT64_MAX) ==
+          INT64_MAX / 100 * 33 + INT64_MAX % 100 * 33 / 100);
+    pct.percent_off = 10;
+    db_discount_code fixed = {.code = "SAVE20",
+                              .kind = DB_DISCOUNT_KIND_FIXED,
+                              .percent_off_is_null = true,
+                              .amount_off = 2000,
+                              .currency = "USD",
+                              .min_subtotal = 10000,
+                              .usage_limit_is_null = true,
+                              .per_customer_limit_is_null = true,
+                              .active = true};
+    /* Fixed: never more than the subtotal. */
+    CHECK(svc_discount_amount(&fixed, 12000) == 2000);
+    CHECK(svc_discount_amount(&fixed, 1500) == 1500);
+
+    db_discount_facts f = {.code = fixed};
+    CHECK(svc_discount_check(&f, 10000, "USD") == SVC_DISCOUNT_OK);
+    CHECK(svc_discount_check(&f, 9999, "USD") == SVC_DISCOUNT_BELOW_MINIMUM);
+    CHECK(svc_discount_check(&f, 10000, "EUR") == SVC_DISCOUNT_CURRENCY_MISMATCH);
+    f.code.usage_limit_is_null = false;
+    f.code.usage_limit = 3;
+    f.code.times_used = 2;
+    CHECK(svc_discount_check(&f, 10000, "USD") == SVC_DISCOUNT_OK);
+    f.code.times_used = 3;
+    CHECK(svc_discount_check(&f, 10000, "USD") == SVC_DISCOUNT_EXHAUSTED);
+    f.code.usage_limit_is_null = true;
+    f.code.per_customer_limit_is_null = false;
+    f.code.per_customer_limit = 1;
+    CHECK(svc_discount_check(&f, 10000, "USD") == SVC_DISCOUNT_OK);
+    f.customer_uses = 1;
+    CHECK(svc_discount_check(&f, 10000, "USD") == SVC_DISCOUNT_CUSTOMER_LIMIT);
+    f.ended = true;
+    CHECK(svc_discount_check(&f, 10000, "USD") == SVC_DISCOUNT_EXPIRED);
+    f.not_started = true;
+    CHECK(svc_discount_check(&f, 10000, "USD") == SVC_DISCOUNT_NOT_STARTED);
+    f.code.active = false;
+    CHECK(svc_discount_check(&f, 10000, "USD") == SVC_DISCOUNT_INACTIVE);
+    CHECK_STR(svc_discount_problem_str(SVC_DISCOUNT_BELOW_MINIMUM), "below_minimum");
+    CHECK(svc_discount_problem_str(SVC_DISCOUNT_OK) == NULL);
+
+    /* In the cart: off the counting subtotal; shipping judged before the discount; a code
+     * that stops applying stays with its reason and takes nothing off. */
+    db_cart_line rows[2] = {
+        {.id = 1,
+         .quantity = 2,
+         .stock = 10,
+         .sellable = true,
+         .currency = "USD",
+         .price_amount = 3000},
+        {.id = 2,
+         .quantity = 1,
+         .stock = 5,
+         .sellable = false,
+         .currency = "USD",
+         .price_amount = 9999},
+    };
+    svc_cart_line lines[2] = {{.row = &rows[0]}, {.row = &rows[1]}};
+    db_shipping_method standard = {.code = "standard",
+                                   .price_amount = 499,
+                                   .currency = "USD",
+                                   .free_over_amount = 5000,
+                                   .active = true};
+    svc_cart cart = {.lines = lines, .nlines = 2, .currency = "USD"};
+    cart.code.present = true;
+    cart.code.facts.code = pct;
+    svc_cart_price(&cart, &standard, 1);
+    CHECK(cart.subtotal == 6000 && cart.discount == 600 && cart.code.problem == SVC_DISCOUNT_OK);
+    CHECK(cart.shipping.amount == 0 && cart.total == 5400);
+    cart.code.facts.code = fixed;
+    svc_cart_price(&cart, &standard, 1);
+    CHECK(cart.discount == 0 && cart.code.problem == SVC_DISCOUNT_BELOW_MINIMUM);
+    CHECK(cart.total == 6000);
+    rows[0].quantity = 4;
+    svc_cart_price(&cart, &standard, 1);
+    CHECK(cart.subtotal == 12000 && cart.discount == 2000 && cart.total == 10000);
+    cart.code.facts.ended = true;
+    svc_cart_price(&cart, &standard, 1);
+    CHECK(cart.discount == 0 && cart.code.problem == SVC_DISCOUNT_EXPIRED && cart.total == 12000);
+}
+
+static void test_discount_input(void)
+{
+    arena *ar = arena_new(0);
+    const char *code;
+    sf_error e;
+#define DPARSE(body)                                                                               \
+    (sf_error_clear(&e), svc_cart_discount_input_parse(ar, body, strlen(body), &code, &e))
+    CHECK(DPARSE("{\"code\":\"welcome10\"}") == SF_OK);
+    CHECK_STR(code, "WELCOME10");
+    CHECK(DPARSE("{\"code\":\"Once_Per-1\"}") == SF_OK);
+    CHECK_STR(code, "ONCE_PER-1");
+    CHECK(DPARSE("{}") == SF_INVALID && names_field(&e, "code"));
+    CHECK(DPARSE("{\"code\":5}") == SF_INVALID && names_field(&e, "code"));
+    CHECK(DPARSE("{\"code\":\"ab\"}") == SF_INVALID && names_field(&e, "code"));
+    CHECK(DPARSE("{\"code\":\"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456\"}") == SF_INVALID);
+    CHECK(DPARSE("{\"code\":\"SAVE 20\"}") == SF_INVALID && names_field(&e, "code"));
+    CHECK(DPARSE("{\"code\":\"WELCOME10\",\"x\":1}") == SF_INVALID && names_field(&e, "x"));
+    CHECK(DPARSE("[]") == SF_INVALID);
+#undef DPARSE
+    arena_free(ar);
+}
+
 static void test_merge_quantity(void)
 {
     CHECK(svc_cart_merge_quantity(0, 3, 100, true, 10) == 3);
@@ -164,5 +287,7 @@ int main(void)
     test_inputs();
     test_pricing();
     test_merge_quantity();
+    test_discounts();
+    test_discount_input();
     return check_done();
 }
