@@ -31,12 +31,13 @@ sf_status svc_categories_tree(db_pool *pool, arena *a, svc_category_tree *out, s
 sf_status svc_category_get(db_pool *pool, arena *a, const char *slug, const svc_category **out,
                            sf_error *e)
 {
-    svc_category_tree tree;
-    if (svc_categories_tree(pool, a, &tree, e) != SF_OK)
+    /* The tree lives in the arena, like the nodes the caller gets pointers to. */
+    svc_category_tree *tree = arena_alloc(a, sizeof *tree);
+    if (svc_categories_tree(pool, a, tree, e) != SF_OK)
         return e->status;
-    for (size_t i = 0; i < tree.n; i++) {
-        if (strcmp(tree.all[i].slug, slug) == 0) {
-            *out = &tree.all[i];
+    for (size_t i = 0; i < tree->n; i++) {
+        if (strcmp(tree->all[i].slug, slug) == 0) {
+            *out = &tree->all[i];
             return SF_OK;
         }
     }
