@@ -136,7 +136,8 @@ char *http_metrics_render(const sf_app *app, size_t *len)
         auth_stats as;
         auth_stats_get(app->auth, &as);
         fprintf(f,
-                "# HELP storefront_auth_tokens_total Bearer tokens checked, by outcome (verified = full "
+                "# HELP storefront_auth_tokens_total Bearer tokens checked, by outcome (verified = "
+                "full "
                 "RSA check, cache_hit = accepted from the verified-token cache, rejected).\n"
                 "# TYPE storefront_auth_tokens_total counter\n"
                 "storefront_auth_tokens_total{outcome=\"verified\"} %llu\n"
@@ -154,9 +155,8 @@ char *http_metrics_render(const sf_app *app, size_t *len)
                 /* The verifier's `verified` counts every accepted token, cache hits
                  * included; the labels here do not overlap, so they sum to the total. */
                 (unsigned long long)(as.verified - as.cache_hits),
-                (unsigned long long)as.cache_hits,
-                (unsigned long long)as.rejected, (unsigned long long)as.jwks_fetches,
-                (unsigned long long)as.jwks_failures, as.keys);
+                (unsigned long long)as.cache_hits, (unsigned long long)as.rejected,
+                (unsigned long long)as.jwks_fetches, (unsigned long long)as.jwks_failures, as.keys);
     }
     fclose(f);
     return buf;
