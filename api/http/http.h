@@ -65,6 +65,7 @@ struct http_ctx {
     const char *location;         /* Location header (201 Created) */
     bool private_cache;           /* public route whose answer is still private (a guest
                                      cart: its URL is a capability) */
+    bool replayed;                /* Idempotent-Replayed: true (a stored checkout answer) */
     bool authenticated;
     auth_principal principal; /* valid when authenticated */
 };
@@ -144,6 +145,8 @@ void h_carts_discount_apply(http_ctx *c);
 void h_carts_discount_remove(http_ctx *c);
 void h_me_cart_discount_apply(http_ctx *c);
 void h_me_cart_discount_remove(http_ctx *c);
+void h_checkout(http_ctx *c);
+void h_me_orders_get(http_ctx *c);
 /* Writes a customer's fields into the current object; with the caller's principal
  * (GET/PATCH /v1/me) identity comes from the token and groups/is_admin are added. */
 void http_write_customer_fields(jw *w, const db_customer *row, const auth_principal *p);

@@ -32,6 +32,7 @@ static const problem_kind kinds[] = {
     {"payload-too-large", 413, "Payload too large"},
     {"uri-too-long", 414, "URI too long"},
     {"unsupported-media-type", 415, "Unsupported media type"},
+    {"idempotency-key-reused", 422, "Idempotency key reused"},
     {"rate-limited", 429, "Too many requests"},
     {"internal-error", 500, "Internal server error"},
     {"service-unavailable", 503, "Service unavailable"},

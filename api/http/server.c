@@ -318,6 +318,8 @@ static void finish(http_ctx *c, const char *method)
         u_map_put(h, "WWW-Authenticate", c->www_authenticate);
     if (c->location)
         u_map_put(h, "Location", c->location);
+    if (c->replayed)
+        u_map_put(h, "Idempotent-Replayed", "true");
     u_map_put(h, "X-Request-Id", c->request_id);
     u_map_put(h, "X-Content-Type-Options", "nosniff");
     u_map_put(h, "X-Frame-Options", "DENY");

@@ -594,6 +594,67 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/checkout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Turn the signed-in person's cart into an order
+         * @description Checks out the caller's open cart (`/v1/me/cart`) in one transaction: every line
+         *     must be sellable and in stock (stock is reserved with a conditional decrement per
+         *     variant, in ascending variant id order), the cart's discount code must still
+         *     apply and have a use left, then the order is written with line snapshots (SKU,
+         *     name, unit price) and its first history event, and the cart is closed.
+         *     `tax` = (subtotal − discount) × the shipping country's rate, rounded half up;
+         *     `total` = subtotal − discount + shipping + tax. Shipping is the chosen method's
+         *     price, free when the subtotal reaches its `free_over_amount`.
+         *
+         *     **Idempotency**: `Idempotency-Key` is required. The same key with the same body
+         *     (compared after canonicalising the JSON) answers the first 201 again, byte for
+         *     byte, with `Idempotent-Replayed: true`; while the first request still runs the
+         *     answer is 409 with `Retry-After: 1`; the same key with another body is 422
+         *     `idempotency-key-reused`. A checkout that fails creates nothing and forgets the
+         *     key, so a retry runs afresh. Keys expire after 24 hours.
+         *
+         *     409 `conflict`: the cart is empty, a line is no longer sold or short of stock
+         *     (the SKUs are in `detail`), the discount code no longer applies or is used up.
+         *     404: `shipping_address_id` is not one of the caller's addresses. 400 naming
+         *     `shipping_method` for a method that is not offered for the cart's currency.
+         */
+        post: operations["checkout"];
+        delete?: never;
+        /** CORS preflight */
+        options: operations["preflightCheckout"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/orders/{number}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One of the signed-in person's orders
+         * @description The order with its lines and status history. Another person's order number answers 404 exactly like an unknown one.
+         */
+        get: operations["getMyOrder"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        /** CORS preflight */
+        options: operations["preflightMyOrder"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/customers": {
         parameters: {
             query?: never;
@@ -825,6 +886,66 @@ export interface components {
         CartMerge: {
             cart_id: components["schemas"]["CartIdString"];
         };
+        /** @description Exactly one of `shipping_address_id` (one of the caller's addresses) or `shipping_address` (the fields of an address create). */
+        CheckoutRequest: {
+            shipping_address_id?: components["schemas"]["Id"];
+            shipping_address?: components["schemas"]["AddressCreate"];
+            /** @description A shipping method code, e.g. `standard`. */
+            shipping_method: string;
+            /** @enum {string} */
+            payment_method: "cod" | "manual";
+        };
+        /** @enum {string} */
+        OrderStatus: "pending_payment" | "paid" | "fulfilled" | "shipped" | "delivered" | "cancelled" | "refunded";
+        Order: {
+            number: string;
+            status: components["schemas"]["OrderStatus"];
+            currency: string;
+            subtotal: components["schemas"]["Money"];
+            discount: components["schemas"]["Money"];
+            discount_code: string | null;
+            shipping: components["schemas"]["Money"];
+            /** @description (subtotal − discount) × the country rate, rounded half up. */
+            tax: components["schemas"]["Money"];
+            total: components["schemas"]["Money"];
+            shipping_method: string;
+            /** @enum {string} */
+            payment_method: "cod" | "manual";
+            shipping_address: {
+                name: string | null;
+                phone: string | null;
+                line1: string;
+                line2: string | null;
+                city: string;
+                region: string | null;
+                postal_code: string | null;
+                country: string;
+            };
+            lines: components["schemas"]["OrderLine"][];
+            history: components["schemas"]["OrderEvent"][];
+            /** Format: date-time */
+            placed_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** @description A snapshot taken at checkout; later catalog changes do not alter it. */
+        OrderLine: {
+            variant_id: components["schemas"]["Id"];
+            sku: string;
+            name: string;
+            unit_price: components["schemas"]["Money"];
+            quantity: number;
+            line_total: components["schemas"]["Money"];
+        };
+        OrderEvent: {
+            from_status: components["schemas"]["OrderStatus"] | null;
+            to_status: components["schemas"]["OrderStatus"];
+            /** @enum {string} */
+            actor: "customer" | "staff" | "system";
+            note: string | null;
+            /** Format: date-time */
+            at: string;
+        };
         Customer: {
             id: components["schemas"]["Id"];
             sub: string;
@@ -855,7 +976,7 @@ export interface components {
              * Format: uri-reference
              * @enum {string}
              */
-            type: "/problems/validation-error" | "/problems/bad-request" | "/problems/unauthenticated" | "/problems/invalid-token" | "/problems/forbidden" | "/problems/not-found" | "/problems/method-not-allowed" | "/problems/conflict" | "/problems/payload-too-large" | "/problems/uri-too-long" | "/problems/unsupported-media-type" | "/problems/rate-limited" | "/problems/internal-error" | "/problems/service-unavailable";
+            type: "/problems/validation-error" | "/problems/bad-request" | "/problems/unauthenticated" | "/problems/invalid-token" | "/problems/forbidden" | "/problems/not-found" | "/problems/method-not-allowed" | "/problems/conflict" | "/problems/payload-too-large" | "/problems/uri-too-long" | "/problems/unsupported-media-type" | "/problems/idempotency-key-reused" | "/problems/rate-limited" | "/problems/internal-error" | "/problems/service-unavailable";
             /** @description Short, stable summary of the problem type. */
             title: string;
             status: number;
@@ -1151,6 +1272,22 @@ export interface components {
         /** @description The request is valid but clashes with the resource's current state (`conflict`), e.g. a 51st address, switching off the default address, or a cart limit. */
         Conflict: {
             headers: {
+                /** @description Only when retrying later can succeed, e.g. a checkout whose Idempotency-Key is still being processed. */
+                "Retry-After"?: number;
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The Idempotency-Key was already used with a different body (`idempotency-key-reused`). */
+        IdempotencyKeyReused: {
+            headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
                 "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
                 "X-Frame-Options": components["headers"]["X-Frame-Options"];
@@ -1260,9 +1397,15 @@ export interface components {
         CartId: components["schemas"]["CartIdString"];
         /** @description A cart line id (decimal, 1 to 2^53-1). A malformed id is a 400 `validation-error` naming `item_id`, checked before the token. */
         CartItemId: components["schemas"]["Id"];
+        /** @description A key the client makes up per checkout attempt (e.g. a UUID) and resends on retries; 1..255 printable ASCII characters. Missing or malformed is a 400 `validation-error` naming `Idempotency-Key`. */
+        IdempotencyKey: string;
+        /** @description An order number such as `SF-260101-000001`. A malformed one is a 400 `validation-error` naming `number`. */
+        OrderNumber: string;
     };
     requestBodies: never;
     headers: {
+        /** @description `true` when the answer is the stored answer to an earlier request with the same Idempotency-Key. */
+        "Idempotent-Replayed": "true";
         /**
          * @description Request id, also in the access log and in problem bodies. The client's own
          *     `X-Request-Id` is echoed when it matches `^[A-Za-z0-9._-]{1,64}$`; otherwise
@@ -2906,6 +3049,135 @@ export interface operations {
         responses: {
             204: components["responses"]["Preflight"];
             400: components["responses"]["BadRequest"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    checkout: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description A key the client makes up per checkout attempt (e.g. a UUID) and resends on retries; 1..255 printable ASCII characters. Missing or malformed is a 400 `validation-error` naming `Idempotency-Key`. */
+                "Idempotency-Key": components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckoutRequest"];
+            };
+        };
+        responses: {
+            /** @description The order; `Location` is its URL. A replay carries `Idempotent-Replayed`. */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    preflightCheckout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["Preflight"];
+            400: components["responses"]["BadRequest"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getMyOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An order number such as `SF-260101-000001`. A malformed one is a 400 `validation-error` naming `number`. */
+                number: components["parameters"]["OrderNumber"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The order. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    preflightMyOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An order number such as `SF-260101-000001`. A malformed one is a 400 `validation-error` naming `number`. */
+                number: components["parameters"]["OrderNumber"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["Preflight"];
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];

@@ -1,0 +1,78 @@
+/*
+ * h_orders.c — POST /v1/checkout (Idempotency-Key required) and
+ * GET /v1/me/orders/{number}. The Order body comes ready-made from the service (the
+ * database renders it, and a replay sends the stored text as it was first sent).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "http/http.h"
+#include "storefront/orders.h"
+
+static void send_text(http_ctx *c, int status, const char *body);
+
+void h_checkout(http_ctx *c)
+{
+    sf_error e;
+    sf_error_clear(&e);
+    c->private_cache = true;
+    const char *key = u_map_get_case(c->req->map_header, "Idempotency-Key");
+    if (!svc_idempotency_key_valid(key)) {
+        sf_field_fail(&e, "Idempotency-Key",
+                      "header is required: 1..255 printable ASCII characters");
+        http_send_error(c, &e);
+        return;
+    }
+    const char *body;
+    size_t len;
+    if (!http_json_body_or_problem(c, &body, &len))
+        return;
+    svc_checkout_input in;
+    svc_checkout_result res;
+    if (svc_checkout_input_parse(c->a, body, len, &in, &e) != SF_OK ||
+        svc_checkout_place(c->app->pool, c->a, &c->principal, key, &in, &res, &e) != SF_OK) {
+        if (e.status == SF_CONFLICT && strstr(e.detail, "in progress"))
+            c->retry_after = 1;
+        http_send_error(c, &e);
+        return;
+    }
+    c->replayed = res.replayed;
+    if (res.status == 201) {
+        const char *number = res.number;
+        if (!number) { /* a replay: the number is in the stored body */
+            json_t *j = json_loads(res.body, 0, NULL);
+            number = arena_strdup(c->a, json_string_value(json_object_get(j, "number")));
+            json_decref(j);
+        }
+        if (number)
+            c->location = arena_sprintf(c->a, "/v1/me/orders/%s", number);
+    }
+    send_text(c, res.status, res.body);
+}
+
+void h_me_orders_get(http_ctx *c)
+{
+    sf_error e;
+    sf_error_clear(&e);
+    if (!svc_order_number_valid(c->path_param)) {
+        sf_field_fail(&e, "number", "must be an order number such as SF-260101-000001");
+        http_send_error(c, &e);
+        return;
+    }
+    const char *json;
+    if (svc_order_get(c->app->pool, c->a, &c->principal, c->path_param, &json, &e) != SF_OK) {
+        http_send_error(c, &e);
+        return;
+    }
+    send_text(c, 200, json);
+}
+
+static void send_text(http_ctx *c, int status, const char *body)
+{
+    free(c->body);
+    c->body_len = strlen(body);
+    c->body = malloc(c->body_len + 1);
+    memcpy(c->body, body, c->body_len + 1);
+    c->status = status;
+    c->content_type = status >= 400 ? "application/problem+json" : "application/json";
+}

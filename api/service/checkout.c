@@ -1,0 +1,357 @@
+/*
+ * checkout.c — POST /v1/checkout and the customer's order reads (see orders.h).
+ *
+ * The key is claimed in its own short statement first (INSERT ... ON CONFLICT DO
+ * NOTHING), so of two concurrent requests with one key only one runs the checkout;
+ * the other sees the row and answers a replay, a 409 (still running) or a 422
+ * (another body). The checkout itself is one transaction that takes its locks in one
+ * order — cart row, variant rows by ascending id, discount code row — so concurrent
+ * checkouts queue instead of deadlocking.
+ */
+#include <jansson.h>
+#include <openssl/sha.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "storefront/carts.h"
+#include "storefront/db_addresses.h"
+#include "storefront/db_carts.h"
+#include "storefront/db_orders.h"
+#include "storefront/orders.h"
+
+static sf_status place_tx(db_conn *c, arena *a, int64_t customer_id, const char *key,
+                          const svc_checkout_input *in, svc_checkout_result *out, sf_error *e);
+static sf_status ship_to(db_conn *c, arena *a, int64_t customer_id, const svc_checkout_input *in,
+                         db_order_address *to, sf_error *e);
+static sf_status reserve_stock(db_conn *c, arena *a, const svc_cart *cart, sf_error *e);
+static sf_status use_discount(db_conn *c, const svc_cart *cart, int64_t customer_id, sf_error *e);
+static int cmp_variant(const void *x, const void *y);
+
+bool svc_idempotency_key_valid(const char *key)
+{
+    size_t n = key ? strlen(key) : 0;
+    if (n < 1 || n > SVC_IDEMPOTENCY_KEY_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (key[i] < 0x20 || key[i] > 0x7e)
+            return false;
+    return true;
+}
+
+bool svc_order_number_valid(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    return n >= 1 && n <= SVC_ORDER_NUMBER_MAX &&
+           strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") == n;
+}
+
+sf_status svc_checkout_input_parse(arena *a, const char *body, size_t len, svc_checkout_input *out,
+                                   sf_error *e)
+{
+    memset(out, 0, sizeof *out);
+    json_error_t jerr;
+    json_t *root = body ? json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr) : NULL;
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return sf_fail(e, SF_INVALID, "bad-request", "The body must be a JSON object.");
+    }
+    const char *k;
+    json_t *v;
+    json_object_foreach(root, k, v)
+    {
+        if (strcmp(k, "shipping_address_id") && strcmp(k, "shipping_address") &&
+            strcmp(k, "shipping_method") && strcmp(k, "payment_method"))
+            sf_field_fail(e, k, "is not a known field");
+    }
+    json_t *id = json_object_get(root, "shipping_address_id");
+    json_t *addr = json_object_get(root, "shipping_address");
+    if ((id != NULL) == (addr != NULL))
+        sf_field_fail(e, "shipping_address_id",
+                      "give exactly one of shipping_address_id or shipping_address");
+    if (id && (!json_is_integer(id) || json_integer_value(id) < 1 ||
+               json_integer_value(id) >= ((json_int_t)1 << 53)))
+        sf_field_fail(e, "shipping_address_id", "must be a positive integer below 2^53");
+    else if (id)
+        out->address_id = json_integer_value(id);
+    if (addr && !json_is_object(addr)) {
+        sf_field_fail(e, "shipping_address", "must be an address object");
+    } else if (addr) {
+        char *text = json_dumps(addr, JSON_COMPACT);
+        sf_error ae;
+        sf_error_clear(&ae);
+        if (svc_address_input_parse(a, text, strlen(text), true, &out->address, &ae) != SF_OK) {
+            for (int i = 0; i < ae.nfields; i++)
+                sf_field_fail(e, arena_sprintf(a, "shipping_address.%s", ae.fields[i].field), "%s",
+                              ae.fields[i].message);
+            if (ae.nfields == 0)
+                sf_field_fail(e, "shipping_address", "%s", ae.detail);
+        }
+        free(text);
+        out->has_inline = true;
+    }
+    json_t *sm = json_object_get(root, "shipping_method");
+    if (!json_is_string(sm) || json_string_length(sm) < 1 || json_string_length(sm) > 32)
+        sf_field_fail(e, "shipping_method", "must be a shipping method code");
+    else
+        out->shipping_method = arena_strdup(a, json_string_value(sm));
+    json_t *pm = json_object_get(root, "payment_method");
+    const char *pms = json_string_value(pm);
+    if (!pms || (strcmp(pms, "cod") && strcmp(pms, "manual")))
+        sf_field_fail(e, "payment_method", "must be cod or manual");
+    else
+        out->payment_method = arena_strdup(a, pms);
+    /* The hash of the canonical form: the same request with other whitespace or key
+     * order is the same request. */
+    char *canon = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);
+    unsigned char md[SHA256_DIGEST_LENGTH];
+    SHA256((const unsigned char *)canon, strlen(canon), md);
+    for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
+        snprintf(out->request_hash + 2 * i, 3, "%02x", md[i]);
+    free(canon);
+    json_decref(root);
+    return e->status;
+}
+
+sf_status svc_checkout_place(db_pool *pool, arena *a, const auth_principal *who, const char *key,
+                             const svc_checkout_input *in, svc_checkout_result *out, sf_error *e)
+{
+    memset(out, 0, sizeof *out);
+    db_conn *c;
+    if (db_pool_acquire(pool, &c, e) != SF_OK)
+        return e->status;
+    int64_t customer_id;
+    bool claimed = false;
+    db_idem_key prior;
+    sf_status s = db_customer_id_by_sub(c, who->sub, &customer_id, e);
+    if (s == SF_OK)
+        s = db_idem_claim(c, a, customer_id, key, in->request_hash, &claimed, &prior, e);
+    if (s == SF_OK && !claimed) {
+        if (strcmp(prior.request_hash, in->request_hash) != 0)
+            s = sf_fail(e, SF_INVALID, "idempotency-key-reused",
+                        "This Idempotency-Key was used with a different request body.");
+        else if (!prior.done)
+            s = sf_fail(e, SF_CONFLICT, "conflict",
+                        "A request with this Idempotency-Key is in progress; retry shortly.");
+        else
+            *out = (svc_checkout_result){
+                .status = prior.response_status, .body = prior.response_body, .replayed = true};
+    } else if (s == SF_OK) {
+        s = place_tx(c, a, customer_id, key, in, out, e);
+        if (s != SF_OK) {
+            /* Nothing was created: forget the key so a retry runs afresh. */
+            sf_error re;
+            sf_error_clear(&re);
+            db_idem_release(c, customer_id, key, &re);
+        }
+    }
+    db_pool_release(pool, c);
+    return s;
+}
+
+sf_status svc_order_get(db_pool *pool, arena *a, const auth_principal *who, const char *number,
+                        const char **json, sf_error *e)
+{
+    db_conn *c;
+    if (db_pool_acquire(pool, &c, e) != SF_OK)
+        return e->status;
+    int64_t customer_id;
+    char *text = NULL;
+    sf_status s = db_customer_id_by_sub(c, who->sub, &customer_id, e);
+    if (s == SF_OK)
+        s = db_order_json(c, a, customer_id, number, &text, e);
+    *json = text;
+    db_pool_release(pool, c);
+    return s;
+}
+
+/* --- the transaction -------------------------------------------------------------- */
+
+static sf_status place_tx(db_conn *c, arena *a, int64_t customer_id, const char *key,
+                          const svc_checkout_input *in, svc_checkout_result *out, sf_error *e)
+{
+    svc_cart cart;
+    memset(&cart, 0, sizeof cart);
+    bool past = false;
+    db_order_address to;
+    db_shipping_method method;
+    db_cart_line *rows = NULL;
+    size_t n = 0;
+    int rate_bp = 0;
+    sf_status s = db_begin(c, e);
+    if (s != SF_OK)
+        return s;
+    s = db_cart_find_open_by_customer(c, a, customer_id, true, &cart.cart, &past, e);
+    if (s == SF_NOT_FOUND || (s == SF_OK && past))
+        s = sf_fail(e, SF_CONFLICT, "conflict", "Your cart is empty.");
+    if (s == SF_OK)
+        s = ship_to(c, a, customer_id, in, &to, e);
+    if (s == SF_OK &&
+        (s = db_shipping_method_get(c, a, in->shipping_method, &method, e)) == SF_NOT_FOUND) {
+        sf_error_clear(e);
+        sf_field_fail(e, "shipping_method", "is not a shipping method we offer");
+        s = SF_INVALID;
+    }
+    if (s == SF_OK)
+        s = db_cart_lines(c, a, cart.cart.id, &rows, &n, e);
+    if (s == SF_OK && n == 0)
+        s = sf_fail(e, SF_CONFLICT, "conflict", "Your cart is empty.");
+    if (s == SF_OK && (!method.active || strcmp(method.currency, rows[0].currency) != 0)) {
+        sf_field_fail(e, "shipping_method", "is not offered for this cart");
+        s = SF_INVALID;
+    }
+    if (s == SF_OK && !cart.cart.discount_code_id_is_null) {
+        s = db_discount_facts_get(c, a, NULL, cart.cart.discount_code_id, customer_id,
+                                  &cart.code.facts, e);
+        cart.code.present = s == SF_OK;
+    }
+    if (s == SF_OK) {
+        cart.currency = rows[0].currency;
+        cart.lines = arena_calloc(a, n * sizeof *cart.lines);
+        cart.nlines = n;
+        for (size_t i = 0; i < n; i++)
+            cart.lines[i].row = &rows[i];
+        svc_cart_price(&cart, &method, 1);
+        s = db_tax_rate_bp(c, to.country, &rate_bp, e);
+    }
+    if (s == SF_OK)
+        s = reserve_stock(c, a, &cart, e);
+    if (s == SF_OK)
+        s = use_discount(c, &cart, customer_id, e);
+    db_order_new o = {.customer_id = customer_id,
+                      .currency = cart.currency,
+                      .shipping_method = method.code,
+                      .payment_method = in->payment_method,
+                      .cart_id = cart.cart.id,
+                      .ship = to,
+                      .subtotal = cart.subtotal,
+                      .discount_total = cart.discount,
+                      .shipping_total = cart.has_shipping ? cart.shipping.amount : 0};
+    if (cart.code.present)
+        o.discount_code = cart.code.facts.code.code;
+    /* Tax on the discounted goods, rounded half up to the minor unit. */
+    o.tax_total = ((o.subtotal - o.discount_total) * rate_bp + 5000) / 10000;
+    o.total = o.subtotal - o.discount_total + o.shipping_total + o.tax_total;
+    int64_t order_id = 0;
+    char *number = NULL, *json = NULL;
+    if (s == SF_OK)
+        s = db_order_place(c, a, &o, &order_id, &number, e);
+    for (size_t i = 0; s == SF_OK && i < n; i++) {
+        const db_cart_line *l = &rows[i];
+        const char *name = arena_sprintf(a, "%s — %s", l->product_name, l->variant_name);
+        s = db_order_line_add(c, a, order_id, l->variant_id, l->sku, name, l->price_amount,
+                              l->quantity, e);
+    }
+    if (s == SF_OK && cart.code.present)
+        s = db_discount_redeem(c, cart.code.facts.code.id, customer_id, order_id, e);
+    if (s == SF_OK)
+        s = db_cart_check_out(c, cart.cart.id, e);
+    if (s == SF_OK)
+        s = db_order_json(c, a, customer_id, number, &json, e);
+    if (s == SF_OK)
+        s = db_idem_finish(c, customer_id, key, 201, json, e);
+    if (s == SF_OK)
+        s = db_commit(c, e);
+    else
+        db_rollback(c);
+    if (s == SF_OK)
+        *out = (svc_checkout_result){.status = 201, .body = json, .number = number};
+    return s;
+}
+
+/* The saved address (404 unless it is the caller's) or the inline one. */
+static sf_status ship_to(db_conn *c, arena *a, int64_t customer_id, const svc_checkout_input *in,
+                         db_order_address *to, sf_error *e)
+{
+    memset(to, 0, sizeof *to);
+    if (in->has_inline) {
+        const svc_address_input *x = &in->address;
+        *to = (db_order_address){x->name, x->phone,  x->line1,       x->line2,
+                                 x->city, x->region, x->postal_code, x->country};
+        return SF_OK;
+    }
+    db_address ad;
+    sf_status s = db_address_get(c, a, in->address_id, &ad, e);
+    if (s == SF_OK && ad.customer_id != customer_id)
+        s = SF_NOT_FOUND;
+    if (s == SF_NOT_FOUND) {
+        sf_error_clear(e);
+        return sf_fail(e, SF_NOT_FOUND, "not-found", "No such address.");
+    }
+    if (s != SF_OK)
+        return s;
+    *to = (db_order_address){ad.name_is_null ? NULL : ad.name,
+                             ad.phone_is_null ? NULL : ad.phone,
+                             ad.line1,
+                             ad.line2_is_null ? NULL : ad.line2,
+                             ad.city,
+                             ad.region_is_null ? NULL : ad.region,
+                             ad.postal_code_is_null ? NULL : ad.postal_code,
+                             ad.country};
+    return SF_OK;
+}
+
+/* Every line must be sellable; then one conditional decrement per variant in
+ * ascending variant id order (a cart has one line per variant). Short lines make a
+ * 409 naming their SKUs; the caller rolls back what was taken. */
+static sf_status reserve_stock(db_conn *c, arena *a, const svc_cart *cart, sf_error *e)
+{
+    const char *bad = NULL;
+    for (size_t i = 0; i < cart->nlines; i++)
+        if (cart->lines[i].problem == SVC_LINE_UNAVAILABLE)
+            bad = bad ? arena_sprintf(a, "%s, %s", bad, cart->lines[i].row->sku)
+                      : cart->lines[i].row->sku;
+    if (bad)
+        return sf_fail(e, SF_CONFLICT, "conflict", "These lines are no longer sold: %s.", bad);
+    const db_cart_line **order = arena_alloc(a, cart->nlines * sizeof *order);
+    for (size_t i = 0; i < cart->nlines; i++)
+        order[i] = cart->lines[i].row;
+    qsort(order, cart->nlines, sizeof *order, cmp_variant);
+    for (size_t i = 0; i < cart->nlines; i++) {
+        bool ok = false;
+        sf_status s = db_stock_take(c, order[i]->variant_id, order[i]->quantity, &ok, e);
+        if (s != SF_OK)
+            return s;
+        if (!ok)
+            bad = bad ? arena_sprintf(a, "%s, %s", bad, order[i]->sku) : order[i]->sku;
+    }
+    if (bad)
+        return sf_fail(e, SF_CONFLICT, "conflict", "Not enough stock for: %s.", bad);
+    return SF_OK;
+}
+
+/* Re-judges the cart's code, then takes one use with the conditional increment (its
+ * row lock serializes checkouts of the code) and re-counts the customer's uses under
+ * that lock. */
+static sf_status use_discount(db_conn *c, const svc_cart *cart, int64_t customer_id, sf_error *e)
+{
+    if (!cart->code.present)
+        return SF_OK;
+    const db_discount_facts *f = &cart->code.facts;
+    if (cart->code.problem != SVC_DISCOUNT_OK)
+        return sf_fail(e, SF_CONFLICT, "conflict",
+                       "The discount code %s no longer applies (%s); remove it to check out.",
+                       f->code.code, svc_discount_problem_str(cart->code.problem));
+    bool ok = false;
+    sf_status s = db_discount_use(c, f->code.id, &ok, e);
+    if (s != SF_OK)
+        return s;
+    if (!ok)
+        return sf_fail(e, SF_CONFLICT, "conflict", "The discount code %s is used up.",
+                       f->code.code);
+    if (!f->code.per_customer_limit_is_null) {
+        int64_t uses = 0;
+        if ((s = db_discount_customer_uses(c, f->code.id, customer_id, &uses, e)) != SF_OK)
+            return s;
+        if (uses >= f->code.per_customer_limit)
+            return sf_fail(e, SF_CONFLICT, "conflict",
+                           "You have already used the discount code %s.", f->code.code);
+    }
+    return SF_OK;
+}
+
+static int cmp_variant(const void *x, const void *y)
+{
+    int64_t a = (*(const db_cart_line *const *)x)->variant_id;
+    int64_t b = (*(const db_cart_line *const *)y)->variant_id;
+    return (a > b) - (a < b);
+}

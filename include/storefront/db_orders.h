@@ -1,0 +1,68 @@
+/*
+ * db_orders.h — the hand-written SQL behind checkout and orders: idempotency key rows,
+ * the conditional stock and discount updates, order inserts and the Order JSON built
+ * by one SELECT.
+ */
+#ifndef STOREFRONT_DB_ORDERS_H
+#define STOREFRONT_DB_ORDERS_H
+
+#include <stdint.h>
+
+#include "storefront/db.h"
+
+/* An idempotency key row as found. */
+typedef struct db_idem_key {
+    char *request_hash;
+    bool done;
+    int response_status;
+    char *response_body;
+} db_idem_key;
+
+/* Deletes the key when it has expired, then inserts it 'in_progress' with this hash.
+ * *claimed is true when this call inserted it; otherwise *existing is the row found. */
+sf_status db_idem_claim(db_conn *c, arena *a, int64_t customer_id, const char *key,
+                        const char *hash, bool *claimed, db_idem_key *existing, sf_error *e);
+/* Stores the answer and marks the key done. */
+sf_status db_idem_finish(db_conn *c, int64_t customer_id, const char *key, int status,
+                         const char *body, sf_error *e);
+/* Forgets the key (a failed checkout), so a retry runs again. */
+sf_status db_idem_release(db_conn *c, int64_t customer_id, const char *key, sf_error *e);
+
+/* stock -= quantity when at least quantity is left; *ok false otherwise. */
+sf_status db_stock_take(db_conn *c, int64_t variant_id, int quantity, bool *ok, sf_error *e);
+/* times_used += 1 when the code is active and below its usage limit; *ok false otherwise. */
+sf_status db_discount_use(db_conn *c, int64_t code_id, bool *ok, sf_error *e);
+/* Redemptions of the code by the customer (read after db_discount_use locked the code). */
+sf_status db_discount_customer_uses(db_conn *c, int64_t code_id, int64_t customer_id, int64_t *uses,
+                                    sf_error *e);
+sf_status db_discount_redeem(db_conn *c, int64_t code_id, int64_t customer_id, int64_t order_id,
+                             sf_error *e);
+
+/* The shipping address of an order, copied at checkout. */
+typedef struct db_order_address {
+    const char *name, *phone, *line1, *line2, *city, *region, *postal_code, *country;
+} db_order_address;
+
+/* The figures of a new order. */
+typedef struct db_order_new {
+    int64_t customer_id;
+    const char *currency, *shipping_method, *payment_method, *discount_code, *cart_id;
+    int64_t subtotal, discount_total, shipping_total, tax_total, total;
+    db_order_address ship;
+} db_order_new;
+
+/* Inserts the order (status pending_payment, a fresh number) and its first event. */
+sf_status db_order_place(db_conn *c, arena *a, const db_order_new *o, int64_t *id, char **number,
+                         sf_error *e);
+sf_status db_order_line_add(db_conn *c, arena *a, int64_t order_id, int64_t variant_id,
+                            const char *sku, const char *name, int64_t unit_price, int quantity,
+                            sf_error *e);
+/* Marks the cart checked out. */
+sf_status db_cart_check_out(db_conn *c, const char *cart_id, sf_error *e);
+/* The tax rate of a country in basis points (0 when it has no row). */
+sf_status db_tax_rate_bp(db_conn *c, const char *country, int *rate_bp, sf_error *e);
+/* The customer's order `number` as Order JSON in a; SF_NOT_FOUND when none. */
+sf_status db_order_json(db_conn *c, arena *a, int64_t customer_id, const char *number, char **json,
+                        sf_error *e);
+
+#endif

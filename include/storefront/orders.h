@@ -1,0 +1,71 @@
+/*
+ * orders.h — checkout (POST /v1/checkout) and the signed-in customer's orders
+ * (GET /v1/me/orders/{number}).
+ *
+ * Checkout turns the caller's open cart into an order in ONE transaction (see
+ * docs/architecture.md, "Checkout decisions"): lock the cart, reserve stock with a
+ * conditional decrement per variant in ascending variant id order, use the discount
+ * code with a conditional increment, write the order, its line snapshots and its
+ * first history event, close the cart and store the answer under the request's
+ * Idempotency-Key. Orders are rendered as JSON by the database (one statement) so the
+ * stored idempotent answer and GET /v1/me/orders/{number} are byte-for-byte the same
+ * representation.
+ */
+#ifndef STOREFRONT_ORDERS_H
+#define STOREFRONT_ORDERS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "storefront/addresses.h"
+#include "storefront/auth.h"
+#include "storefront/db.h"
+
+#define SVC_IDEMPOTENCY_KEY_MAX 255
+#define SVC_ORDER_NUMBER_MAX    20
+
+/* A parsed POST /v1/checkout body: exactly one of address_id (> 0) or an inline
+ * address, a shipping method code and a payment method ("cod" or "manual"). */
+typedef struct svc_checkout_input {
+    int64_t address_id;
+    bool has_inline;
+    svc_address_input address;
+    const char *shipping_method, *payment_method;
+    char request_hash[65]; /* SHA-256 hex of the canonical (sorted, compact) JSON body */
+} svc_checkout_input;
+
+/* What checkout answers: a new order (status 201, body = the Order JSON, number set),
+ * or a replay of an earlier answer to the same key (replayed true, status and body as
+ * stored). Strings in the request arena. */
+typedef struct svc_checkout_result {
+    int status;
+    const char *body;
+    const char *number;
+    bool replayed;
+} svc_checkout_result;
+
+/* True when key is 1..255 printable ASCII characters (0x21..0x7e and space inside). */
+bool svc_idempotency_key_valid(const char *key);
+/* True when s looks like an order number (1..20 of A-Z, 0-9 and '-'). */
+bool svc_order_number_valid(const char *s);
+
+/* Parses the checkout body; field errors in e. */
+sf_status svc_checkout_input_parse(arena *a, const char *body, size_t len, svc_checkout_input *out,
+                                   sf_error *e);
+
+/* Checks out the caller's open cart under Idempotency-Key `key`. SF_NOT_FOUND for an
+ * address that is not the caller's; SF_INVALID naming shipping_method for an unknown
+ * or inactive method; SF_CONFLICT for an empty cart, unavailable or short lines (SKUs
+ * in the detail), a discount code that no longer applies, a key whose first request is
+ * still running (e->code "conflict", retry later); SF_INVALID with code
+ * "idempotency-key-reused" (422) when the key was used with another body. A checkout
+ * that fails creates nothing and releases the key, so a retry runs afresh. */
+sf_status svc_checkout_place(db_pool *pool, arena *a, const auth_principal *who, const char *key,
+                             const svc_checkout_input *in, svc_checkout_result *out, sf_error *e);
+
+/* The caller's order with this number as Order JSON (in a); SF_NOT_FOUND when there
+ * is none or it is another customer's. */
+sf_status svc_order_get(db_pool *pool, arena *a, const auth_principal *who, const char *number,
+                        const char **json, sf_error *e);
+
+#endif
