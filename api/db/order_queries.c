@@ -81,43 +81,66 @@ static const db_stmt cart_check_out_stmt = {
 static const db_stmt tax_rate_stmt = {"tax_rate",
                                       "SELECT rate_bp FROM tax_rates WHERE country = $1", 1};
 
-#define MONEY(col) "json_build_object('amount', " col ", 'currency', o.currency)"
-#define TS(col)    "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
-static const db_stmt order_json_stmt =
-    {
-        "order_json",
-        "SELECT json_build_object('number', o.number, 'status', o.status,"
-        " 'currency', o.currency, 'subtotal', " MONEY(
-            "o.subtotal") ","
-                          " 'discount', " MONEY("o.discount_total") ", 'discount_code', "
-                                                                    "o.discount_code,"
-                                                                    " 'shipping', " MONEY("o."
-                                                                                          "shipping"
-                                                                                          "_total") ", 'tax', " MONEY(
-                                                                        "o.tax_total") ","
-                                                                                       " 'total',"
-                                                                                       " " MONEY(
-                                                                                           "o."
-                                                                                           "total") ", 'shipping_method', o.shipping_method,"
-                                                                                                    " 'payment_method', o.payment_method,"
-                                                                                                    " 'shipping_address', json_build_object('name', o.ship_name, 'phone', o.ship_phone,"
-                                                                                                    " 'line1', o.ship_line1, 'line2', o.ship_line2, 'city', o.ship_city,"
-                                                                                                    " 'region', o.ship_region, 'postal_code', o.ship_postal_code, 'country', o.ship_country),"
-                                                                                                    " 'lines', (SELECT coalesce(json_agg(json_build_object('variant_id', l.variant_id,"
-                                                                                                    " 'sku', l.sku, 'name', l.name, 'unit_price', " MONEY(
-                                                                                                        "l.unit_price") ","
-                                                                                                                        " 'quantity', l.quantity, 'line_total', " MONEY(
-                                                                                                                            "l.line_total") ") ORDER BY l.id), '[]')"
-                                                                                                                                            " FROM order_lines l WHERE l.order_id = o.id),"
-                                                                                                                                            " 'history', (SELECT coalesce(json_agg(json_build_object('from_status', ev.from_status,"
-                                                                                                                                            " 'to_status', ev.to_status, 'actor', ev.actor, 'note', ev.note,"
-                                                                                                                                            " 'at', " TS(
-                                                                                                                                                "ev.created_at") ") ORDER BY ev.id), '[]')"
-                                                                                                                                                                 " FROM order_events ev WHERE ev.order_id = o.id),"
-                                                                                                                                                                 " 'placed_at', " TS("o.placed_at") ", 'updated_at', " TS(
-                                                                                                                                                                     "o.updated_at") ")::text"
-                                                                                                                                                                                     " FROM orders o WHERE o.customer_id = $1::bigint AND o.number = $2",
-        2};
+static const db_stmt orders_page_stmt = {
+    "orders_page",
+    "SELECT o.id, json_build_object('number', o.number, 'status', o.status,"
+    " 'total', json_build_object('amount', o.total, 'currency', o.currency),"
+    " 'item_count', (SELECT coalesce(sum(quantity), 0) FROM order_lines l"
+    " WHERE l.order_id = o.id),"
+    " 'placed_at', to_char(o.placed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'))"
+    "::text FROM orders o WHERE o.customer_id = $1::bigint"
+    " AND ($2::bigint = 0 OR o.id < $2::bigint) ORDER BY o.id DESC LIMIT $3::int",
+    3};
+static const db_stmt order_lock_stmt = {
+    "order_lock",
+    "SELECT id, status::text FROM orders WHERE customer_id = $1::bigint AND number = $2"
+    " FOR UPDATE",
+    2};
+/* The lines are taken in ascending variant id order, like checkout's decrements. */
+static const db_stmt order_restock_stmt = {
+    "order_restock",
+    "UPDATE product_variants v SET stock = v.stock + l.qty FROM (SELECT variant_id,"
+    " sum(quantity) AS qty FROM order_lines WHERE order_id = $1::bigint GROUP BY variant_id"
+    " ORDER BY variant_id) l WHERE v.id = l.variant_id",
+    1};
+static const db_stmt order_transition_stmt = {
+    "order_transition",
+    "WITH o AS (UPDATE orders SET status = $3::order_status, updated_at = now()"
+    " WHERE id = $1::bigint RETURNING id)"
+    " INSERT INTO order_events (order_id, from_status, to_status, actor, note)"
+    " SELECT id, $2::order_status, $3::order_status, $4::order_actor, $5 FROM o",
+    5};
+
+/* Money is {amount, currency}; times are RFC 3339 UTC with microseconds. */
+static const db_stmt order_json_stmt = {
+    "order_json",
+    "SELECT json_build_object('number', o.number, 'status', o.status, 'currency', o.currency,"
+    " 'subtotal', json_build_object('amount', o.subtotal, 'currency', o.currency),"
+    " 'discount', json_build_object('amount', o.discount_total, 'currency', o.currency),"
+    " 'discount_code', o.discount_code,"
+    " 'shipping', json_build_object('amount', o.shipping_total, 'currency', o.currency),"
+    " 'tax', json_build_object('amount', o.tax_total, 'currency', o.currency),"
+    " 'total', json_build_object('amount', o.total, 'currency', o.currency),"
+    " 'shipping_method', o.shipping_method, 'payment_method', o.payment_method,"
+    " 'shipping_address', json_build_object('name', o.ship_name, 'phone', o.ship_phone,"
+    " 'line1', o.ship_line1, 'line2', o.ship_line2, 'city', o.ship_city,"
+    " 'region', o.ship_region, 'postal_code', o.ship_postal_code, 'country', o.ship_country),"
+    " 'lines', (SELECT coalesce(json_agg(json_build_object('variant_id', l.variant_id,"
+    " 'sku', l.sku, 'name', l.name,"
+    " 'unit_price', json_build_object('amount', l.unit_price, 'currency', o.currency),"
+    " 'quantity', l.quantity,"
+    " 'line_total', json_build_object('amount', l.line_total, 'currency', o.currency))"
+    " ORDER BY l.id), '[]') FROM order_lines l WHERE l.order_id = o.id),"
+    " 'history', (SELECT coalesce(json_agg(json_build_object('from_status', ev.from_status,"
+    " 'to_status', ev.to_status, 'actor', ev.actor, 'note', ev.note,"
+    " 'at', to_char(ev.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')) ORDER "
+    "BY ev.id), '[]')"
+    " FROM order_events ev WHERE ev.order_id = o.id),"
+    " 'placed_at', to_char(o.placed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
+    " 'updated_at', to_char(o.updated_at AT TIME ZONE 'UTC', "
+    "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'))::text"
+    " FROM orders o WHERE o.customer_id = $1::bigint AND o.number = $2",
+    2};
 
 sf_status db_idem_claim(db_conn *c, arena *a, int64_t customer_id, const char *key,
                         const char *hash, bool *claimed, db_idem_key *existing, sf_error *e)
@@ -292,6 +315,62 @@ sf_status db_order_json(db_conn *c, arena *a, int64_t customer_id, const char *n
     *json = found ? db_text(a, r, 0, 0) : NULL;
     PQclear(r);
     return found ? SF_OK : sf_fail(e, SF_NOT_FOUND, "not-found", "No such order.");
+}
+
+sf_status db_orders_page(db_conn *c, arena *a, int64_t customer_id, int64_t before, int limit,
+                         int64_t **ids, char ***summaries, size_t *n, sf_error *e)
+{
+    *n = 0;
+    const char *params[] = {db_param_int64(a, customer_id), db_param_int64(a, before),
+                            db_param_int64(a, limit)};
+    PGresult *r = db_exec(c, &orders_page_stmt, params, e);
+    if (!r)
+        return e->status;
+    int rows = PQntuples(r);
+    *ids = arena_calloc(a, (size_t)(rows > 0 ? rows : 1) * sizeof **ids);
+    *summaries = arena_calloc(a, (size_t)(rows > 0 ? rows : 1) * sizeof **summaries);
+    for (int i = 0; i < rows; i++) {
+        (*ids)[i] = db_int64(r, i, 0);
+        (*summaries)[i] = db_text(a, r, i, 1);
+    }
+    *n = (size_t)rows;
+    PQclear(r);
+    return SF_OK;
+}
+
+sf_status db_order_lock(db_conn *c, arena *a, int64_t customer_id, const char *number, int64_t *id,
+                        char **status, sf_error *e)
+{
+    const char *params[] = {db_param_int64(a, customer_id), number};
+    PGresult *r = db_exec(c, &order_lock_stmt, params, e);
+    if (!r)
+        return e->status;
+    bool found = PQntuples(r) == 1;
+    if (found) {
+        *id = db_int64(r, 0, 0);
+        *status = db_text(a, r, 0, 1);
+    }
+    PQclear(r);
+    return found ? SF_OK : sf_fail(e, SF_NOT_FOUND, "not-found", "No such order.");
+}
+
+sf_status db_order_restock(db_conn *c, int64_t order_id, sf_error *e)
+{
+    char id[24];
+    snprintf(id, sizeof id, "%lld", (long long)order_id);
+    const char *params[] = {id};
+    long rows;
+    return exec_count(c, &order_restock_stmt, params, &rows, e);
+}
+
+sf_status db_order_transition(db_conn *c, int64_t order_id, const char *from, const char *to,
+                              const char *actor, const char *note, sf_error *e)
+{
+    char id[24];
+    snprintf(id, sizeof id, "%lld", (long long)order_id);
+    const char *params[] = {id, from, to, actor, note};
+    long rows;
+    return exec_count(c, &order_transition_stmt, params, &rows, e);
 }
 
 /* --- static helpers --------------------------------------------------------------- */

@@ -1,6 +1,7 @@
 /*
  * h_orders.c — POST /v1/checkout (Idempotency-Key required) and
- * GET /v1/me/orders/{number}. The Order body comes ready-made from the service (the
+ * GET /v1/me/orders (newest first, keyset), GET /v1/me/orders/{number} and
+ * POST /v1/me/orders/{number}/cancel. The Order body comes ready-made from the service (the
  * database renders it, and a replay sends the stored text as it was first sent).
  */
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include "storefront/orders.h"
 
 static void send_text(http_ctx *c, int status, const char *body);
+static bool number_or_problem(http_ctx *c);
 
 void h_checkout(http_ctx *c)
 {
@@ -50,15 +52,55 @@ void h_checkout(http_ctx *c)
     send_text(c, res.status, res.body);
 }
 
+void h_me_orders_list(http_ctx *c)
+{
+    sf_error e;
+    sf_error_clear(&e);
+    int64_t limit;
+    const char *cursor;
+    http_query_int(c, "limit", 20, 1, 100, &limit, &e);
+    http_query_string(c, "cursor", 1100, &cursor, &e);
+    svc_order_page page;
+    if (e.status != SF_OK ||
+        svc_orders_list(c->app->pool, c->app->cfg.cursor_key, c->a, &c->principal, cursor,
+                        (int)limit, &page, &e) != SF_OK) {
+        http_send_error(c, &e);
+        return;
+    }
+    jw w;
+    jw_init(&w, 256 + page.n * 256);
+    jw_obj_begin(&w);
+    jw_key(&w, "items");
+    jw_arr_begin(&w);
+    for (size_t i = 0; i < page.n; i++)
+        jw_raw(&w, page.items[i], strlen(page.items[i]));
+    jw_arr_end(&w);
+    jw_key(&w, "next_cursor");
+    jw_str(&w, page.next_cursor);
+    jw_obj_end(&w);
+    http_send_json(c, 200, &w);
+}
+
+void h_me_orders_cancel(http_ctx *c)
+{
+    sf_error e;
+    sf_error_clear(&e);
+    if (!number_or_problem(c))
+        return;
+    const char *json;
+    if (svc_order_cancel(c->app->pool, c->a, &c->principal, c->path_param, &json, &e) != SF_OK) {
+        http_send_error(c, &e);
+        return;
+    }
+    send_text(c, 200, json);
+}
+
 void h_me_orders_get(http_ctx *c)
 {
     sf_error e;
     sf_error_clear(&e);
-    if (!svc_order_number_valid(c->path_param)) {
-        sf_field_fail(&e, "number", "must be an order number such as SF-260101-000001");
-        http_send_error(c, &e);
+    if (!number_or_problem(c))
         return;
-    }
     const char *json;
     if (svc_order_get(c->app->pool, c->a, &c->principal, c->path_param, &json, &e) != SF_OK) {
         http_send_error(c, &e);
@@ -75,4 +117,15 @@ static void send_text(http_ctx *c, int status, const char *body)
     memcpy(c->body, body, c->body_len + 1);
     c->status = status;
     c->content_type = status >= 400 ? "application/problem+json" : "application/json";
+}
+
+static bool number_or_problem(http_ctx *c)
+{
+    if (svc_order_number_valid(c->path_param))
+        return true;
+    sf_error e;
+    sf_error_clear(&e);
+    sf_field_fail(&e, "number", "must be an order number such as SF-260101-000001");
+    http_send_error(c, &e);
+    return false;
 }

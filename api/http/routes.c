@@ -42,7 +42,9 @@ const http_route http_routes[] = {
     {"POST", "/v1/me/cart/discount", h_me_cart_discount_apply, NULL, false, HTTP_CUSTOMER},
     {"DELETE", "/v1/me/cart/discount", h_me_cart_discount_remove, NULL, false, HTTP_CUSTOMER},
     {"POST", "/v1/checkout", h_checkout, NULL, false, HTTP_CUSTOMER},
+    {"GET", "/v1/me/orders", h_me_orders_list, page_params, false, HTTP_CUSTOMER},
     {"GET", "/v1/me/orders/{number}", h_me_orders_get, NULL, false, HTTP_CUSTOMER},
+    {"POST", "/v1/me/orders/{number}/cancel", h_me_orders_cancel, NULL, false, HTTP_CUSTOMER},
     {"GET", "/v1/admin/customers", h_admin_customers_list, page_params, false, HTTP_ADMIN},
 };
 

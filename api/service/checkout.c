@@ -14,10 +14,13 @@
 #include <string.h>
 
 #include "storefront/carts.h"
+#include "storefront/catalog.h"
 #include "storefront/db_addresses.h"
 #include "storefront/db_carts.h"
 #include "storefront/db_orders.h"
 #include "storefront/orders.h"
+
+#define ORDER_CURSOR_SORT 101 /* cursor namespace, apart from products and customers */
 
 static sf_status place_tx(db_conn *c, arena *a, int64_t customer_id, const char *key,
                           const svc_checkout_input *in, svc_checkout_result *out, sf_error *e);
@@ -157,6 +160,68 @@ sf_status svc_order_get(db_pool *pool, arena *a, const auth_principal *who, cons
     int64_t customer_id;
     char *text = NULL;
     sf_status s = db_customer_id_by_sub(c, who->sub, &customer_id, e);
+    if (s == SF_OK)
+        s = db_order_json(c, a, customer_id, number, &text, e);
+    *json = text;
+    db_pool_release(pool, c);
+    return s;
+}
+
+sf_status svc_orders_list(db_pool *pool, const unsigned char cursor_key[32], arena *a,
+                          const auth_principal *who, const char *cursor, int limit,
+                          svc_order_page *out, sf_error *e)
+{
+    memset(out, 0, sizeof *out);
+    db_conn *c;
+    if (db_pool_acquire(pool, &c, e) != SF_OK)
+        return e->status;
+    int64_t customer_id, before = 0, *ids = NULL;
+    const char *unused;
+    sf_status s = db_customer_id_by_sub(c, who->sub, &customer_id, e);
+    /* The cursor is bound to the customer, so one person's cursor is no use to another. */
+    if (s == SF_OK && cursor &&
+        !svc_cursor_decode(a, cursor_key, cursor, ORDER_CURSOR_SORT, (uint64_t)customer_id, &unused,
+                           &before)) {
+        sf_field_fail(e, "cursor", "is malformed, expired, or from a different query");
+        s = SF_INVALID;
+    }
+    /* One extra row says whether another page exists. */
+    if (s == SF_OK)
+        s = db_orders_page(c, a, customer_id, before, limit + 1, &ids, &out->items, &out->n, e);
+    db_pool_release(pool, c);
+    if (s == SF_OK && out->n > (size_t)limit) {
+        out->n = (size_t)limit;
+        out->next_cursor = svc_cursor_encode(a, cursor_key, ORDER_CURSOR_SORT,
+                                             (uint64_t)customer_id, "", ids[out->n - 1]);
+    }
+    return s;
+}
+
+sf_status svc_order_cancel(db_pool *pool, arena *a, const auth_principal *who, const char *number,
+                           const char **json, sf_error *e)
+{
+    db_conn *c;
+    if (db_pool_acquire(pool, &c, e) != SF_OK)
+        return e->status;
+    int64_t customer_id, order_id = 0;
+    char *status = NULL, *text = NULL;
+    sf_status s = db_customer_id_by_sub(c, who->sub, &customer_id, e);
+    if (s == SF_OK)
+        s = db_begin(c, e);
+    if (s == SF_OK)
+        s = db_order_lock(c, a, customer_id, number, &order_id, &status, e);
+    if (s == SF_OK && strcmp(status, "pending_payment") != 0 && strcmp(status, "paid") != 0)
+        s = sf_fail(e, SF_CONFLICT, "conflict", "An order that is %s can no longer be cancelled.",
+                    status);
+    if (s == SF_OK)
+        s = db_order_restock(c, order_id, e);
+    if (s == SF_OK)
+        s = db_order_transition(c, order_id, status, "cancelled", "customer",
+                                "cancelled by the customer", e);
+    if (s == SF_OK)
+        s = db_commit(c, e);
+    else
+        db_rollback(c);
     if (s == SF_OK)
         s = db_order_json(c, a, customer_id, number, &text, e);
     *json = text;

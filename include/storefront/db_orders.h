@@ -65,4 +65,18 @@ sf_status db_tax_rate_bp(db_conn *c, const char *country, int *rate_bp, sf_error
 sf_status db_order_json(db_conn *c, arena *a, int64_t customer_id, const char *number, char **json,
                         sf_error *e);
 
+/* Up to limit of the customer's orders with id < before (0 = from the newest), newest
+ * first: ids[i] and summaries[i] (OrderSummary JSON), in a. */
+sf_status db_orders_page(db_conn *c, arena *a, int64_t customer_id, int64_t before, int limit,
+                         int64_t **ids, char ***summaries, size_t *n, sf_error *e);
+/* Locks the customer's order `number` (FOR UPDATE): its id and status text.
+ * SF_NOT_FOUND when none. */
+sf_status db_order_lock(db_conn *c, arena *a, int64_t customer_id, const char *number, int64_t *id,
+                        char **status, sf_error *e);
+/* Puts every line's quantity back into stock, in ascending variant id order. */
+sf_status db_order_restock(db_conn *c, int64_t order_id, sf_error *e);
+/* Sets the order's status and records the change in its history. */
+sf_status db_order_transition(db_conn *c, int64_t order_id, const char *from, const char *to,
+                              const char *actor, const char *note, sf_error *e);
+
 #endif

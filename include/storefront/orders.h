@@ -1,6 +1,6 @@
 /*
  * orders.h — checkout (POST /v1/checkout) and the signed-in customer's orders
- * (GET /v1/me/orders/{number}).
+ * (GET /v1/me/orders, GET /v1/me/orders/{number}, POST .../cancel).
  *
  * Checkout turns the caller's open cart into an order in ONE transaction (see
  * docs/architecture.md, "Checkout decisions"): lock the cart, reserve stock with a
@@ -67,5 +67,25 @@ sf_status svc_checkout_place(db_pool *pool, arena *a, const auth_principal *who,
  * is none or it is another customer's. */
 sf_status svc_order_get(db_pool *pool, arena *a, const auth_principal *who, const char *number,
                         const char **json, sf_error *e);
+
+/* One page of the caller's orders, newest first: items are OrderSummary JSON texts. */
+typedef struct svc_order_page {
+    char **items;
+    size_t n;
+    const char *next_cursor; /* NULL on the last page */
+} svc_order_page;
+
+/* The caller's orders, newest first, keyset-paginated by an opaque cursor bound to the
+ * caller (another person's cursor is a 400 naming cursor). */
+sf_status svc_orders_list(db_pool *pool, const unsigned char cursor_key[32], arena *a,
+                          const auth_principal *who, const char *cursor, int limit,
+                          svc_order_page *out, sf_error *e);
+
+/* Cancels the caller's order when it is pending_payment or paid (not yet fulfilled or
+ * shipped): every line's quantity returns to stock and the change is recorded in the
+ * history, in one transaction. *json is the Order after it. SF_NOT_FOUND for an
+ * unknown or another customer's number; SF_CONFLICT from any other status. */
+sf_status svc_order_cancel(db_pool *pool, arena *a, const auth_principal *who, const char *number,
+                           const char **json, sf_error *e);
 
 #endif

@@ -254,3 +254,56 @@ test('race: a code with 10 uses under 50 concurrent checkouts is used exactly 10
   assert.equal(sql(`SELECT count(*) FROM discount_redemptions r JOIN discount_codes d ON d.id = r.discount_code_id
     WHERE d.code = '${code}'`), '10');
 });
+
+test('orders list: newest first, keyset pages, nobody else sees them; 4xx of the query', async () => {
+  const token = person();
+  const numbers = [];
+  for (let i = 0; i < 3; i++) {
+    await fill(token, plain.id, i + 1);
+    const res = await checkout(token);
+    assert.equal(res.status, 201, res.text);
+    numbers.push(res.body.number);
+  }
+  const first = await send('GET', '/v1/me/orders?limit=2', { token });
+  assert.equal(first.status, 200, first.text);
+  assert.equal(first.headers['cache-control'], 'private, no-store');
+  assert.deepEqual(first.body.items.map((o) => o.number), [numbers[2], numbers[1]]);
+  assert.equal(first.body.items[0].item_count, 3);
+  assert.equal(first.body.items[0].status, 'pending_payment');
+  const second = await send('GET', `/v1/me/orders?limit=2&cursor=${encodeURIComponent(first.body.next_cursor)}`, { token });
+  assert.deepEqual(second.body.items.map((o) => o.number), [numbers[0]]);
+  assert.equal(second.body.next_cursor, null);
+  const stranger = person();
+  assert.deepEqual((await send('GET', '/v1/me/orders', { token: stranger })).body, { items: [], next_cursor: null });
+  assertProblem(await send('GET', `/v1/me/orders?cursor=${encodeURIComponent(first.body.next_cursor)}`, { token: stranger }),
+    400, 'validation-error', 'cursor');
+  assertProblem(await send('GET', '/v1/me/orders?limit=0', { token }), 400, 'validation-error', 'limit');
+  assertProblem(await send('GET', '/v1/me/orders?page=2', { token }), 400);
+  assertProblem(await send('GET', '/v1/me/orders'), 401);
+});
+
+test('cancel: stock returns, history records it, a second cancel is 409, others get 404', async () => {
+  const token = person();
+  await fill(token, plain.id, 4);
+  const placed = await checkout(token);
+  assert.equal(placed.status, 201, placed.text);
+  const number = placed.body.number;
+  const stock = stockOf(plain.id);
+  assertProblem(await send('POST', `/v1/me/orders/${number}/cancel`, { token: person() }), 404, 'not-found');
+  assertProblem(await send('POST', '/v1/me/orders/nope!/cancel', { token }), 400, 'validation-error', 'number');
+  const res = await send('POST', `/v1/me/orders/${number}/cancel`, { token });
+  assert.equal(res.status, 200, res.text);
+  assert.equal(res.body.status, 'cancelled');
+  assert.deepEqual(res.body.history.map((h) => [h.from_status, h.to_status, h.actor]),
+    [[null, 'pending_payment', 'customer'], ['pending_payment', 'cancelled', 'customer']]);
+  assert.equal(stockOf(plain.id), stock + 4);
+  const again = await send('POST', `/v1/me/orders/${number}/cancel`, { token });
+  assertProblem(again, 409, 'conflict');
+  assert.equal(stockOf(plain.id), stock + 4, 'a refused cancel returns nothing');
+  // A shipped order cannot be cancelled.
+  await fill(token, plain.id, 1);
+  const other = await checkout(token);
+  sql(`UPDATE orders SET status = 'shipped' WHERE number = '${other.body.number}'`);
+  assertProblem(await send('POST', `/v1/me/orders/${other.body.number}/cancel`, { token }), 409, 'conflict');
+  assert.equal((await send('GET', `/v1/me/orders/${other.body.number}`, { token })).body.status, 'shipped');
+});
