@@ -91,6 +91,22 @@ static const db_stmt orders_page_stmt = {
     "::text FROM orders o WHERE o.customer_id = $1::bigint"
     " AND ($2::bigint = 0 OR o.id < $2::bigint) ORDER BY o.id DESC LIMIT $3::int",
     3};
+static const db_stmt admin_orders_page_stmt = {
+    "admin_orders_page",
+    "SELECT o.id, json_build_object('number', o.number, 'status', o.status,"
+    " 'total', json_build_object('amount', o.total, 'currency', o.currency),"
+    " 'item_count', (SELECT coalesce(sum(quantity), 0) FROM order_lines l"
+    " WHERE l.order_id = o.id),"
+    " 'placed_at', to_char(o.placed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'))"
+    "::text, (extract(epoch FROM o.placed_at) * 1000000)::bigint"
+    " FROM orders o WHERE ($1::order_status IS NULL OR o.status = $1::order_status)"
+    " AND ($2::bigint = 0 OR o.customer_id = $2::bigint)"
+    " AND ($3::timestamptz IS NULL OR o.placed_at >= $3::timestamptz)"
+    " AND ($4::timestamptz IS NULL OR o.placed_at < $4::timestamptz)"
+    " AND ($5::bigint = 0 OR (o.placed_at, o.id) <"
+    " ('epoch'::timestamptz + $6::bigint * interval '1 microsecond', $5::bigint))"
+    " ORDER BY o.placed_at DESC, o.id DESC LIMIT $7::int",
+    7};
 static const db_stmt order_lock_stmt = {
     "order_lock",
     "SELECT id, status::text FROM orders WHERE customer_id = $1::bigint AND number = $2"
@@ -103,13 +119,24 @@ static const db_stmt order_restock_stmt = {
     " sum(quantity) AS qty FROM order_lines WHERE order_id = $1::bigint GROUP BY variant_id"
     " ORDER BY variant_id) l WHERE v.id = l.variant_id",
     1};
+/* The status changes only while it is still `from` (and, for pay = 'pay', while the order
+ * is unpaid), so of two concurrent transitions of one order exactly one wins; the event
+ * row is written by the same statement. */
 static const db_stmt order_transition_stmt = {
     "order_transition",
-    "WITH o AS (UPDATE orders SET status = $3::order_status, updated_at = now()"
-    " WHERE id = $1::bigint RETURNING id)"
+    "WITH o AS (UPDATE orders SET status = $3::order_status, updated_at = now(),"
+    " paid_at = CASE WHEN $6 IN ('pay', 'settle') THEN coalesce(paid_at, now()) ELSE paid_at END,"
+    " tracking_number = coalesce($7, tracking_number)"
+    " WHERE id = $1::bigint AND status = $2::order_status AND ($6 <> 'pay' OR paid_at IS NULL)"
+    " RETURNING id)"
     " INSERT INTO order_events (order_id, from_status, to_status, actor, note)"
     " SELECT id, $2::order_status, $3::order_status, $4::order_actor, $5 FROM o",
-    5};
+    7};
+static const db_stmt order_find_stmt = {
+    "order_find",
+    "SELECT id, status::text, payment_method::text, paid_at IS NOT NULL FROM orders"
+    " WHERE number = $1",
+    1};
 
 /* Money is {amount, currency}; times are RFC 3339 UTC with microseconds. */
 static const db_stmt order_json_stmt = {
@@ -122,6 +149,8 @@ static const db_stmt order_json_stmt = {
     " 'tax', json_build_object('amount', o.tax_total, 'currency', o.currency),"
     " 'total', json_build_object('amount', o.total, 'currency', o.currency),"
     " 'shipping_method', o.shipping_method, 'payment_method', o.payment_method,"
+    " 'tracking_number', o.tracking_number,"
+    " 'paid_at', to_char(o.paid_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
     " 'shipping_address', json_build_object('name', o.ship_name, 'phone', o.ship_phone,"
     " 'line1', o.ship_line1, 'line2', o.ship_line2, 'city', o.ship_city,"
     " 'region', o.ship_region, 'postal_code', o.ship_postal_code, 'country', o.ship_country),"
@@ -139,7 +168,7 @@ static const db_stmt order_json_stmt = {
     " 'placed_at', to_char(o.placed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
     " 'updated_at', to_char(o.updated_at AT TIME ZONE 'UTC', "
     "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'))::text"
-    " FROM orders o WHERE o.customer_id = $1::bigint AND o.number = $2",
+    " FROM orders o WHERE ($1::bigint = 0 OR o.customer_id = $1::bigint) AND o.number = $2",
     2};
 
 sf_status db_idem_claim(db_conn *c, arena *a, int64_t customer_id, const char *key,
@@ -338,6 +367,34 @@ sf_status db_orders_page(db_conn *c, arena *a, int64_t customer_id, int64_t befo
     return SF_OK;
 }
 
+sf_status db_admin_orders_page(db_conn *c, arena *a, const db_admin_order_filter *f,
+                               const db_admin_order_key *after, int limit,
+                               db_admin_order_key **keys, char ***summaries, size_t *n, sf_error *e)
+{
+    *n = 0;
+    const char *params[] = {f->status,
+                            db_param_int64(a, f->customer_id),
+                            f->from,
+                            f->to,
+                            db_param_int64(a, after->id),
+                            db_param_int64(a, after->placed_us),
+                            db_param_int64(a, limit)};
+    PGresult *r = db_exec(c, &admin_orders_page_stmt, params, e);
+    if (!r)
+        return e->status;
+    int rows = PQntuples(r);
+    *keys = arena_calloc(a, (size_t)(rows > 0 ? rows : 1) * sizeof **keys);
+    *summaries = arena_calloc(a, (size_t)(rows > 0 ? rows : 1) * sizeof **summaries);
+    for (int i = 0; i < rows; i++) {
+        (*keys)[i].id = db_int64(r, i, 0);
+        (*summaries)[i] = db_text(a, r, i, 1);
+        (*keys)[i].placed_us = db_int64(r, i, 2);
+    }
+    *n = (size_t)rows;
+    PQclear(r);
+    return SF_OK;
+}
+
 sf_status db_order_lock(db_conn *c, arena *a, int64_t customer_id, const char *number, int64_t *id,
                         char **status, sf_error *e)
 {
@@ -366,11 +423,39 @@ sf_status db_order_restock(db_conn *c, int64_t order_id, sf_error *e)
 sf_status db_order_transition(db_conn *c, int64_t order_id, const char *from, const char *to,
                               const char *actor, const char *note, sf_error *e)
 {
+    db_order_move m = {
+        .order_id = order_id, .from = from, .to = to, .actor = actor, .note = note, .pay = "none"};
+    return db_order_move_apply(c, &m, e);
+}
+
+sf_status db_order_move_apply(db_conn *c, const db_order_move *m, sf_error *e)
+{
     char id[24];
-    snprintf(id, sizeof id, "%lld", (long long)order_id);
-    const char *params[] = {id, from, to, actor, note};
-    long rows;
-    return exec_count(c, &order_transition_stmt, params, &rows, e);
+    snprintf(id, sizeof id, "%lld", (long long)m->order_id);
+    const char *params[] = {id, m->from, m->to, m->actor, m->note, m->pay, m->tracking_number};
+    long rows = 0;
+    if (exec_count(c, &order_transition_stmt, params, &rows, e) != SF_OK)
+        return e->status;
+    return rows == 1 ? SF_OK
+                     : sf_fail(e, SF_CONFLICT, "conflict",
+                               "The order changed meanwhile; it is no longer %s.", m->from);
+}
+
+sf_status db_order_find(db_conn *c, arena *a, const char *number, db_order_state *out, sf_error *e)
+{
+    const char *params[] = {number};
+    PGresult *r = db_exec(c, &order_find_stmt, params, e);
+    if (!r)
+        return e->status;
+    bool found = PQntuples(r) == 1;
+    if (found) {
+        out->id = db_int64(r, 0, 0);
+        out->status = db_text(a, r, 0, 1);
+        out->payment_method = db_text(a, r, 0, 2);
+        out->paid = db_bool(r, 0, 3);
+    }
+    PQclear(r);
+    return found ? SF_OK : sf_fail(e, SF_NOT_FOUND, "not-found", "No such order.");
 }
 
 /* --- static helpers --------------------------------------------------------------- */

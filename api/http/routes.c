@@ -11,6 +11,9 @@ static const char *const products_params[] = {
 
 static const char *const page_params[] = {"limit", "cursor", NULL};
 
+static const char *const admin_orders_params[] = {"status", "customer", "from", "to",
+                                                  "limit",  "cursor",   NULL};
+
 const http_route http_routes[] = {
     {"GET", "/healthz", h_healthz, NULL, false, HTTP_PUBLIC},
     {"GET", "/readyz", h_readyz, NULL, false, HTTP_PUBLIC},
@@ -46,6 +49,10 @@ const http_route http_routes[] = {
     {"GET", "/v1/me/orders/{number}", h_me_orders_get, NULL, false, HTTP_CUSTOMER},
     {"POST", "/v1/me/orders/{number}/cancel", h_me_orders_cancel, NULL, false, HTTP_CUSTOMER},
     {"GET", "/v1/admin/customers", h_admin_customers_list, page_params, false, HTTP_ADMIN},
+    {"GET", "/v1/admin/orders", h_admin_orders_list, admin_orders_params, false, HTTP_ADMIN},
+    {"GET", "/v1/admin/orders/{number}", h_admin_orders_get, NULL, false, HTTP_ADMIN},
+    {"POST", "/v1/admin/orders/{number}/transitions", h_admin_orders_transition, NULL, false,
+     HTTP_ADMIN},
 };
 
 const int http_routes_count = (int)(sizeof http_routes / sizeof http_routes[0]);

@@ -61,7 +61,8 @@ sf_status db_order_line_add(db_conn *c, arena *a, int64_t order_id, int64_t vari
 sf_status db_cart_check_out(db_conn *c, const char *cart_id, sf_error *e);
 /* The tax rate of a country in basis points (0 when it has no row). */
 sf_status db_tax_rate_bp(db_conn *c, const char *country, int *rate_bp, sf_error *e);
-/* The customer's order `number` as Order JSON in a; SF_NOT_FOUND when none. */
+/* The customer's order `number` as Order JSON in a (customer_id 0: anyone's);
+ * SF_NOT_FOUND when none. */
 sf_status db_order_json(db_conn *c, arena *a, int64_t customer_id, const char *number, char **json,
                         sf_error *e);
 
@@ -75,8 +76,44 @@ sf_status db_order_lock(db_conn *c, arena *a, int64_t customer_id, const char *n
                         char **status, sf_error *e);
 /* Puts every line's quantity back into stock, in ascending variant id order. */
 sf_status db_order_restock(db_conn *c, int64_t order_id, sf_error *e);
-/* Sets the order's status and records the change in its history. */
+/* Sets the order's status from `from` to `to` and records the change in its history;
+ * SF_CONFLICT when the order is no longer `from` (a concurrent change won). */
 sf_status db_order_transition(db_conn *c, int64_t order_id, const char *from, const char *to,
                               const char *actor, const char *note, sf_error *e);
+
+/* One status change. pay: "none"; "pay" = set paid_at, only while unpaid (else
+ * SF_CONFLICT); "settle" = set paid_at unless already set. tracking_number: NULL keeps. */
+typedef struct db_order_move {
+    int64_t order_id;
+    const char *from, *to, *actor, *note, *pay, *tracking_number;
+} db_order_move;
+/* Applies m conditionally (see db_order_transition); SF_CONFLICT when it lost. */
+sf_status db_order_move_apply(db_conn *c, const db_order_move *m, sf_error *e);
+
+/* An order as the state machine sees it. Strings in the arena. */
+typedef struct db_order_state {
+    int64_t id;
+    char *status, *payment_method;
+    bool paid;
+} db_order_state;
+/* Any customer's order `number` (no lock); SF_NOT_FOUND when none. */
+sf_status db_order_find(db_conn *c, arena *a, const char *number, db_order_state *out, sf_error *e);
+
+/* Filters of the staff order list; NULL / 0 = not filtered. */
+typedef struct db_admin_order_filter {
+    const char *status;
+    int64_t customer_id;
+    const char *from, *to; /* RFC 3339, inclusive from, exclusive to, on placed_at */
+} db_admin_order_filter;
+/* A position in the staff list: placed_at (microseconds since 1970) and id. */
+typedef struct db_admin_order_key {
+    int64_t id, placed_us;
+} db_admin_order_key;
+/* Up to limit of the orders matching f that come after `after` (id 0 = from the
+ * newest), newest first by (placed_at, id): keys[i] and summaries[i], in a. */
+sf_status db_admin_orders_page(db_conn *c, arena *a, const db_admin_order_filter *f,
+                               const db_admin_order_key *after, int limit,
+                               db_admin_order_key **keys, char ***summaries, size_t *n,
+                               sf_error *e);
 
 #endif

@@ -88,4 +88,33 @@ sf_status svc_orders_list(db_pool *pool, const unsigned char cursor_key[32], are
 sf_status svc_order_cancel(db_pool *pool, arena *a, const auth_principal *who, const char *number,
                            const char **json, sf_error *e);
 
+/* --- staff (admin_orders.c) ----------------------------------------------------- */
+
+/* Filters of GET /v1/admin/orders; NULL / 0 = not filtered. from/to are RFC 3339
+ * date-times (checked by the caller with svc_rfc3339_valid) bounding placed_at. */
+typedef struct svc_admin_order_filter {
+    const char *status;
+    int64_t customer_id;
+    const char *from, *to;
+} svc_admin_order_filter;
+
+/* True when s is an RFC 3339 date-time (seconds required, optional fraction, Z or
+ * an offset) naming a real calendar day. */
+bool svc_rfc3339_valid(const char *s);
+
+/* One page of every customer's orders matching f, newest first; the cursor is bound to
+ * the filters (one made for other filters is a 400 naming cursor). */
+sf_status svc_admin_orders_list(db_pool *pool, const unsigned char cursor_key[32], arena *a,
+                                const svc_admin_order_filter *f, const char *cursor, int limit,
+                                svc_order_page *out, sf_error *e);
+/* Any customer's order as Order JSON; SF_NOT_FOUND when none. */
+sf_status svc_admin_order_get(db_pool *pool, arena *a, const char *number, const char **json,
+                              sf_error *e);
+/* Applies a staff action (order_states.h) to the order in one transaction; *json is the
+ * Order after it. SF_NOT_FOUND, SF_CONFLICT (not allowed from its status, or a
+ * concurrent change won). */
+sf_status svc_admin_order_transition(db_pool *pool, arena *a, const char *number,
+                                     const char *action, const char *tracking_number,
+                                     const char *note, const char **json, sf_error *e);
+
 #endif
