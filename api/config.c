@@ -93,6 +93,17 @@ static bool load(sf_config *cfg, bool need_database, char *err, size_t errlen)
     if (!int_env("CART_IDLE_TTL_SECONDS", 7 * 24 * 3600, 1, 366 * 24 * 3600, &v, err, errlen))
         return false;
     cfg->cart_idle_ttl_s = (int)v;
+    const char *whsec = getenv("STRIPE_WEBHOOK_SECRET");
+    cfg->stripe_webhook_secret = whsec && *whsec ? whsec : NULL;
+    if (!int_env("STRIPE_WEBHOOK_TOLERANCE_SECONDS", 300, 1, 24 * 3600, &v, err, errlen))
+        return false;
+    cfg->stripe_webhook_tolerance_s = (int)v;
+    if (!int_env("UNPAID_ORDER_TTL_SECONDS", 24 * 3600, 1, 366 * 24 * 3600, &v, err, errlen))
+        return false;
+    cfg->unpaid_order_ttl_s = (int)v;
+    if (!int_env("UNPAID_SWEEP_INTERVAL_SECONDS", 60, 1, 24 * 3600, &v, err, errlen))
+        return false;
+    cfg->unpaid_sweep_interval_s = (int)v;
 
     const char *lvl = getenv("LOG_LEVEL");
     if (!parse_log_level(lvl && *lvl ? lvl : "info", &cfg->log_level)) {

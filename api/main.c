@@ -15,6 +15,7 @@
 #include "http/http.h"
 #include "storefront/admin.h"
 #include "storefront/app.h"
+#include "storefront/payments.h"
 
 static int cmd_serve(sf_config *cfg);
 static void log_line(void *cls, const char *app_name, const time_t date, const unsigned long level,
@@ -122,6 +123,11 @@ static int cmd_serve(sf_config *cfg)
         free((void *)app.known_subs);
         return 1;
     }
+    /* Cancels manual orders left unpaid; cod orders are paid on delivery. */
+    svc_sweeper *sweeper =
+        svc_sweeper_start(app.pool, cfg->unpaid_order_ttl_s, cfg->unpaid_sweep_interval_s);
+    if (!sweeper)
+        y_log_message(Y_LOG_LEVEL_ERROR, "the unpaid-order sweeper did not start");
     y_log_message(Y_LOG_LEVEL_INFO, "listening on http://%s:%d (%d threads, pool %d)%s",
                   cfg->listen_addr, cfg->port, cfg->threads, cfg->db_pool_size,
                   cfg->cursor_key_from_env ? "" : "; CURSOR_SECRET unset, cursors are per-process");
@@ -131,6 +137,7 @@ static int cmd_serve(sf_config *cfg)
     y_log_message(Y_LOG_LEVEL_INFO, "received %s, finishing in-flight requests",
                   sig == SIGTERM ? "SIGTERM" : "SIGINT");
     http_server_stop(srv, 10000);
+    svc_sweeper_stop(sweeper);
     auth_verifier_free(app.auth);
     db_pool_free(app.pool);
     http_metrics_free(app.metrics);

@@ -152,6 +152,7 @@ void h_me_orders_cancel(http_ctx *c);
 void h_admin_orders_list(http_ctx *c);
 void h_admin_orders_get(http_ctx *c);
 void h_admin_orders_transition(http_ctx *c);
+void h_payments_webhook(http_ctx *c);
 /* Writes a customer's fields into the current object; with the caller's principal
  * (GET/PATCH /v1/me) identity comes from the token and groups/is_admin are added. */
 void http_write_customer_fields(jw *w, const db_customer *row, const auth_principal *p);

@@ -22,6 +22,7 @@ static const problem_kind kinds[] = {
     {"validation-error", 400, "Invalid request parameters"},
     {"invalid-value", 400, "Invalid value"},
     {"bad-request", 400, "Bad request"},
+    {"invalid-signature", 400, "Invalid webhook signature"},
     {"unauthenticated", 401, "Authentication required"},
     {"invalid-token", 401, "Invalid access token"},
     {"forbidden", 403, "Forbidden"},

@@ -48,6 +48,7 @@ const http_route http_routes[] = {
     {"GET", "/v1/me/orders", h_me_orders_list, page_params, false, HTTP_CUSTOMER},
     {"GET", "/v1/me/orders/{number}", h_me_orders_get, NULL, false, HTTP_CUSTOMER},
     {"POST", "/v1/me/orders/{number}/cancel", h_me_orders_cancel, NULL, false, HTTP_CUSTOMER},
+    {"POST", "/v1/payments/webhook", h_payments_webhook, NULL, false, HTTP_PUBLIC},
     {"GET", "/v1/admin/customers", h_admin_customers_list, page_params, false, HTTP_ADMIN},
     {"GET", "/v1/admin/orders", h_admin_orders_list, admin_orders_params, false, HTTP_ADMIN},
     {"GET", "/v1/admin/orders/{number}", h_admin_orders_get, NULL, false, HTTP_ADMIN},

@@ -700,6 +700,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/payments/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Payment provider events (Stripe compatible)
+         * @description Public: the `Stripe-Signature` header (`t=<unix>,v1=<hex>[,v1=…]`) authenticates
+         *     the delivery. Each `v1` is an HMAC-SHA256, keyed with `STRIPE_WEBHOOK_SECRET`, of
+         *     `<t>.<raw body>`; any one may match (constant-time compare), and `t` must be
+         *     within `STRIPE_WEBHOOK_TOLERANCE_SECONDS` (default 300) of the server's clock,
+         *     else 400 `invalid-signature` and nothing changes. 503 while the secret is not
+         *     configured. `payment_intent.succeeded` and `checkout.session.completed` mark the
+         *     order named by `data.object.metadata.order_number` paid (history actor `system`),
+         *     exactly once: the event `id` is recorded in the same transaction, so a replay or
+         *     a concurrent second delivery answers 200 `duplicate` and changes nothing. An
+         *     order already paid answers `already_paid`; an unknown order `unknown_order` and a
+         *     cancelled or refunded one `not_payable` (200 so the provider stops retrying;
+         *     logged for staff); any other event type `ignored`.
+         */
+        post: operations["paymentWebhook"];
+        delete?: never;
+        /** CORS preflight */
+        options: operations["preflightPaymentWebhook"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/customers": {
         parameters: {
             query?: never;
@@ -1053,6 +1085,12 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        PaymentEventReceipt: {
+            /** @constant */
+            received: true;
+            /** @enum {string} */
+            outcome: "applied" | "duplicate" | "already_paid" | "ignored" | "unknown_order" | "not_payable";
+        };
         OrderTransition: {
             /** @enum {string} */
             action: "mark_paid" | "fulfil" | "ship" | "deliver" | "refund" | "cancel";
@@ -1121,7 +1159,7 @@ export interface components {
              * Format: uri-reference
              * @enum {string}
              */
-            type: "/problems/validation-error" | "/problems/bad-request" | "/problems/unauthenticated" | "/problems/invalid-token" | "/problems/forbidden" | "/problems/not-found" | "/problems/method-not-allowed" | "/problems/conflict" | "/problems/payload-too-large" | "/problems/uri-too-long" | "/problems/unsupported-media-type" | "/problems/idempotency-key-reused" | "/problems/rate-limited" | "/problems/internal-error" | "/problems/service-unavailable";
+            type: "/problems/validation-error" | "/problems/bad-request" | "/problems/invalid-signature" | "/problems/unauthenticated" | "/problems/invalid-token" | "/problems/forbidden" | "/problems/not-found" | "/problems/method-not-allowed" | "/problems/conflict" | "/problems/payload-too-large" | "/problems/uri-too-long" | "/problems/unsupported-media-type" | "/problems/idempotency-key-reused" | "/problems/rate-limited" | "/problems/internal-error" | "/problems/service-unavailable";
             /** @description Short, stable summary of the problem type. */
             title: string;
             status: number;
@@ -3445,6 +3483,78 @@ export interface operations {
             204: components["responses"]["Preflight"];
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    paymentWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `t=<unix seconds>,v1=<hex HMAC-SHA256>`; several `v1` entries allowed. */
+                "Stripe-Signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    id: string;
+                    /** @description `payment_intent.succeeded` and `checkout.session.completed` are acted on. */
+                    type: string;
+                    data?: {
+                        object?: {
+                            metadata?: {
+                                order_number?: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description The event was verified; `outcome` says what it did. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentEventReceipt"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    preflightPaymentWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["Preflight"];
+            400: components["responses"]["BadRequest"];
             405: components["responses"]["MethodNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];

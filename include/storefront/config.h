@@ -31,6 +31,11 @@ typedef struct sf_config {
     int cart_max_line_quantity;  /* CART_MAX_LINE_QUANTITY, units of one variant, default 10 */
     int cart_max_lines;          /* CART_MAX_LINES, different variants per cart, default 50 */
     int cart_idle_ttl_s;         /* CART_IDLE_TTL_SECONDS, default 7 days */
+    const char *stripe_webhook_secret; /* STRIPE_WEBHOOK_SECRET (environment); NULL = unset,
+                                          POST /v1/payments/webhook answers 503 */
+    int stripe_webhook_tolerance_s;    /* STRIPE_WEBHOOK_TOLERANCE_SECONDS, default 300 */
+    int unpaid_order_ttl_s;            /* UNPAID_ORDER_TTL_SECONDS, default 86400 */
+    int unpaid_sweep_interval_s;       /* UNPAID_SWEEP_INTERVAL_SECONDS, default 60 */
     unsigned char cursor_key[32];
     bool cursor_key_from_env; /* CURSOR_SECRET given (needed with several instances) */
     int norigins;

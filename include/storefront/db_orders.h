@@ -116,4 +116,14 @@ sf_status db_admin_orders_page(db_conn *c, arena *a, const db_admin_order_filter
                                db_admin_order_key **keys, char ***summaries, size_t *n,
                                sf_error *e);
 
+/* Inserts payment_events(event_id, the order with this number or NULL, type) unless the
+ * id is there; *inserted says which. A concurrent insert of the same id waits for the
+ * other transaction and then inserts nothing. */
+sf_status db_payment_event_record(db_conn *c, const char *event_id, const char *type,
+                                  const char *number, bool *inserted, sf_error *e);
+/* One statement: cancels up to `batch` non-cod orders pending_payment for longer than
+ * ttl_s (FOR UPDATE SKIP LOCKED, so concurrent sweepers and transitions never block
+ * each other), records the event (actor system) and returns their stock. */
+sf_status db_unpaid_cancel_batch(db_conn *c, int ttl_s, int batch, int *cancelled, sf_error *e);
+
 #endif

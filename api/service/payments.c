@@ -1,0 +1,202 @@
+/*
+ * payments.c — the payment webhook (signature check and event handling) and the
+ * unpaid-order sweep (see payments.h). The state change goes through the one state
+ * machine (order_states.c) with actor "system".
+ */
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "storefront/db_orders.h"
+#include "storefront/order_states.h"
+#include "storefront/orders.h"
+#include "storefront/payments.h"
+
+#define SIG_HEADER_MAX 4096
+
+static bool hex_decode(const char *hex, size_t n, unsigned char *out);
+static sf_status bad_sig(sf_error *e, const char *why);
+static sf_status event_tx(db_conn *c, arena *a, const char *event_id, const char *type,
+                          const char *number, svc_webhook_outcome *outcome, sf_error *e);
+
+sf_status svc_webhook_verify(const char *secret, int tolerance_s, int64_t now, const char *header,
+                             const char *body, size_t len, sf_error *e)
+{
+    if (!header || !*header || strlen(header) > SIG_HEADER_MAX)
+        return bad_sig(e, "The Stripe-Signature header is missing.");
+    /* t=<unix>,v1=<hex>[,v1=<hex>...]; other schemes (v0) are skipped. */
+    long long t = -1;
+    const char *sigs[16];
+    size_t nsig = 0;
+    char buf[SIG_HEADER_MAX + 1];
+    snprintf(buf, sizeof buf, "%s", header);
+    char *save = NULL;
+    for (char *part = strtok_r(buf, ",", &save); part; part = strtok_r(NULL, ",", &save)) {
+        while (*part == ' ')
+            part++;
+        if (strncmp(part, "t=", 2) == 0) {
+            char *end;
+            t = strtoll(part + 2, &end, 10);
+            if (end == part + 2 || *end || t < 0)
+                return bad_sig(e, "The Stripe-Signature timestamp is malformed.");
+        } else if (strncmp(part, "v1=", 3) == 0 && nsig < sizeof sigs / sizeof sigs[0]) {
+            sigs[nsig++] = part + 3;
+        }
+    }
+    if (t < 0 || nsig == 0)
+        return bad_sig(e, "The Stripe-Signature header needs t= and v1=.");
+    if (now - t > tolerance_s || t - now > tolerance_s)
+        return bad_sig(e, "The Stripe-Signature timestamp is outside the tolerance.");
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int maclen = 0;
+    char prefix[32];
+    int plen = snprintf(prefix, sizeof prefix, "%lld.", t);
+    /* The signed payload is "<t>." followed by the raw body, byte for byte. */
+    unsigned char *payload = malloc((size_t)plen + len + 1);
+    if (!payload)
+        return sf_fail(e, SF_INTERNAL, "internal-error", "Out of memory.");
+    memcpy(payload, prefix, (size_t)plen);
+    if (len)
+        memcpy(payload + plen, body, len);
+    bool ok = HMAC(EVP_sha256(), secret, (int)strlen(secret), payload, (size_t)plen + len, mac,
+                   &maclen) != NULL;
+    free(payload);
+    if (!ok)
+        return sf_fail(e, SF_INTERNAL, "internal-error", "HMAC failed.");
+    bool match = false;
+    for (size_t i = 0; i < nsig; i++) {
+        unsigned char want[EVP_MAX_MD_SIZE];
+        /* Every candidate is compared in constant time; no early exit on a match. */
+        if (strlen(sigs[i]) == 2 * (size_t)maclen && hex_decode(sigs[i], maclen, want) &&
+            CRYPTO_memcmp(want, mac, maclen) == 0)
+            match = true;
+    }
+    return match ? SF_OK : bad_sig(e, "No v1 signature matches the body.");
+}
+
+sf_status svc_webhook_apply(db_pool *pool, arena *a, const char *body, size_t len,
+                            svc_webhook_outcome *outcome, const char **event_id,
+                            const char **number, sf_error *e)
+{
+    *outcome = SVC_WEBHOOK_IGNORED;
+    *event_id = *number = NULL;
+    json_t *root = body ? json_loadb(body, len, 0, NULL) : NULL;
+    json_t *id = json_object_get(root, "id"), *type = json_object_get(root, "type");
+    if (!json_is_object(root) || !json_is_string(id) || json_string_length(id) < 1 ||
+        json_string_length(id) > 255 || !json_is_string(type)) {
+        json_decref(root);
+        return sf_fail(e, SF_INVALID, "bad-request",
+                       "The body must be an event object with string id and type.");
+    }
+    *event_id = arena_strdup(a, json_string_value(id));
+    const char *ty = arena_strdup(a, json_string_value(type));
+    json_t *num = json_object_get(
+        json_object_get(json_object_get(json_object_get(root, "data"), "object"), "metadata"),
+        "order_number");
+    if (json_is_string(num))
+        *number = arena_strdup(a, json_string_value(num));
+    json_decref(root);
+    if (strcmp(ty, "payment_intent.succeeded") != 0 &&
+        strcmp(ty, "checkout.session.completed") != 0)
+        return SF_OK;
+    if (!*number || !svc_order_number_valid(*number)) {
+        *outcome = SVC_WEBHOOK_UNKNOWN_ORDER;
+        *number = NULL;
+    }
+    db_conn *c;
+    if (db_pool_acquire(pool, &c, e) != SF_OK)
+        return e->status;
+    sf_status s = db_begin(c, e);
+    if (s == SF_OK)
+        s = event_tx(c, a, *event_id, ty, *number, outcome, e);
+    if (s == SF_OK)
+        s = db_commit(c, e);
+    else
+        db_rollback(c);
+    db_pool_release(pool, c);
+    return s;
+}
+
+const char *svc_webhook_outcome_name(svc_webhook_outcome o)
+{
+    switch (o) {
+    case SVC_WEBHOOK_APPLIED: return "applied";
+    case SVC_WEBHOOK_DUPLICATE: return "duplicate";
+    case SVC_WEBHOOK_ALREADY_PAID: return "already_paid";
+    case SVC_WEBHOOK_IGNORED: return "ignored";
+    case SVC_WEBHOOK_UNKNOWN_ORDER: return "unknown_order";
+    case SVC_WEBHOOK_NOT_PAYABLE: return "not_payable";
+    }
+    return "ignored";
+}
+
+/* The dedupe row first: a concurrent delivery of the same event waits on its primary
+ * key until this transaction ends, then inserts nothing and answers "duplicate". */
+static sf_status event_tx(db_conn *c, arena *a, const char *event_id, const char *type,
+                          const char *number, svc_webhook_outcome *outcome, sf_error *e)
+{
+    bool inserted = false;
+    if (db_payment_event_record(c, event_id, type, number, &inserted, e) != SF_OK)
+        return e->status;
+    if (!inserted) {
+        *outcome = SVC_WEBHOOK_DUPLICATE;
+        return SF_OK;
+    }
+    if (!number)
+        return SF_OK; /* unknown_order, recorded so a retry is a duplicate */
+    db_order_state o;
+    sf_status s = db_order_find(c, a, number, &o, e);
+    if (s == SF_NOT_FOUND) {
+        sf_error_clear(e);
+        *outcome = SVC_WEBHOOK_UNKNOWN_ORDER;
+        return SF_OK;
+    }
+    if (s != SF_OK)
+        return s;
+    if (o.paid || strcmp(o.status, "paid") == 0) {
+        *outcome = SVC_WEBHOOK_ALREADY_PAID;
+        return SF_OK;
+    }
+    s = svc_order_apply(c, &o, "mark_paid", "system", arena_sprintf(a, "%s %s", type, event_id),
+                        NULL, e);
+    if (s == SF_CONFLICT) { /* cancelled or refunded: keep the record, change nothing */
+        sf_error_clear(e);
+        *outcome = SVC_WEBHOOK_NOT_PAYABLE;
+        return SF_OK;
+    }
+    if (s == SF_OK)
+        *outcome = SVC_WEBHOOK_APPLIED;
+    return s;
+}
+
+static bool hex_decode(const char *hex, size_t n, unsigned char *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned int b;
+        if (sscanf(hex + 2 * i, "%2x", &b) != 1 || !strchr("0123456789abcdefABCDEF", hex[2 * i]) ||
+            !strchr("0123456789abcdefABCDEF", hex[2 * i + 1]))
+            return false;
+        out[i] = (unsigned char)b;
+    }
+    return true;
+}
+
+static sf_status bad_sig(sf_error *e, const char *why)
+{
+    return sf_fail(e, SF_INVALID, "invalid-signature", "%s", why);
+}
+
+sf_status svc_unpaid_sweep(db_pool *pool, int ttl_s, int batch, int *cancelled, sf_error *e)
+{
+    *cancelled = 0;
+    db_conn *c;
+    if (db_pool_acquire(pool, &c, e) != SF_OK)
+        return e->status;
+    sf_status s = db_unpaid_cancel_batch(c, ttl_s, batch, cancelled, e);
+    db_pool_release(pool, c);
+    return s;
+}

@@ -1,0 +1,56 @@
+/*
+ * payments.h — the payment provider's webhook (POST /v1/payments/webhook, Stripe
+ * compatible) and the sweeper that cancels orders left unpaid.
+ *
+ * A webhook delivery is trusted only when its Stripe-Signature header carries a v1
+ * HMAC-SHA256 (key STRIPE_WEBHOOK_SECRET) of "<t>.<raw body>" and t is within the
+ * tolerance. A payment event marks the order paid exactly once: its event id is
+ * inserted into payment_events in the same transaction as the transition, so a replay
+ * (or a concurrent second delivery) finds the row and changes nothing.
+ */
+#ifndef STOREFRONT_PAYMENTS_H
+#define STOREFRONT_PAYMENTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "storefront/db.h"
+
+/* Checks header (the Stripe-Signature value) against body[0..len) with secret at time
+ * now: any v1 entry may match (compared in constant time); |now - t| must not exceed
+ * tolerance_s. SF_INVALID with code "invalid-signature" otherwise. */
+sf_status svc_webhook_verify(const char *secret, int tolerance_s, int64_t now, const char *header,
+                             const char *body, size_t len, sf_error *e);
+
+/* What a verified event did. */
+typedef enum svc_webhook_outcome {
+    SVC_WEBHOOK_APPLIED,       /* the order is now paid */
+    SVC_WEBHOOK_DUPLICATE,     /* this event id was handled before: nothing changed */
+    SVC_WEBHOOK_ALREADY_PAID,  /* the order was paid already: nothing changed */
+    SVC_WEBHOOK_IGNORED,       /* another event type */
+    SVC_WEBHOOK_UNKNOWN_ORDER, /* no order with that number (recorded, not retried) */
+    SVC_WEBHOOK_NOT_PAYABLE,   /* the order is cancelled or refunded (recorded) */
+} svc_webhook_outcome;
+
+/* Applies a verified event body {id, type, data:{object:{metadata:{order_number}}}}.
+ * SF_INVALID ("bad-request") when it is not such a JSON object. *number is the order
+ * number named (or NULL), in a. */
+sf_status svc_webhook_apply(db_pool *pool, arena *a, const char *body, size_t len,
+                            svc_webhook_outcome *outcome, const char **event_id,
+                            const char **number, sf_error *e);
+
+/* Name of an outcome for the response and the log ("applied", "duplicate", ...). */
+const char *svc_webhook_outcome_name(svc_webhook_outcome o);
+
+/* Cancels up to `batch` cash-less orders (not cod) left pending_payment for longer than
+ * ttl_s, returning their stock, actor system; *cancelled is how many. */
+sf_status svc_unpaid_sweep(db_pool *pool, int ttl_s, int batch, int *cancelled, sf_error *e);
+
+/* The background sweeper: every interval_s, svc_unpaid_sweep in batches until none is
+ * left. NULL when the thread cannot start. Stop joins the thread and frees it. */
+typedef struct svc_sweeper svc_sweeper;
+svc_sweeper *svc_sweeper_start(db_pool *pool, int ttl_s, int interval_s);
+void svc_sweeper_stop(svc_sweeper *s);
+
+#endif

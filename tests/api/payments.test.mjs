@@ -1,0 +1,147 @@
+// payments.test.mjs — POST /v1/payments/webhook (Stripe-compatible signed events) and the
+// sweeper that cancels orders left unpaid. Signature checks: a valid one marks the order
+// paid once; a wrong secret, stale or future timestamp, malformed header or tampered body
+// is a 400 invalid-signature and the order is unchanged; a replayed event id and two
+// concurrent deliveries of one event change the order once. The sweeper runs on a
+// server of its own with a 1 s TTL and a 1 s interval.
+import assert from 'node:assert/strict';
+import { createHmac, randomUUID } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import { api } from './lib/client.mjs';
+import { assertProblem } from './lib/helpers.mjs';
+import { orderWorld, stockOf } from './lib/orders.mjs';
+
+const SECRET = 'whsec_test_payments_0123456789';
+let w;
+let admin;
+
+before(async () => {
+  w = await orderWorld('Payments1', { STRIPE_WEBHOOK_SECRET: SECRET }, 1);
+  admin = w.staff();
+});
+
+after(async () => {
+  if (w) await w.stop();
+});
+
+const now = () => Math.floor(Date.now() / 1000);
+const sign = (body, t = now(), secret = SECRET) => createHmac('sha256', secret).update(`${t}.${body}`).digest('hex');
+const event = (number, { id = `evt_${randomUUID()}`, type = 'payment_intent.succeeded' } = {}) =>
+  JSON.stringify({ id, type, data: { object: { id: 'pi_1', metadata: { order_number: number } } } });
+const deliver = (body, signature = `t=${now()},v1=${sign(body)}`) => w.send('POST', '/v1/payments/webhook', {
+  body, headers: { 'content-type': 'application/json', ...(signature === null ? {} : { 'stripe-signature': signature }) },
+});
+const read = async (number) => (await w.send('GET', `/v1/admin/orders/${number}`, { token: admin })).body;
+
+test('a signed payment_intent.succeeded marks the order paid once; a replay changes nothing', async () => {
+  const o = await w.place('manual');
+  const body = event(o.number);
+  let res = await deliver(body);
+  assert.equal(res.status, 200, res.text);
+  assert.deepEqual(res.body, { received: true, outcome: 'applied' });
+  const paid = await read(o.number);
+  assert.equal(paid.status, 'paid');
+  assert.ok(paid.paid_at);
+  assert.deepEqual(paid.history.at(-1).actor, 'system');
+  assert.deepEqual([paid.history.at(-1).from_status, paid.history.at(-1).to_status], ['pending_payment', 'paid']);
+  res = await deliver(body);
+  assert.deepEqual(res.body, { received: true, outcome: 'duplicate' });
+  res = await deliver(event(o.number, { type: 'checkout.session.completed' }));
+  assert.deepEqual(res.body, { received: true, outcome: 'already_paid' });
+  assert.deepEqual(await read(o.number), paid);
+});
+
+test('any v1 may match; other event types, unknown and cancelled orders are 200 and change nothing', async () => {
+  const o = await w.place('manual');
+  const body = event(o.number, { type: 'checkout.session.completed' });
+  const t = now();
+  let res = await deliver(body, `t=${t},v1=${'0'.repeat(64)},v0=abc,v1=${sign(body, t)}`);
+  assert.deepEqual(res.body, { received: true, outcome: 'applied' });
+  const c = await w.place('manual');
+  res = await deliver(event(c.number, { type: 'payment_intent.created' }));
+  assert.deepEqual(res.body, { received: true, outcome: 'ignored' });
+  res = await deliver(event('SF-000000-000000'));
+  assert.deepEqual(res.body, { received: true, outcome: 'unknown_order' });
+  await w.send('POST', `/v1/admin/orders/${c.number}/transitions`, { token: admin, body: { action: 'cancel' } });
+  res = await deliver(event(c.number));
+  assert.deepEqual(res.body, { received: true, outcome: 'not_payable' });
+  assert.equal((await read(c.number)).status, 'cancelled');
+  const signedJunk = '[1,2]';
+  assertProblem(await deliver(signedJunk), 400, 'bad-request');
+  const text = await w.send('POST', '/v1/payments/webhook', {
+    body: 'x', headers: { 'content-type': 'text/plain', 'stripe-signature': `t=${now()},v1=${sign('x')}` },
+  });
+  assertProblem(text, 415);
+});
+
+test('bad signatures are 400 invalid-signature and leave the order unchanged', async () => {
+  const o = await w.place('manual');
+  const before = await read(o.number);
+  const body = event(o.number);
+  const t = now();
+  const cases = [
+    ['wrong secret', body, `t=${t},v1=${sign(body, t, 'whsec_other')}`],
+    ['stale timestamp', body, `t=${t - 301},v1=${sign(body, t - 301)}`],
+    ['future timestamp', body, `t=${t + 301},v1=${sign(body, t + 301)}`],
+    ['missing header', body, null],
+    ['empty header', body, ''],
+    ['no v1', body, `t=${t}`],
+    ['no t', body, `v1=${sign(body, t)}`],
+    ['bad t', body, `t=12x,v1=${sign(body, t)}`],
+    ['non-hex v1', body, `t=${t},v1=${'z'.repeat(64)}`],
+    ['short v1', body, `t=${t},v1=${sign(body, t).slice(0, 62)}`],
+    ['tampered body', body.replace('payment_intent', 'payment_intenT'), `t=${t},v1=${sign(body, t)}`],
+    ['tampered whitespace', `${body} `, `t=${t},v1=${sign(body, t)}`],
+  ];
+  for (const [what, b, sig] of cases) {
+    const res = await deliver(b, sig);
+    assert.equal(res.status, 400, `${what}: ${res.status} ${res.text}`);
+    assertProblem(res, 400, 'invalid-signature');
+  }
+  assert.deepEqual(await read(o.number), before);
+  // The same event, properly signed afterwards, still applies (nothing was recorded).
+  assert.equal((await deliver(body)).body.outcome, 'applied');
+});
+
+test('two concurrent deliveries of one event: one transition, one duplicate', async () => {
+  const o = await w.place('manual');
+  const body = event(o.number);
+  const results = await Promise.all([deliver(body), deliver(body), deliver(body)]);
+  assert.deepEqual(results.map((r) => r.status), [200, 200, 200]);
+  assert.deepEqual(results.map((r) => r.body.outcome).sort(), ['applied', 'duplicate', 'duplicate']);
+  const now = await read(o.number);
+  assert.equal(now.history.filter((h) => h.to_status === 'paid').length, 1);
+});
+
+test('without STRIPE_WEBHOOK_SECRET the webhook answers 503', async () => {
+  const body = event('SF-000000-000000');
+  const res = await api('POST', '/v1/payments/webhook', {
+    body, headers: { 'content-type': 'application/json', 'stripe-signature': `t=${now()},v1=${sign(body)}` },
+  });
+  assertProblem(res, 503, 'service-unavailable');
+});
+
+test('the sweeper cancels manual orders left unpaid and returns their stock; cod orders stay', async () => {
+  const s = await orderWorld('Sweeper1', { UNPAID_ORDER_TTL_SECONDS: '1', UNPAID_SWEEP_INTERVAL_SECONDS: '1' }, 2);
+  try {
+    const staff = s.staff();
+    const start = stockOf(s.variant.id);
+    const manual = await s.place('manual', s.person(), 2);
+    const cod = await s.place('cod', s.person(), 1);
+    assert.equal(stockOf(s.variant.id), start - 3);
+    let o;
+    for (let i = 0; i < 60; i++) {
+      o = (await s.send('GET', `/v1/admin/orders/${manual.number}`, { token: staff })).body;
+      if (o.status === 'cancelled') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(o.status, 'cancelled');
+    assert.deepEqual([o.history.at(-1).from_status, o.history.at(-1).actor], ['pending_payment', 'system']);
+    assert.equal(stockOf(s.variant.id), start - 1);
+    const c = (await s.send('GET', `/v1/admin/orders/${cod.number}`, { token: staff })).body;
+    assert.equal(c.status, 'pending_payment', 'cod orders are paid on delivery, never swept');
+    await s.send('POST', `/v1/admin/orders/${cod.number}/transitions`, { token: staff, body: { action: 'cancel' } });
+  } finally {
+    await s.stop();
+  }
+});
