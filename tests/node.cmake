@@ -36,3 +36,8 @@ foreach(file ${SF_API_TESTS})
     WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
   set_tests_properties(api/${name} PROPERTIES LABELS api)
 endforeach()
+# The unpaid-order sweeper test starts a server that cancels every manual order older
+# than 1 s in the shared database: nothing else may run beside it.
+if(TEST api/unpaid-sweep)
+  set_tests_properties(api/unpaid-sweep PROPERTIES RUN_SERIAL TRUE)
+endif()

@@ -420,14 +420,6 @@ sf_status db_order_restock(db_conn *c, int64_t order_id, sf_error *e)
     return exec_count(c, &order_restock_stmt, params, &rows, e);
 }
 
-sf_status db_order_transition(db_conn *c, int64_t order_id, const char *from, const char *to,
-                              const char *actor, const char *note, sf_error *e)
-{
-    db_order_move m = {
-        .order_id = order_id, .from = from, .to = to, .actor = actor, .note = note, .pay = "none"};
-    return db_order_move_apply(c, &m, e);
-}
-
 sf_status db_order_move_apply(db_conn *c, const db_order_move *m, sf_error *e)
 {
     char id[24];

@@ -18,6 +18,7 @@
 #include "storefront/db_addresses.h"
 #include "storefront/db_carts.h"
 #include "storefront/db_orders.h"
+#include "storefront/order_states.h"
 #include "storefront/orders.h"
 
 #define ORDER_CURSOR_SORT 101 /* cursor namespace, apart from products and customers */
@@ -205,19 +206,18 @@ sf_status svc_order_cancel(db_pool *pool, arena *a, const auth_principal *who, c
         return e->status;
     int64_t customer_id, order_id = 0;
     char *status = NULL, *text = NULL;
+    db_order_state o;
     sf_status s = db_customer_id_by_sub(c, who->sub, &customer_id, e);
     if (s == SF_OK)
         s = db_begin(c, e);
+    /* The lock proves the order is the caller's; the state machine does the rest (only
+     * pending_payment and paid may be cancelled; the stock returns). */
     if (s == SF_OK)
         s = db_order_lock(c, a, customer_id, number, &order_id, &status, e);
-    if (s == SF_OK && strcmp(status, "pending_payment") != 0 && strcmp(status, "paid") != 0)
-        s = sf_fail(e, SF_CONFLICT, "conflict", "An order that is %s can no longer be cancelled.",
-                    status);
     if (s == SF_OK)
-        s = db_order_restock(c, order_id, e);
+        s = db_order_find(c, a, number, &o, e);
     if (s == SF_OK)
-        s = db_order_transition(c, order_id, status, "cancelled", "customer",
-                                "cancelled by the customer", e);
+        s = svc_order_apply(c, &o, "cancel", "customer", "cancelled by the customer", NULL, e);
     if (s == SF_OK)
         s = db_commit(c, e);
     else

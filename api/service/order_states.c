@@ -11,16 +11,17 @@
 typedef struct action_rule {
     const char *action;
     const char *from[5]; /* NULL-terminated */
-    const char *to;      /* NULL: the status stays (cod mark_paid after fulfilment) */
+    const char *to;
+    const char *done; /* for messages: "cannot be <done>" */
 } action_rule;
 
 static const action_rule rules[] = {
-    {"mark_paid", {"pending_payment", NULL}, "paid"},
-    {"fulfil", {"paid", NULL}, "fulfilled"},
-    {"ship", {"fulfilled", NULL}, "shipped"},
-    {"deliver", {"shipped", NULL}, "delivered"},
-    {"refund", {"paid", "fulfilled", "shipped", "delivered", NULL}, "refunded"},
-    {"cancel", {"pending_payment", "paid", NULL}, "cancelled"},
+    {"mark_paid", {"pending_payment", NULL}, "paid", "marked paid"},
+    {"fulfil", {"paid", NULL}, "fulfilled", "fulfilled"},
+    {"ship", {"fulfilled", NULL}, "shipped", "shipped"},
+    {"deliver", {"shipped", NULL}, "delivered", "delivered"},
+    {"refund", {"paid", "fulfilled", "shipped", "delivered", NULL}, "refunded", "refunded"},
+    {"cancel", {"pending_payment", "paid", NULL}, "cancelled", "cancelled"},
 };
 
 static const svc_payment_method methods[] = {

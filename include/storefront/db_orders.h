@@ -76,18 +76,15 @@ sf_status db_order_lock(db_conn *c, arena *a, int64_t customer_id, const char *n
                         char **status, sf_error *e);
 /* Puts every line's quantity back into stock, in ascending variant id order. */
 sf_status db_order_restock(db_conn *c, int64_t order_id, sf_error *e);
-/* Sets the order's status from `from` to `to` and records the change in its history;
- * SF_CONFLICT when the order is no longer `from` (a concurrent change won). */
-sf_status db_order_transition(db_conn *c, int64_t order_id, const char *from, const char *to,
-                              const char *actor, const char *note, sf_error *e);
-
 /* One status change. pay: "none"; "pay" = set paid_at, only while unpaid (else
  * SF_CONFLICT); "settle" = set paid_at unless already set. tracking_number: NULL keeps. */
 typedef struct db_order_move {
     int64_t order_id;
     const char *from, *to, *actor, *note, *pay, *tracking_number;
 } db_order_move;
-/* Applies m conditionally (see db_order_transition); SF_CONFLICT when it lost. */
+/* Sets the order's status from m->from to m->to and records the change in its
+ * history, in one statement; SF_CONFLICT when the order is no longer m->from (a
+ * concurrent change won) or, for pay "pay", is already paid. */
 sf_status db_order_move_apply(db_conn *c, const db_order_move *m, sf_error *e);
 
 /* An order as the state machine sees it. Strings in the arena. */
