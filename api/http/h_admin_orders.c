@@ -18,8 +18,6 @@ typedef struct transition_body {
     const char *action, *tracking_number, *note;
 } transition_body;
 
-static void send_order(http_ctx *c, const char *json);
-static bool admin_number_or_problem(http_ctx *c);
 static bool time_filter(http_ctx *c, const char *key, const char **out, sf_error *e);
 static bool parse_transition(http_ctx *c, const char *body, size_t len, transition_body *out,
                              sf_error *e);
@@ -47,39 +45,28 @@ void h_admin_orders_list(http_ctx *c)
         http_send_error(c, &e);
         return;
     }
-    jw w;
-    jw_init(&w, 256 + page.n * 256);
-    jw_obj_begin(&w);
-    jw_key(&w, "items");
-    jw_arr_begin(&w);
-    for (size_t i = 0; i < page.n; i++)
-        jw_raw(&w, page.items[i], strlen(page.items[i]));
-    jw_arr_end(&w);
-    jw_key(&w, "next_cursor");
-    jw_str(&w, page.next_cursor);
-    jw_obj_end(&w);
-    http_send_json(c, 200, &w);
+    http_send_order_page(c, &page);
 }
 
 void h_admin_orders_get(http_ctx *c)
 {
     sf_error e;
     sf_error_clear(&e);
-    if (!admin_number_or_problem(c))
+    if (!http_order_number_or_problem(c))
         return;
     const char *json;
     if (svc_admin_order_get(c->app->pool, c->a, c->path_param, &json, &e) != SF_OK) {
         http_send_error(c, &e);
         return;
     }
-    send_order(c, json);
+    http_send_raw_json(c, 200, json);
 }
 
 void h_admin_orders_transition(http_ctx *c)
 {
     sf_error e;
     sf_error_clear(&e);
-    if (!admin_number_or_problem(c))
+    if (!http_order_number_or_problem(c))
         return;
     const char *body, *json;
     size_t len;
@@ -92,28 +79,7 @@ void h_admin_orders_transition(http_ctx *c)
         http_send_error(c, &e);
         return;
     }
-    send_order(c, json);
-}
-
-static void send_order(http_ctx *c, const char *json)
-{
-    free(c->body);
-    c->body_len = strlen(json);
-    c->body = malloc(c->body_len + 1);
-    memcpy(c->body, json, c->body_len + 1);
-    c->status = 200;
-    c->content_type = "application/json";
-}
-
-static bool admin_number_or_problem(http_ctx *c)
-{
-    if (svc_order_number_valid(c->path_param))
-        return true;
-    sf_error e;
-    sf_error_clear(&e);
-    sf_field_fail(&e, "number", "must be an order number such as SF-260101-000001");
-    http_send_error(c, &e);
-    return false;
+    http_send_raw_json(c, 200, json);
 }
 
 /* from / to: an RFC 3339 date-time; anything else is a 400 naming the parameter. */

@@ -10,9 +10,6 @@
 #include "http/http.h"
 #include "storefront/orders.h"
 
-static void send_text(http_ctx *c, int status, const char *body);
-static bool number_or_problem(http_ctx *c);
-
 void h_checkout(http_ctx *c)
 {
     sf_error e;
@@ -49,7 +46,7 @@ void h_checkout(http_ctx *c)
         if (number)
             c->location = arena_sprintf(c->a, "/v1/me/orders/%s", number);
     }
-    send_text(c, res.status, res.body);
+    http_send_raw_json(c, res.status, res.body);
 }
 
 void h_me_orders_list(http_ctx *c)
@@ -67,59 +64,38 @@ void h_me_orders_list(http_ctx *c)
         http_send_error(c, &e);
         return;
     }
-    jw w;
-    jw_init(&w, 256 + page.n * 256);
-    jw_obj_begin(&w);
-    jw_key(&w, "items");
-    jw_arr_begin(&w);
-    for (size_t i = 0; i < page.n; i++)
-        jw_raw(&w, page.items[i], strlen(page.items[i]));
-    jw_arr_end(&w);
-    jw_key(&w, "next_cursor");
-    jw_str(&w, page.next_cursor);
-    jw_obj_end(&w);
-    http_send_json(c, 200, &w);
+    http_send_order_page(c, &page);
 }
 
 void h_me_orders_cancel(http_ctx *c)
 {
     sf_error e;
     sf_error_clear(&e);
-    if (!number_or_problem(c))
+    if (!http_order_number_or_problem(c))
         return;
     const char *json;
     if (svc_order_cancel(c->app->pool, c->a, &c->principal, c->path_param, &json, &e) != SF_OK) {
         http_send_error(c, &e);
         return;
     }
-    send_text(c, 200, json);
+    http_send_raw_json(c, 200, json);
 }
 
 void h_me_orders_get(http_ctx *c)
 {
     sf_error e;
     sf_error_clear(&e);
-    if (!number_or_problem(c))
+    if (!http_order_number_or_problem(c))
         return;
     const char *json;
     if (svc_order_get(c->app->pool, c->a, &c->principal, c->path_param, &json, &e) != SF_OK) {
         http_send_error(c, &e);
         return;
     }
-    send_text(c, 200, json);
+    http_send_raw_json(c, 200, json);
 }
 
-static void send_text(http_ctx *c, int status, const char *body)
-{
-    free(c->body);
-    c->body_len = strlen(body);
-    c->body = malloc(c->body_len + 1);
-    memcpy(c->body, body, c->body_len + 1);
-    c->status = status;
-    c->content_type = status >= 400 ? "application/problem+json" : "application/json";
-}
-
-static bool number_or_problem(http_ctx *c)
+bool http_order_number_or_problem(http_ctx *c)
 {
     if (svc_order_number_valid(c->path_param))
         return true;
@@ -128,4 +104,20 @@ static bool number_or_problem(http_ctx *c)
     sf_field_fail(&e, "number", "must be an order number such as SF-260101-000001");
     http_send_error(c, &e);
     return false;
+}
+
+void http_send_order_page(http_ctx *c, const svc_order_page *p)
+{
+    jw w;
+    jw_init(&w, 256 + p->n * 256);
+    jw_obj_begin(&w);
+    jw_key(&w, "items");
+    jw_arr_begin(&w);
+    for (size_t i = 0; i < p->n; i++)
+        jw_raw(&w, p->items[i], strlen(p->items[i]));
+    jw_arr_end(&w);
+    jw_key(&w, "next_cursor");
+    jw_str(&w, p->next_cursor);
+    jw_obj_end(&w);
+    http_send_json(c, 200, &w);
 }

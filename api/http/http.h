@@ -15,6 +15,7 @@
 #include "storefront/db_gen.h"
 #include "storefront/error.h"
 #include "storefront/jsonw.h"
+#include "storefront/orders.h"
 
 #define HTTP_MAX_QUERY 24
 #define HTTP_MAX_URL   8192
@@ -105,6 +106,9 @@ bool http_path_params_or_problem(http_ctx *c);
 /* --- output (response.c, problem.c) --- */
 /* Sends the writer's JSON with `status`; takes the buffer. */
 void http_send_json(http_ctx *c, int status, jw *w);
+/* Sends a body that is already serialised JSON (built by PostgreSQL, or a stored
+ * idempotent reply); status >= 400 is sent as application/problem+json. */
+void http_send_raw_json(http_ctx *c, int status, const char *body);
 /* Writes the {id, slug, name} fields every reference to a category or brand has. */
 void http_write_ref_fields(jw *w, int64_t id, const char *slug, const char *name);
 /* Sends an error as application/problem+json (the one sf_status -> HTTP mapping). */
@@ -156,6 +160,11 @@ void h_payments_webhook(http_ctx *c);
 /* Writes a customer's fields into the current object; with the caller's principal
  * (GET/PATCH /v1/me) identity comes from the token and groups/is_admin are added. */
 void http_write_customer_fields(jw *w, const db_customer *row, const auth_principal *p);
+
+/* Orders (h_orders.c), shared by the customer and staff handlers: the {number} path
+ * check (400 naming "number") and an {items, next_cursor} page of order JSON. */
+bool http_order_number_or_problem(http_ctx *c);
+void http_send_order_page(http_ctx *c, const svc_order_page *page);
 
 /* --- authentication (auth_mw.c) --- */
 /* For routes that need a signed-in caller: verifies the bearer token, checks the admin
