@@ -13,17 +13,29 @@
 static sf_status exec_count(db_conn *c, const db_stmt *st, const char *const *params, long *rows,
                             sf_error *e);
 
+/* An expired key starts afresh; so does a claim left 'in_progress' for longer than
+ * DB_IDEM_STALE_SECONDS by a server that died between claiming the key and committing its
+ * checkout. A live checkout holds its row locked (idem_hold), so this DELETE waits for it
+ * and then re-checks the row: a key that became 'done' meanwhile is never deleted. */
 static const db_stmt idem_expire_stmt = {
     "idem_expire",
     "DELETE FROM idempotency_keys WHERE customer_id = $1::bigint AND key = $2"
-    " AND expires_at <= now()",
-    2};
+    " AND (expires_at <= now() OR (status = 'in_progress'"
+    " AND created_at <= now() - make_interval(secs => $3::int)))",
+    3};
 /* ON CONFLICT DO NOTHING waits for a concurrent insert of the same key to commit, so
  * of two racing requests exactly one claims the key. */
 static const db_stmt idem_insert_stmt = {
     "idem_insert",
     "INSERT INTO idempotency_keys (customer_id, key, request_hash) VALUES ($1::bigint, $2, $3)"
-    " ON CONFLICT (customer_id, key) DO NOTHING",
+    " ON CONFLICT (customer_id, key) DO NOTHING RETURNING created_at::text",
+    3};
+/* The claim's created_at is its token: after a stale claim was taken over, the old
+ * claimant's hold and release match no row. */
+static const db_stmt idem_hold_stmt = {
+    "idem_hold",
+    "SELECT 1 FROM idempotency_keys WHERE customer_id = $1::bigint AND key = $2"
+    " AND status = 'in_progress' AND created_at = $3::timestamptz FOR UPDATE",
     3};
 static const db_stmt idem_find_stmt = {
     "idem_find",
@@ -36,7 +48,10 @@ static const db_stmt idem_finish_stmt = {
     " response_body = $4 WHERE customer_id = $1::bigint AND key = $2",
     4};
 static const db_stmt idem_release_stmt = {
-    "idem_release", "DELETE FROM idempotency_keys WHERE customer_id = $1::bigint AND key = $2", 2};
+    "idem_release",
+    "DELETE FROM idempotency_keys WHERE customer_id = $1::bigint AND key = $2"
+    " AND status = 'in_progress' AND created_at = $3::timestamptz",
+    3};
 static const db_stmt stock_take_stmt = {"stock_take",
                                         "UPDATE product_variants SET stock = stock - $2::int WHERE "
                                         "id = $1::bigint AND stock >= $2::int",
@@ -172,22 +187,28 @@ static const db_stmt order_json_stmt = {
     2};
 
 sf_status db_idem_claim(db_conn *c, arena *a, int64_t customer_id, const char *key,
-                        const char *hash, bool *claimed, db_idem_key *existing, sf_error *e)
+                        const char *hash, char **claim, db_idem_key *existing, sf_error *e)
 {
-    *claimed = false;
+    *claim = NULL;
     memset(existing, 0, sizeof *existing);
     const char *cid = db_param_int64(a, customer_id);
+    char stale[16];
+    snprintf(stale, sizeof stale, "%d", DB_IDEM_STALE_SECONDS);
+    const char *pe[] = {cid, key, stale};
     const char *p2[] = {cid, key};
     const char *p3[] = {cid, key, hash};
     long rows = 0;
-    if (exec_count(c, &idem_expire_stmt, p2, &rows, e) != SF_OK ||
-        exec_count(c, &idem_insert_stmt, p3, &rows, e) != SF_OK)
+    if (exec_count(c, &idem_expire_stmt, pe, &rows, e) != SF_OK)
         return e->status;
-    if (rows == 1) {
-        *claimed = true;
+    PGresult *r = db_exec(c, &idem_insert_stmt, p3, e);
+    if (!r)
+        return e->status;
+    if (PQntuples(r) == 1)
+        *claim = db_text(a, r, 0, 0);
+    PQclear(r);
+    if (*claim)
         return SF_OK;
-    }
-    PGresult *r = db_exec(c, &idem_find_stmt, p2, e);
+    r = db_exec(c, &idem_find_stmt, p2, e);
     if (!r)
         return e->status;
     bool found = PQntuples(r) == 1;
@@ -204,6 +225,20 @@ sf_status db_idem_claim(db_conn *c, arena *a, int64_t customer_id, const char *k
                            "A request with this Idempotency-Key is in progress.");
 }
 
+sf_status db_idem_hold(db_conn *c, arena *a, int64_t customer_id, const char *key,
+                       const char *claim, sf_error *e)
+{
+    const char *params[] = {db_param_int64(a, customer_id), key, claim};
+    PGresult *r = db_exec(c, &idem_hold_stmt, params, e);
+    if (!r)
+        return e->status;
+    bool held = PQntuples(r) == 1;
+    PQclear(r);
+    return held ? SF_OK
+                : sf_fail(e, SF_CONFLICT, "conflict",
+                          "A request with this Idempotency-Key is in progress.");
+}
+
 sf_status db_idem_finish(db_conn *c, int64_t customer_id, const char *key, int status,
                          const char *body, sf_error *e)
 {
@@ -215,11 +250,12 @@ sf_status db_idem_finish(db_conn *c, int64_t customer_id, const char *key, int s
     return exec_count(c, &idem_finish_stmt, params, &rows, e);
 }
 
-sf_status db_idem_release(db_conn *c, int64_t customer_id, const char *key, sf_error *e)
+sf_status db_idem_release(db_conn *c, int64_t customer_id, const char *key, const char *claim,
+                          sf_error *e)
 {
     char cid[24];
     snprintf(cid, sizeof cid, "%lld", (long long)customer_id);
-    const char *params[] = {cid, key};
+    const char *params[] = {cid, key, claim};
     long rows;
     return exec_count(c, &idem_release_stmt, params, &rows, e);
 }

@@ -24,7 +24,8 @@
 #define ORDER_CURSOR_SORT 101 /* cursor namespace, apart from products and customers */
 
 static sf_status place_tx(db_conn *c, arena *a, int64_t customer_id, const char *key,
-                          const svc_checkout_input *in, svc_checkout_result *out, sf_error *e);
+                          const char *claim, const svc_checkout_input *in,
+                          svc_checkout_result *out, sf_error *e);
 static sf_status ship_to(db_conn *c, arena *a, int64_t customer_id, const svc_checkout_input *in,
                          db_order_address *to, sf_error *e);
 static sf_status reserve_stock(db_conn *c, arena *a, const svc_cart *cart, sf_error *e);
@@ -124,12 +125,12 @@ sf_status svc_checkout_place(db_pool *pool, arena *a, const auth_principal *who,
     if (db_pool_acquire(pool, &c, e) != SF_OK)
         return e->status;
     int64_t customer_id;
-    bool claimed = false;
+    char *claim = NULL;
     db_idem_key prior;
     sf_status s = db_customer_id_by_sub(c, who->sub, &customer_id, e);
     if (s == SF_OK)
-        s = db_idem_claim(c, a, customer_id, key, in->request_hash, &claimed, &prior, e);
-    if (s == SF_OK && !claimed) {
+        s = db_idem_claim(c, a, customer_id, key, in->request_hash, &claim, &prior, e);
+    if (s == SF_OK && !claim) {
         if (strcmp(prior.request_hash, in->request_hash) != 0)
             s = sf_fail(e, SF_INVALID, "idempotency-key-reused",
                         "This Idempotency-Key was used with a different request body.");
@@ -140,12 +141,12 @@ sf_status svc_checkout_place(db_pool *pool, arena *a, const auth_principal *who,
             *out = (svc_checkout_result){
                 .status = prior.response_status, .body = prior.response_body, .replayed = true};
     } else if (s == SF_OK) {
-        s = place_tx(c, a, customer_id, key, in, out, e);
+        s = place_tx(c, a, customer_id, key, claim, in, out, e);
         if (s != SF_OK) {
             /* Nothing was created: forget the key so a retry runs afresh. */
             sf_error re;
             sf_error_clear(&re);
-            db_idem_release(c, customer_id, key, &re);
+            db_idem_release(c, customer_id, key, claim, &re);
         }
     }
     db_pool_release(pool, c);
@@ -232,7 +233,8 @@ sf_status svc_order_cancel(db_pool *pool, arena *a, const auth_principal *who, c
 /* --- the transaction -------------------------------------------------------------- */
 
 static sf_status place_tx(db_conn *c, arena *a, int64_t customer_id, const char *key,
-                          const svc_checkout_input *in, svc_checkout_result *out, sf_error *e)
+                          const char *claim, const svc_checkout_input *in,
+                          svc_checkout_result *out, sf_error *e)
 {
     svc_cart cart;
     memset(&cart, 0, sizeof cart);
@@ -245,7 +247,9 @@ static sf_status place_tx(db_conn *c, arena *a, int64_t customer_id, const char 
     sf_status s = db_begin(c, e);
     if (s != SF_OK)
         return s;
-    s = db_cart_find_open_by_customer(c, a, customer_id, true, &cart.cart, &past, e);
+    s = db_idem_hold(c, a, customer_id, key, claim, e);
+    if (s == SF_OK)
+        s = db_cart_find_open_by_customer(c, a, customer_id, true, &cart.cart, &past, e);
     if (s == SF_NOT_FOUND || (s == SF_OK && past))
         s = sf_fail(e, SF_CONFLICT, "conflict", "Your cart is empty.");
     if (s == SF_OK)

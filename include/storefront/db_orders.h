@@ -18,15 +18,25 @@ typedef struct db_idem_key {
     char *response_body;
 } db_idem_key;
 
-/* Deletes the key when it has expired, then inserts it 'in_progress' with this hash.
- * *claimed is true when this call inserted it; otherwise *existing is the row found. */
+/* A claim still 'in_progress' after this long is taken to be from a server that died
+ * mid-checkout, and the key may be claimed again (see idem_expire in order_queries.c). */
+#define DB_IDEM_STALE_SECONDS 60
+
+/* Deletes the key when it has expired (or its claim is stale), then inserts it
+ * 'in_progress' with this hash. When this call inserted it, *claim is the claim's token;
+ * otherwise *claim is NULL and *existing is the row found. */
 sf_status db_idem_claim(db_conn *c, arena *a, int64_t customer_id, const char *key,
-                        const char *hash, bool *claimed, db_idem_key *existing, sf_error *e);
+                        const char *hash, char **claim, db_idem_key *existing, sf_error *e);
+/* Inside the checkout's transaction: locks our claim's row until commit (CONFLICT when
+ * the claim is no longer ours), so a stale-claim takeover can never run beside us. */
+sf_status db_idem_hold(db_conn *c, arena *a, int64_t customer_id, const char *key,
+                       const char *claim, sf_error *e);
 /* Stores the answer and marks the key done. */
 sf_status db_idem_finish(db_conn *c, int64_t customer_id, const char *key, int status,
                          const char *body, sf_error *e);
 /* Forgets the key (a failed checkout), so a retry runs again. */
-sf_status db_idem_release(db_conn *c, int64_t customer_id, const char *key, sf_error *e);
+sf_status db_idem_release(db_conn *c, int64_t customer_id, const char *key, const char *claim,
+                          sf_error *e);
 
 /* stock -= quantity when at least quantity is left; *ok false otherwise. */
 sf_status db_stock_take(db_conn *c, int64_t variant_id, int quantity, bool *ok, sf_error *e);

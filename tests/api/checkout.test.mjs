@@ -9,7 +9,7 @@
 // another variant in stock (so listings do not change); its stock is put back after.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { api } from './lib/client.mjs';
 import { assertProblem } from './lib/helpers.mjs';
@@ -204,20 +204,50 @@ test('idempotency: a replay answers the same body; another body with the key is 
   assertProblem(await checkout(person(), order(), idem), 409, 'conflict');
 });
 
-test('race: 200 customers, one unit each, stock 20 -> exactly 20 orders, stock 0', async () => {
+test('race: 200 checkouts from 50 customers (4 each), stock 20 -> exactly 20 orders, stock 0', async () => {
   sql(`UPDATE product_variants SET stock = 200 WHERE id = ${race.id}`);
-  const people = Array.from({ length: 200 }, person);
+  const people = Array.from({ length: 50 }, person);
   for (let i = 0; i < people.length; i += 25) await Promise.all(people.slice(i, i + 25).map((t) => fill(t, race.id, 1)));
   sql(`UPDATE product_variants SET stock = 20 WHERE id = ${race.id}`);
-  const results = await Promise.all(people.map((t) => checkout(t, order({ shipping_address: { ...ADDRESS, country: 'US' } }))));
+  // Each customer fires 4 checkouts with distinct keys: at most one per cart can win,
+  // and at most 20 in all; every other one is a 409 (no stock, or the cart already
+  // checked out), never a 500 or a deadlock.
+  const attempts = people.flatMap((t) => Array.from({ length: 4 }, () => t));
+  const results = await Promise.all(attempts.map((t) => checkout(t, order({ shipping_address: { ...ADDRESS, country: 'US' } }))));
   const counts = {};
   for (const r of results) counts[r.status] = (counts[r.status] ?? 0) + 1;
   assert.deepEqual(counts, { 201: 20, 409: 180 }, JSON.stringify(counts));
-  for (const r of results.filter((x) => x.status === 409)) assert.match(r.body.detail, /Not enough stock|no longer/);
+  for (const r of results.filter((x) => x.status === 409)) assert.match(r.body.detail, /Not enough stock|no longer|cart is empty/);
+  const winners = results.filter((r) => r.status === 201);
   assert.equal(stockOf(race.id), 0);
   const sold = Number(sql(`SELECT coalesce(sum(quantity), 0) FROM order_lines l JOIN orders o ON o.id = l.order_id
-    WHERE l.variant_id = ${race.id} AND o.number IN (${results.filter((r) => r.status === 201).map((r) => `'${r.body.number}'`).join(',')})`));
+    WHERE l.variant_id = ${race.id} AND o.number IN (${winners.map((r) => `'${r.body.number}'`).join(',')})`));
   assert.equal(sold, 20);
+  // Exactly one order per customer who won, none for the rest.
+  const subs = people.map((t) => `'${JSON.parse(Buffer.from(t.split('.')[1], 'base64url')).sub}'`).join(',');
+  assert.equal(sql(`SELECT count(*) FROM orders o JOIN customers c ON c.id = o.customer_id WHERE c.cognito_sub IN (${subs})`), '20');
+  assert.equal(sql(`SELECT count(DISTINCT o.customer_id) FROM orders o JOIN customers c ON c.id = o.customer_id WHERE c.cognito_sub IN (${subs})`), '20');
+});
+
+test('idempotency: a claim left in progress by a dead server is taken over after 60 s, a fresh one is not', async () => {
+  const token = person();
+  await fill(token, plain.id, 1);
+  const sub = JSON.parse(Buffer.from(token.split('.')[1], 'base64url')).sub;
+  const cid = sql(`SELECT id FROM customers WHERE cognito_sub = '${sub}'`);
+  const fresh = randomUUID();
+  const stale = randomUUID();
+  // The server's request hash: SHA-256 of the body with sorted keys, compact.
+  const canon = (v) => (v && typeof v === 'object' && !Array.isArray(v)
+    ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canon(v[k])])) : v);
+  const hash = createHash('sha256').update(JSON.stringify(canon(order()))).digest('hex');
+  // What a server killed between claiming a key and committing its checkout leaves behind.
+  sql(`INSERT INTO idempotency_keys (customer_id, key, request_hash) VALUES (${cid}, '${fresh}', '${hash}')`);
+  sql(`INSERT INTO idempotency_keys (customer_id, key, request_hash, created_at)
+       VALUES (${cid}, '${stale}', '${hash}', now() - interval '61 seconds')`);
+  assertProblem(await checkout(token, order(), fresh), 409, 'conflict');
+  const res = await checkout(token, order(), stale);
+  assert.equal(res.status, 201, res.text);
+  assert.equal(sql(`SELECT status FROM idempotency_keys WHERE customer_id = ${cid} AND key = '${stale}'`), 'done');
 });
 
 test('race: 20 identical requests with one Idempotency-Key make one order', async () => {
