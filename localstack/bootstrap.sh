@@ -35,6 +35,8 @@ DEB_PACKAGES=(
     # useradd / runuser (normally present; listed so a minimal image still works).
     passwd util-linux
     wrk curl ca-certificates
+    # The README's API tour: JSON on the command line, a random Idempotency-Key.
+    jq openssl
     # The AWS CLI v2 that provision.sh calls as /usr/bin/aws (never whatever `aws` is first
     # on PATH).
     awscli

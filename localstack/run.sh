@@ -83,6 +83,20 @@ finish_local_cognito() {
     export COGNITO_CLIENT_IDS="$COGNITO_CLIENT_ID"
     # The emulator serves its JWKS over http; a real pool never needs this.
     export COGNITO_ALLOW_HTTP=1
+    write_run_env
+}
+
+# write_run_env — .local/run.env: what the README's API tour sources in another shell
+# (the API's address, cognito-local's endpoint and client, the demo users).
+write_run_env() {
+    local host="$LISTEN_ADDR"
+    [[ "$host" == 0.0.0.0 ]] && host=127.0.0.1
+    {
+        printf '# written by make run (localstack/run.sh); sourced by the README tour\n'
+        printf 'API=http://%s:%s\n' "$host" "$PORT"
+        grep -v '^#' "$COGNITO_DIR/aws.env"
+    } >"$SF_ROOT/.local/run.env.tmp"
+    mv "$SF_ROOT/.local/run.env.tmp" "$SF_ROOT/.local/run.env"
 }
 
 # cleanup — on any exit: stop the server (SIGTERM, 10 s grace), cognito-local, then the
@@ -131,6 +145,7 @@ EOF
     else
         printf '  Cognito: yours (COGNITO_ISSUER=%s); cognito-local was not started.\n' "$COGNITO_ISSUER"
     fi
+    ((LOCAL_COGNITO)) && printf '  From an empty cart to a paid order: the README tour (it sources .local/run.env).\n'
     cat <<EOF
   Ctrl-C stops the server, cognito-local and PostgreSQL; the data stays for the next run
   (make distclean wipes it).

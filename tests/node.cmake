@@ -41,3 +41,7 @@ endforeach()
 if(TEST api/unpaid-sweep)
   set_tests_properties(api/unpaid-sweep PROPERTIES RUN_SERIAL TRUE)
 endif()
+# The README tour uses the demo shopper's cart, as api/carts does.
+if(TEST api/readme-tour)
+  set_tests_properties(api/readme-tour PROPERTIES RUN_SERIAL TRUE)
+endif()
