@@ -104,6 +104,8 @@ static bool load(sf_config *cfg, bool need_database, char *err, size_t errlen)
     if (!int_env("UNPAID_SWEEP_INTERVAL_SECONDS", 60, 1, 24 * 3600, &v, err, errlen))
         return false;
     cfg->unpaid_sweep_interval_s = (int)v;
+    const char *stream = getenv("KINESIS_STREAM");
+    cfg->kinesis_stream = stream && *stream ? stream : NULL;
 
     const char *lvl = getenv("LOG_LEVEL");
     if (!parse_log_level(lvl && *lvl ? lvl : "info", &cfg->log_level)) {

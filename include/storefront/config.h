@@ -36,6 +36,9 @@ typedef struct sf_config {
     int stripe_webhook_tolerance_s;    /* STRIPE_WEBHOOK_TOLERANCE_SECONDS, default 300 */
     int unpaid_order_ttl_s;            /* UNPAID_ORDER_TTL_SECONDS, default 86400 */
     int unpaid_sweep_interval_s;       /* UNPAID_SWEEP_INTERVAL_SECONDS, default 60 */
+    /* Clickstream forwarding: KINESIS_STREAM (a stream name); NULL = off, and then the
+     * writer adds no outbox rows. */
+    const char *kinesis_stream;
     unsigned char cursor_key[32];
     bool cursor_key_from_env; /* CURSOR_SECRET given (needed with several instances) */
     int norigins;
