@@ -23,6 +23,7 @@ static bool int_env(const char *name, long def, long min, long max, long *out, c
 static bool parse_origins(sf_config *cfg, const char *list, char *err, size_t errlen);
 static bool parse_log_level(const char *v, int *out);
 static bool load_auth(sf_config *cfg, char *err, size_t errlen);
+static bool load_clickstream_app_ids(sf_config *cfg, char *err, size_t errlen);
 
 bool config_load(sf_config *cfg, bool need_database, char *err, size_t errlen)
 {
@@ -128,6 +129,9 @@ static bool load(sf_config *cfg, bool need_database, char *err, size_t errlen)
         return false;
     }
 
+    if (!load_clickstream_app_ids(cfg, err, errlen))
+        return false;
+
     const char *origins = getenv("CORS_ALLOWED_ORIGINS");
     if (!parse_origins(cfg, origins ? origins : "", err, errlen))
         return false;
@@ -138,6 +142,7 @@ void config_free(sf_config *cfg)
 {
     free(cfg->database_url);
     free(cfg->client_ids_buf);
+    free(cfg->clickstream_app_ids_buf);
     for (int i = 0; i < cfg->norigins; i++)
         free(cfg->origins[i]);
     memset(cfg, 0, sizeof *cfg);
@@ -278,5 +283,37 @@ static bool load_auth(sf_config *cfg, char *err, size_t errlen)
     const char *group = getenv("ADMIN_GROUP");
     a->admin_group = group && *group ? group : "admin";
     a->jwks_timeout_ms = 3000;
+    return true;
+}
+
+/* CLICKSTREAM_APP_IDS: the Clickstream SDK's appIds are short names; anything else is a
+ * typo (a URL, a quoted list) that would make every SDK request a silent 403. */
+static bool load_clickstream_app_ids(sf_config *cfg, char *err, size_t errlen)
+{
+    const char *ids = getenv("CLICKSTREAM_APP_IDS");
+    if (!ids || !*ids)
+        return true;
+    cfg->clickstream_app_ids_buf = strdup(ids);
+    for (char *save = NULL, *t = strtok_r(cfg->clickstream_app_ids_buf, ", ", &save); t;
+         t = strtok_r(NULL, ", ", &save)) {
+        size_t n = strlen(t);
+        bool ok = n <= 128;
+        for (size_t i = 0; i < n && ok; i++)
+            ok = (t[i] >= 'a' && t[i] <= 'z') || (t[i] >= 'A' && t[i] <= 'Z') ||
+                 (t[i] >= '0' && t[i] <= '9') || t[i] == '-' || t[i] == '_' || t[i] == '.';
+        if (!ok) {
+            snprintf(err, errlen,
+                     "CLICKSTREAM_APP_IDS: \"%.80s\" is not an app id (letters, digits, . _ -; "
+                     "at most 128)",
+                     t);
+            return false;
+        }
+        if (cfg->nclickstream_app_ids == CONFIG_MAX_CLICKSTREAM_APP_IDS) {
+            snprintf(err, errlen, "CLICKSTREAM_APP_IDS: at most %d app ids",
+                     CONFIG_MAX_CLICKSTREAM_APP_IDS);
+            return false;
+        }
+        cfg->clickstream_app_ids[cfg->nclickstream_app_ids++] = t;
+    }
     return true;
 }

@@ -40,6 +40,9 @@ DEB_PACKAGES=(
     # The AWS CLI v2 that provision.sh calls as /usr/bin/aws (never whatever `aws` is first
     # on PATH).
     awscli
+    # The real browser that runs the AWS Clickstream web SDK in tests/e2e (driven by the
+    # npm playwright-core; headless, --no-sandbox as root in CI).
+    chromium
 )
 
 # missing_debs PKG… — print the packages that dpkg does not list as installed.

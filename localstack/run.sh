@@ -16,7 +16,8 @@
 # Usage: localstack/run.sh [--build-only]
 # Environment (defaults): PORT (8080), LISTEN_ADDR (127.0.0.1), PGPORT (5433),
 #   CORS_ALLOWED_ORIGINS (http://localhost:5173), LOG_LEVEL (info), COGNITO_PORT (9229),
-#   AWS_REGION (us-east-1: the region in the local pool's id and issuer).
+#   AWS_REGION (us-east-1: the region in the local pool's id and issuer),
+#   CLICKSTREAM_APP_IDS (storefront-web: the appId of the Clickstream SDK's local config).
 set -euo pipefail
 
 # shellcheck source=localstack/lib.sh
@@ -181,6 +182,7 @@ main() {
     export LISTEN_ADDR="${LISTEN_ADDR:-127.0.0.1}"
     export CORS_ALLOWED_ORIGINS="${CORS_ALLOWED_ORIGINS:-http://localhost:5173}"
     export LOG_LEVEL="${LOG_LEVEL:-info}"
+    export CLICKSTREAM_APP_IDS="${CLICKSTREAM_APP_IDS:-storefront-web}"
     local pg_port="${PGPORT:-5433}"
     COGNITO_PORT="${COGNITO_PORT:-9229}"
     [[ -z "${COGNITO_ISSUER:-}" ]] && LOCAL_COGNITO=1

@@ -16,7 +16,8 @@
 # (scratch database storefront_dbtest, owned by role storefront, which may CREATEDB),
 # STOREFRONT_TEST_ADMIN_DATABASE_URL (superuser), STOREFRONT_SERVER_DATABASE_URL (the
 # database the server uses), STOREFRONT_BIN (absolute path of the server binary) and
-# CORS_ALLOWED_ORIGINS (what the server was given: http://localhost:5173).
+# CORS_ALLOWED_ORIGINS (what the server was given: http://localhost:5173) and
+# CLICKSTREAM_APP_IDS (likewise: storefront-web, the appId the SDK tests use).
 # AWS stand-ins: s3rver, kinesalite and (unless COGNITO_ISSUER is set: then your
 # COGNITO_* go to the server and tests as they are) cognito-local start on free loopback
 # ports with their state in the temp dir, and provision.sh creates the user pool, app
@@ -95,7 +96,8 @@ finish_aws_emulators() {
 start_server() {
     local port="$1" url="$2" status="000" deadline
     local -a env_vars=(PORT="$port" LISTEN_ADDR=127.0.0.1 DATABASE_URL="$url"
-        CORS_ALLOWED_ORIGINS="$CORS_ALLOWED_ORIGINS" LOG_LEVEL=info)
+        CORS_ALLOWED_ORIGINS="$CORS_ALLOWED_ORIGINS" LOG_LEVEL=info
+        CLICKSTREAM_APP_IDS="$CLICKSTREAM_APP_IDS")
 
     sf_log "migrating and seeding database storefront"
     env "${env_vars[@]}" "$STOREFRONT_BIN" migrate || sf_die "storefront migrate failed"
@@ -256,6 +258,7 @@ EOF
     export STOREFRONT_TEST_ADMIN_DATABASE_URL="$PG_ADMIN_DATABASE_URL"
     # Fixed, whatever the caller's environment says: the CORS tests read it too.
     export CORS_ALLOWED_ORIGINS=http://localhost:5173
+    export CLICKSTREAM_APP_IDS=storefront-web
     finish_aws_emulators
 
     start_server "$api_port" "$PG_DATABASE_URL"

@@ -827,6 +827,55 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/clickstream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Events from the AWS Clickstream Analytics SDKs
+         * @description The wire protocol of the official AWS Clickstream Analytics SDKs
+         *     (`@aws/clickstream-web` on npm, and the Android/Swift SDKs), so a storefront
+         *     configured with `endpoint: <API>/v1/clickstream` works unchanged. Public: the
+         *     `appId` must be in `CLICKSTREAM_APP_IDS` (403 otherwise, and for every appId while
+         *     it is unset), and `hashCode` must be the first 8 hex digits of the SHA-256 of the
+         *     body bytes as sent (for `compression=gzip`, of the compressed text).
+         *
+         *     The body is a JSON array of at most 1000 SDK events (the web SDK's Batch mode sends
+         *     up to 512 KiB, ~600 events), at most 1 MiB (after decompression). The web SDK sends it as `application/json; charset=utf-8`
+         *     (never compressed). With `compression=gzip` the Android/Swift SDKs send the
+         *     base64 text of a gzip stream, still labelled `application/json`; raw gzip bytes
+         *     (`application/octet-stream`) are accepted too.
+         *
+         *     A 200 with an empty body means the stored events are committed; that is all the
+         *     SDKs look at (any other status makes them re-send the whole batch). So an element
+         *     that is not a usable event (no UUID `event_id`, no integer `timestamp` within the
+         *     accepted window of the server clock, an invalid `event_type`, an `app_id` other
+         *     than the query's) is dropped and logged, never failing the batch; an event
+         *     already stored (same `event_id` and `timestamp`) is not stored twice. Mapping:
+         *     `_page_view`, `_search`, `_session_start` become `page_view`, `search`,
+         *     `session_start`; any other name `custom.<name>`; `unique_id` is the anonymous id,
+         *     `attributes._session_id`/`_page_url`/`_page_referrer`/`_search_term` fill their
+         *     columns, `items[0].id` the product id (digits) or SKU; the rest goes into `props`
+         *     (flat, at most 50 keys, values cut to 1 KiB), the SDK's `user._user_id` included
+         *     as `user._user_id` — never as the verified user.
+         *
+         *     The web SDK fetches with `credentials: 'include'`: for a cross-origin page, the
+         *     answers (preflight included) carry `Access-Control-Allow-Credentials: true` for
+         *     the allowed origins, or the browser never sends the events.
+         */
+        post: operations["ingestClickstreamSdk"];
+        delete?: never;
+        /** CORS preflight */
+        options: operations["preflightClickstreamSdk"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3816,6 +3865,101 @@ export interface operations {
             204: components["responses"]["Preflight"];
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    ingestClickstreamSdk: {
+        parameters: {
+            query: {
+                /** @description The SDK configuration's `appId`; must be listed in `CLICKSTREAM_APP_IDS`. */
+                appId: string;
+                /** @description First 8 hex digits of the SHA-256 of the request body as sent. */
+                hashCode: string;
+                /** @description `Web`, `Android`, `iOS`; informational. */
+                platform?: string;
+                /** @description The SDK's request counter; informational. */
+                event_bundle_sequence_id?: string;
+                /** @description The client's clock when it sent the request, Unix milliseconds; informational. */
+                upload_timestamp?: string;
+                /** @description `gzip` for a compressed body; absent or empty for plain JSON. */
+                compression?: "" | "gzip";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    event_type: string;
+                    /** Format: uuid */
+                    event_id: string;
+                    /** @description Unix milliseconds */
+                    timestamp: number;
+                    unique_id?: string;
+                    app_id?: string;
+                    attributes?: Record<string, never>;
+                    items?: Record<string, never>[];
+                    user?: Record<string, never>;
+                }[] | string;
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description Committed (or dropped as unusable, see above). Empty body, as the SDKs expect. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description The `appId` is not in `CLICKSTREAM_APP_IDS` (`forbidden`). */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    preflightClickstreamSdk: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["Preflight"];
+            400: components["responses"]["BadRequest"];
             405: components["responses"]["MethodNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];

@@ -15,6 +15,9 @@
 
 #define CONFIG_MAX_ORIGINS 16
 
+/* CLICKSTREAM_APP_IDS: how many appIds the Clickstream SDK endpoint accepts. */
+#define CONFIG_MAX_CLICKSTREAM_APP_IDS 16
+
 typedef struct sf_config {
     char *database_url;          /* DATABASE_URL (required) */
     char listen_addr[64];        /* LISTEN_ADDR, default 127.0.0.1 */
@@ -50,6 +53,12 @@ typedef struct sf_config {
                          COGNITO_TOKEN_USE, COGNITO_ALLOW_HTTP, JWT_LEEWAY_SECONDS,
                          ADMIN_GROUP, AUTH_TOKEN_CACHE_SIZE */
     char *client_ids_buf;
+    /* Clickstream SDK protocol (POST /v1/clickstream): CLICKSTREAM_APP_IDS, the appIds
+     * it accepts, comma separated; none = every appId is answered 403. The strings
+     * point into clickstream_app_ids_buf. */
+    size_t nclickstream_app_ids;
+    const char *clickstream_app_ids[CONFIG_MAX_CLICKSTREAM_APP_IDS];
+    char *clickstream_app_ids_buf;
 } sf_config;
 
 /* Reads the environment into cfg. `need_database` = false lets `version` run without

@@ -51,6 +51,19 @@ int main(void)
     config_free(&cfg);
     unsetenv("CORS_ALLOWED_ORIGINS");
 
+    CHECK(!load_with("CLICKSTREAM_APP_IDS", "https://shop.example.com"));
+    CHECK(strstr(err, "CLICKSTREAM_APP_IDS") != NULL);
+    CHECK(!load_with("CLICKSTREAM_APP_IDS", "\"storefront-web\""));
+    setenv("CLICKSTREAM_APP_IDS", "storefront-web, storefront_android", 1);
+    CHECK(config_load(&cfg, true, err, sizeof err));
+    CHECK(cfg.nclickstream_app_ids == 2);
+    CHECK_STR(cfg.clickstream_app_ids[1], "storefront_android");
+    config_free(&cfg);
+    unsetenv("CLICKSTREAM_APP_IDS");
+    CHECK(config_load(&cfg, true, err, sizeof err));
+    CHECK(cfg.nclickstream_app_ids == 0); /* unset: the SDK endpoint accepts no appId */
+    config_free(&cfg);
+
     unsetenv("DATABASE_URL");
     CHECK(!config_load(&cfg, true, err, sizeof err));
     CHECK(strstr(err, "DATABASE_URL") != NULL);
