@@ -353,13 +353,18 @@ static void apply_cors(http_ctx *c, const char *method)
     if (!config_origin_allowed(&c->app->cfg, origin))
         return;
     u_map_put(h, "Access-Control-Allow-Origin", origin);
+    /* The AWS Clickstream web SDK fetches with credentials: 'include'; without this the
+     * browser never sends its POST. Harmless for us: the API reads no cookies, and the
+     * origin is an allowed one, never "*". */
+    u_map_put(h, "Access-Control-Allow-Credentials", "true");
     u_map_put(h, "Access-Control-Expose-Headers",
               "ETag, Location, X-Request-Id, Retry-After, RateLimit-Limit, "
               "RateLimit-Remaining, RateLimit-Reset, Idempotent-Replayed");
     if (strcmp(method, "OPTIONS") == 0 && c->status == 204) {
         u_map_put(h, "Access-Control-Allow-Methods", c->allow ? c->allow : "GET, OPTIONS");
         u_map_put(h, "Access-Control-Allow-Headers",
-                  "Authorization, Content-Type, Idempotency-Key, If-None-Match, X-Request-Id");
+                  "Authorization, Content-Type, Content-Encoding, Idempotency-Key, If-None-Match, "
+                  "X-Request-Id");
         u_map_put(h, "Access-Control-Max-Age", "600");
     }
 }

@@ -857,8 +857,9 @@ export interface paths {
          *     accepted window of the server clock, an invalid `event_type`, an `app_id` other
          *     than the query's) is dropped and logged, never failing the batch; an event
          *     already stored (same `event_id` and `timestamp`) is not stored twice. Mapping:
-         *     `_page_view`, `_search`, `_session_start` become `page_view`, `search`,
-         *     `session_start`; any other name `custom.<name>`; `unique_id` is the anonymous id,
+         *     `_page_view`, `_search`, `_click` become `page_view`, `search`, `click`; a
+         *     recorded name that is a native event type (`add_to_cart`, `purchase`, …) stays
+         *     as it is; any other name `custom.<name>`; `unique_id` is the anonymous id,
          *     `attributes._session_id`/`_page_url`/`_page_referrer`/`_search_term` fill their
          *     columns, `items[0].id` the product id (digits) or SKU; the rest goes into `props`
          *     (flat, at most 50 keys, values cut to 1 KiB), the SDK's `user._user_id` included

@@ -97,9 +97,10 @@ sf_status cs_sdk_handle(arena *a, const cs_sdk_request *rq, const char *body, si
                         cs_event **out, size_t *n, cs_sdk_rejects *rej, sf_error *e);
 
 /* The native event type an SDK event_type maps to: the SDK's preset names that have a
- * native counterpart ("_page_view" -> "page_view", "_search" -> "search",
- * "_session_start" -> "session_start"), everything else "custom.<name>". Returns a
- * static string or an arena copy. */
+ * native counterpart ("_page_view" -> "page_view", "_search" -> "search", "_click" ->
+ * "click"), a name the shop recorded that is a native type ("add_to_cart") as itself,
+ * everything else "custom.<name>" ("custom._session_start"). Returns a static string
+ * or an arena copy. */
 const char *cs_sdk_event_type(arena *a, const char *sdk_name);
 
 #endif

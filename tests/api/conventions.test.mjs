@@ -40,6 +40,8 @@ test('CORS preflight from an allowed origin is 204 echoing the origin', async ()
     assert.match(res.headers['access-control-allow-headers'].toLowerCase(), /\bif-none-match\b/);
     assert.match(res.headers['access-control-max-age'], /^\d+$/);
     assert.match(res.headers.vary ?? '', /\bOrigin\b/i);
+    // The Clickstream web SDK sends with credentials: 'include'.
+    assert.equal(res.headers['access-control-allow-credentials'], 'true');
   }
 });
 

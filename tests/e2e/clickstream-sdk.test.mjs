@@ -84,7 +84,7 @@ for (const sendMode of ['Immediate', 'Batch']) {
     const row = sql(`SELECT event_type, product_id, session_id, anonymous_id, page_url,
         props->>'user._user_id', props->>'coupon', (extract(epoch FROM event_time) * 1000)::bigint
       FROM events WHERE event_id = '${cart.event_id}'`).split('|');
-    assert.deepEqual(row, ['custom.add_to_cart', '42', cart.attributes._session_id, cart.unique_id,
+    assert.deepEqual(row, ['add_to_cart', '42', cart.attributes._session_id, cart.unique_id,
       cart.attributes._page_url, 'shopper-7', 'WELCOME10', String(cart.timestamp)]);
     const search = sent.find((e) => e.event_type === '_search');
     assert.equal(sql(`SELECT event_type || '|' || search_query FROM events WHERE event_id = '${search.event_id}'`),

@@ -69,7 +69,7 @@ static void test_real_add_to_cart(void)
     json_t *src = json_array_get(root, 0);
     CHECK_STR(ev[0].event_id, json_string_value(json_object_get(src, "event_id")));
     CHECK(ev[0].time_ms == json_integer_value(json_object_get(src, "timestamp")));
-    CHECK_STR(ev[0].event_type, "custom.add_to_cart");
+    CHECK_STR(ev[0].event_type, "add_to_cart");
     CHECK_STR(ev[0].source, "sdk");
     CHECK_STR(ev[0].app_id, "storefront-web");
     CHECK_STR(ev[0].anonymous_id, json_string_value(json_object_get(src, "unique_id")));
@@ -114,13 +114,13 @@ static void test_real_presets(void)
     f = load_fixture("immediate-_session_start", "json");
     rq = request_for(&f, bufs);
     CHECK(cs_sdk_handle(a, &rq, f.body, f.len, &ev, &n, &rej, &e) == SF_OK && n == 1);
-    CHECK_STR(ev[0].event_type, "session_start");
+    CHECK_STR(ev[0].event_type, "custom._session_start");
     free(f.body);
 
     f = load_fixture("immediate-product_view", "json");
     rq = request_for(&f, bufs);
     CHECK(cs_sdk_handle(a, &rq, f.body, f.len, &ev, &n, &rej, &e) == SF_OK && n == 1);
-    CHECK_STR(ev[0].event_type, "custom.product_view");
+    CHECK_STR(ev[0].event_type, "product_view");
     CHECK(!ev[0].has_product_id);
     CHECK_STR(ev[0].sku, "MX-KEYS-DE");
     free(f.body);
