@@ -38,8 +38,9 @@
 #      migrate, seed, VACUUM ANALYZE;
 #   2. tests/bench/jwks-token.mjs: JWKS on loopback and 2 × (WARMUP_CARTS + CARTS)
 #      tokens; `storefront serve` (LOG_LEVEL=warning, AUTH_TOKEN_CACHE_SIZE ≥ tokens);
-#   3. priming (every token once), carts + lines by SQL, ANALYZE;
-#   4. per scenario: WARMUP s of warm-up with its own customers, then DURATION s
+#   3. priming (every token once), carts + lines by SQL, VACUUM ANALYZE;
+#   4. per scenario: WARMUP s of warm-up with its own customers, VACUUM ANALYZE (the
+#      order tables now have rows: see settle_tables), then DURATION s
 #      measured (wrk, CONNECTIONS, WRK_THREADS); CPU split (server / PostgreSQL / wrk /
 #      other / idle), VmRSS/VmHWM, the SQL cross-check;
 #   5. a summary; 6. stops everything it started (trap), whatever happens.
@@ -54,6 +55,8 @@
 #   CONNECTIONS (64)     wrk connections;  WRK_THREADS (2) wrk threads
 #   STOCK (1000000)      stock set on every active variant before the runs
 #   SCENARIOS ("uncontended contended")
+#   STATEMENTS (0)       1: PostgreSQL with pg_stat_statements; prints each measured run's
+#                        statements (calls per order, mean time, share); adds overhead
 #   HTTP_THREADS, DB_POOL_SIZE   passed to the server when set
 #   STOREFRONT_BIN       use this binary, skip the build; BUILD_DIR (build)
 #   RESULTS_DIR          raw outputs + summary (default tests/bench/results/<UTC>-checkout,
@@ -94,13 +97,14 @@ TOKENS=0
 PRIME_NOTE=""
 N_VARIANTS=""
 HOT_SKU=""
-declare -A DB_BEFORE DB_AFTER CREATED SENT EXHAUSTED REPLAYED CHECK_NOTE WARM_NOTE
+STATEMENTS="${STATEMENTS:-0}"
+declare -A STATEMENTS_OUT DB_BEFORE DB_AFTER CREATED SENT EXHAUSTED REPLAYED CHECK_NOTE WARM_NOTE
 
 # --- helpers ------------------------------------------------------------------------
 
 check_settings() {
     local v s
-    for v in DURATION WARMUP CARTS WARMUP_CARTS CONNECTIONS WRK_THREADS STOCK; do
+    for v in DURATION WARMUP CARTS WARMUP_CARTS CONNECTIONS WRK_THREADS STOCK STATEMENTS; do
         is_uint "${!v}" || sf_die "$v must be a non-negative integer, got \"${!v}\""
     done
     for v in HTTP_THREADS DB_POOL_SIZE; do
@@ -130,12 +134,56 @@ db_state() {
         (SELECT coalesce(sum(stock), 0) FROM product_variants),
         (SELECT count(*) FROM carts WHERE status = 'checked_out')" 2>/dev/null || echo "- - - -"
 }
-db_before() { DB_BEFORE[$1]="$(db_state)"; }
+db_before() {
+    # The warm-up's last checkouts were still in flight when its wrk stopped; let the
+    # server finish them, so they are not counted in this run.
+    sleep 2
+    DB_BEFORE[$1]="$(db_state)"
+    [[ "$STATEMENTS" == 1 ]] && pg_admin_sql <<<'\c storefront
+SELECT pg_stat_statements_reset();'
+    return 0
+}
 db_after() {
     # The server finishes the checkouts that were in flight when wrk closed its
     # connections; wait for them before counting.
     sleep 2
     DB_AFTER[$1]="$(db_state)"
+    [[ "$STATEMENTS" == 1 ]] && statements_report "$1"
+    return 0
+}
+
+# statements_enable — STATEMENTS=1: restart the cluster with pg_stat_statements
+# (track = all, so the trigger's statements are listed too). It costs some CPU per
+# statement, so the figures of such a run are not the reference ones.
+statements_enable() {
+    sf_log "STATEMENTS=1: restarting PostgreSQL with pg_stat_statements"
+    pg_admin_sql <<<"ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements';" ||
+        sf_die "ALTER SYSTEM failed"
+    pg_stop "$PG_DIR"
+    pg_start "$PG_DIR" "$PG_PORT" --ephemeral
+    # The extension's own settings exist only once its library is loaded.
+    pg_admin_sql <<<"ALTER SYSTEM SET pg_stat_statements.track = 'all';
+SELECT pg_reload_conf();
+\\c storefront
+CREATE EXTENSION IF NOT EXISTS pg_stat_statements;" || sf_die "enabling pg_stat_statements failed"
+}
+
+# statements_report NAME — the statements of NAME's measured run, by total time:
+# calls per order created, mean ms, share of the time, rows per call.
+statements_report() {
+    local orders
+    orders="$(sql -c "SELECT count(*) FROM orders")"
+    orders=$((orders - ${DB_BEFORE[$1]%% *}))
+    ((orders > 0)) || return 0
+    app_psql -U postgres -d storefront -F ' | ' -c "SELECT to_char(calls::numeric / $orders, 'FM990.00'),
+            to_char(mean_exec_time, 'FM990.000'),
+            to_char(100 * total_exec_time / sum(total_exec_time) OVER (), 'FM990.0') || ' %',
+            to_char(rows::numeric / greatest(calls, 1), 'FM99990.0'),
+            left(regexp_replace(query, '\s+', ' ', 'g'), 110)
+        FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'storefront')
+        ORDER BY total_exec_time DESC LIMIT 25" >"$TMP_DIR/$1.statements" 2>&1 || true
+    save "$1.statements.txt" "$TMP_DIR/$1.statements"
+    STATEMENTS_OUT[$1]="$(cat "$TMP_DIR/$1.statements")"
 }
 
 # --- set-up ---------------------------------------------------------------------------
@@ -263,8 +311,20 @@ make_carts() {
                 sf_die "the $s $part carts are not $((b - a + 1))"
         done
     done
+    settle_tables
+}
+
+# settle_tables — VACUUM ANALYZE of what checkout reads and writes, outside any measured
+# window. Why: (1) the order tables were analyzed while empty (after seeding), and a
+# table PostgreSQL knows as empty is read by sequential scan: the order JSON, the
+# idempotency-key statements and the foreign-key checks then cost more with every
+# order placed (see docs/benchmarks.md, "Checkout"); a shop that has been taking
+# orders has statistics. (2) The carts and customers just inserted would otherwise
+# draw autovacuum into the middle of a measured run.
+settle_tables() {
     pg_admin_sql <<<'\c storefront
-ANALYZE customers, carts, cart_items, product_variants;' >/dev/null || sf_die "ANALYZE failed"
+VACUUM ANALYZE customers, carts, cart_items, product_variants, products, orders, order_lines, order_events, idempotency_keys;' >/dev/null ||
+        sf_die "VACUUM ANALYZE failed"
 }
 
 # sanity_check — one checkout by hand (a throw-away customer of its own would need
@@ -300,6 +360,8 @@ run_scenario() {
             -- "$TMP_DIR/tokens-$s-warm.txt" "warm-$s" "$WRK_THREADS" || true
         line="$(grep -m1 '^BENCH ' "$TMP_DIR/$s.warmup" || true)"
         WARM_NOTE[$s]="$(sed -n 's/.* created=\([0-9]*\).* exhausted=\([0-9]*\).*/\1 created, \2 threads out of carts/p' <<<"$line")"
+        sleep 2 # the warm-up's last checkouts finish
+        settle_tables
     fi
     WARMUP=0 BENCH_BEFORE_MEASURE=db_before BENCH_AFTER_MEASURE=db_after \
         run_wrk_measure "$s" "POST /v1/checkout ($s, $CARTS customers)" \
@@ -351,7 +413,7 @@ label() {
 }
 
 print_summary() {
-    local s
+    local s line
     printf '\n== Storefront checkout benchmark — summary ==\n'
     printf '%s\n' "$HEADER"
     printf '\n%-44s %11s %7s %7s %7s %7s %11s %23s %12s\n' test 'checkouts/s' 'p50 ms' 'p99 ms' 'non-2xx' 'sockerr' 'RSS/HWM MB' 'CPU% sf/pg/cli/oth/idle' 'µs/co sf/pg'
@@ -370,6 +432,10 @@ print_summary() {
     for s in $SCENARIOS; do
         [[ -n "${WARM_NOTE[$s]:-}" ]] && printf 'warm-up %s: %s\n' "$s" "${WARM_NOTE[$s]}"
         [[ -n "${CHECK_NOTE[$s]:-}" ]] && printf '%s\n' "${CHECK_NOTE[$s]}"
+        if [[ -n "${STATEMENTS_OUT[$s]:-}" ]]; then
+            printf 'statements during %s (pg_stat_statements; calls per order | mean ms | share of time | rows per call | query):\n' "$s"
+            while IFS= read -r line; do printf '    %s\n' "$line"; done <<<"${STATEMENTS_OUT[$s]}"
+        fi
         if [[ -n "${SENT[$s]:-}" ]]; then
             printf '%s: %s of %s prepared carts used' "$s" "${SENT[$s]}" "$CARTS"
             if [[ "${EXHAUSTED[$s]:-0}" != 0 ]]; then
@@ -443,6 +509,7 @@ main() {
     pg_port="$(sf_pick_free_port)"
     API_PORT="$(sf_pick_free_port "$pg_port")"
     pg_start "$PG_DIR" "$pg_port" --ephemeral
+    [[ "$STATEMENTS" == 1 ]] && statements_enable
     start_jwks
     server_env
     sf_log "migrating and seeding (sample catalog)"
