@@ -20,7 +20,7 @@
 # customers, so the measured run never meets a cart already checked out.
 #
 #   uncontended  the carts' variants are spread round-robin over every active variant
-#                of the sample catalog (≈ 10× more variants than connections)
+#                of the sample catalog (508: ≈ 8× more variants than connections)
 #   contended    every cart holds the same variant: all checkouts queue on that
 #                variant's row lock (the conditional stock decrement)
 # Stock is set to STOCK (1 000 000) on every active variant first, so nothing runs out.
