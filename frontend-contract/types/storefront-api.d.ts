@@ -619,7 +619,8 @@ export interface paths {
          *     byte, with `Idempotent-Replayed: true`; while the first request still runs the
          *     answer is 409 with `Retry-After: 1`; the same key with another body is 422
          *     `idempotency-key-reused`. A checkout that fails creates nothing and forgets the
-         *     key, so a retry runs afresh. Keys expire after 24 hours.
+         *     key, so a retry runs afresh. Keys expire after 24 hours; a key whose request
+         *     never finished (the server stopped mid-checkout) can be used again after 60 s.
          *
          *     409 `conflict`: the cart is empty, a line is no longer sold or short of stock
          *     (the SKUs are in `detail`), the discount code no longer applies or is used up.
