@@ -29,7 +29,8 @@ const dbUrl = (() => {
 })();
 const CREDS = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_SESSION_TOKEN: undefined };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const psql = (url, text) => execFileSync('psql', [url, '-XAtqv', 'ON_ERROR_STOP=1', '-c', text], { encoding: 'utf8' }).trim();
+// SQL on stdin: a batch of large events is more than one argv string may hold.
+const psql = (url, text) => execFileSync('psql', [url, '-XAtqv', 'ON_ERROR_STOP=1'], { input: text, encoding: 'utf8' }).trim();
 const sql = (text) => psql(dbUrl, text);
 const utcDay = (offset) => new Date(Date.now() + offset * 86400000).toISOString().slice(0, 10);
 
@@ -53,7 +54,7 @@ function store(specs) {
     event_id: randomUUID(), event_time: new Date(Date.now() - i).toISOString(),
     event_type: 'page_view', session_id: s.session_id === undefined ? `sess-${randomUUID()}` : s.session_id,
     anonymous_id: s.anonymous_id ?? null, page_url: `https://shop.example.com/p/${i}?q=it's`,
-    product_id: s.product_id ?? i, props: { n: i, tag: 'fwd "test"' },
+    product_id: s.product_id ?? i, props: s.props ?? { n: i, tag: 'fwd "test"' },
   }));
   const lit = (v) => (v === null ? 'NULL' : `'${String(v).replaceAll("'", "''")}'`);
   const rows = evs.map((e) => `(${lit(e.event_id)}, ${lit(e.event_time)}, ${lit(e.event_type)}, 'web',
@@ -283,6 +284,29 @@ test('failed records are retried with backoff and acknowledged ones are never se
   } finally {
     await stopServer(srv);
     fake.close();
+  }
+});
+
+test('a batch over 5 MiB is split into several PutRecords', async () => {
+  const port = await freePort();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const k = await startKinesalite(port, fs.mkdtempSync(path.join(kinesaliteDir, 'big-')));
+  const srv = await forwardingServer(endpoint, 'fwd-big');
+  try {
+    await createStream(endpoint, 'fwd-big', 1);
+    // The largest events the writer accepts: 50 properties of 1 KiB (~52 KB of JSON each).
+    // 110 of them (~5.7 MB) in one transaction, so one take sees them all: the 5 MiB cap,
+    // not FORWARD_BATCH_MAX (500), has to split them.
+    const props = (i) => Object.fromEntries(Array.from({ length: 50 }, (_, j) => [`k${j}`, `${i}`.padEnd(1024, 'x')]));
+    const stored = store(Array.from({ length: 110 }, (_, i) => ({ props: props(i) })));
+    await until('the outbox to drain', () => outboxCount() === 0);
+    assert.equal(await metric(srv.base, 'storefront_forwarder_requests_total'), 2);
+    const records = await readStream(endpoint, 'fwd-big');
+    assert.deepEqual(records.map((r) => r.event.event_id).sort(), stored.map((e) => e.event_id).sort());
+    assert.deepEqual(records.find((r) => r.event.event_id === stored[7].event_id).event.props, props(7));
+  } finally {
+    await stopServer(srv);
+    await stopKinesalite(k);
   }
 });
 
