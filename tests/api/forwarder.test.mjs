@@ -310,6 +310,39 @@ test('a batch over 5 MiB is split into several PutRecords', async () => {
   }
 });
 
+test('the forwarder reconnects after losing its database connection', async () => {
+  const acked = new Map();
+  const fake = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => { body += d; });
+    req.on('end', () => {
+      const results = JSON.parse(body).Records.map((r) => {
+        const id = JSON.parse(Buffer.from(r.Data, 'base64').toString('utf8')).event_id;
+        acked.set(id, (acked.get(id) ?? 0) + 1);
+        return { SequenceNumber: '1', ShardId: 'shardId-000000000000' };
+      });
+      res.writeHead(200, { 'Content-Type': 'application/x-amz-json-1.1' });
+      res.end(JSON.stringify({ FailedRecordCount: 0, Records: results }));
+    });
+  });
+  await new Promise((r) => fake.listen(0, '127.0.0.1', r));
+  const srv = await forwardingServer(`http://127.0.0.1:${fake.address().port}`, 'fwd-reconnect');
+  try {
+    const stored = store([{}, {}, {}]);
+    await until('the first events shipped', () => outboxCount() === 0);
+    // The forwarder's own connection (libpq application_name storefront-cli).
+    const killed = psql(adminUrl, `SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity
+      WHERE datname = '${dbName}' AND application_name = 'storefront-cli'`);
+    assert.equal(killed, '1', 'the forwarder had one connection open');
+    stored.push(...store([{}, {}, {}]));
+    await until('the events stored after the loss shipped', () => outboxCount() === 0);
+    for (const e of stored) assert.equal(acked.get(e.event_id), 1);
+  } finally {
+    await stopServer(srv);
+    fake.close();
+  }
+});
+
 test('a stream that does not exist leaves the rows in the outbox with last_error', async () => {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
