@@ -24,6 +24,8 @@ static bool parse_origins(sf_config *cfg, const char *list, char *err, size_t er
 static bool parse_log_level(const char *v, int *out);
 static bool load_auth(sf_config *cfg, char *err, size_t errlen);
 static bool load_clickstream_app_ids(sf_config *cfg, char *err, size_t errlen);
+static bool load_forwarding(sf_config *cfg, char *err, size_t errlen);
+static bool loopback_url(const char *url);
 
 bool config_load(sf_config *cfg, bool need_database, char *err, size_t errlen)
 {
@@ -107,6 +109,8 @@ static bool load(sf_config *cfg, bool need_database, char *err, size_t errlen)
     cfg->unpaid_sweep_interval_s = (int)v;
     const char *stream = getenv("KINESIS_STREAM");
     cfg->kinesis_stream = stream && *stream ? stream : NULL;
+    if (!load_forwarding(cfg, err, errlen))
+        return false;
 
     const char *lvl = getenv("LOG_LEVEL");
     if (!parse_log_level(lvl && *lvl ? lvl : "info", &cfg->log_level)) {
@@ -143,6 +147,7 @@ void config_free(sf_config *cfg)
     free(cfg->database_url);
     free(cfg->client_ids_buf);
     free(cfg->clickstream_app_ids_buf);
+    free(cfg->kinesis_endpoint);
     for (int i = 0; i < cfg->norigins; i++)
         free(cfg->origins[i]);
     memset(cfg, 0, sizeof *cfg);
@@ -316,4 +321,94 @@ static bool load_clickstream_app_ids(sf_config *cfg, char *err, size_t errlen)
         cfg->clickstream_app_ids[cfg->nclickstream_app_ids++] = t;
     }
     return true;
+}
+/* Forwarding to Kinesis (api/clickstream/forwarder.c). Checked only while KINESIS_STREAM
+ * is set, so a server without forwarding never fails on these variables. */
+static bool load_forwarding(sf_config *cfg, char *err, size_t errlen)
+{
+    if (!cfg->kinesis_stream)
+        return true;
+    size_t n = strlen(cfg->kinesis_stream);
+    if (n > 128 ||
+        strspn(cfg->kinesis_stream, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                    "0123456789_.-") != n) {
+        snprintf(err, errlen, "KINESIS_STREAM must be a stream name (1-128 of A-Z a-z 0-9 _ . -)");
+        return false;
+    }
+    const char *region = getenv("AWS_REGION");
+    cfg->aws_region = region && *region ? region : "us-east-1";
+    n = strlen(cfg->aws_region);
+    if (n > 32 || strspn(cfg->aws_region, "abcdefghijklmnopqrstuvwxyz0123456789-") != n) {
+        snprintf(err, errlen, "AWS_REGION must be a region name like eu-west-1");
+        return false;
+    }
+    /* Instance/task-role credentials (IMDS, ECS) are not fetched: the operator passes
+     * keys in the environment (docs/aws.md), so a missing key is a start-up error
+     * rather than a forwarder that fails every request. */
+    const char *akid = getenv("AWS_ACCESS_KEY_ID");
+    const char *secret = getenv("AWS_SECRET_ACCESS_KEY");
+    if (!akid || !*akid || !secret || !*secret) {
+        snprintf(err, errlen,
+                 "KINESIS_STREAM is set but AWS_ACCESS_KEY_ID or AWS_SECRET_ACCESS_KEY is not "
+                 "(forwarding needs credentials in the environment; see docs/aws.md)");
+        return false;
+    }
+    cfg->aws_access_key_id = akid;
+    cfg->aws_secret_key = secret;
+    const char *token = getenv("AWS_SESSION_TOKEN");
+    cfg->aws_session_token = token && *token ? token : NULL;
+
+    const char *ep = getenv("KINESIS_ENDPOINT");
+    if (ep && *ep) {
+        n = strlen(ep);
+        bool https = n > 8 && strncmp(ep, "https://", 8) == 0;
+        bool http = n > 7 && strncmp(ep, "http://", 7) == 0;
+        bool clean = n <= 512;
+        for (size_t i = 0; clean && i < n; i++)
+            clean = (unsigned char)ep[i] > 0x20 && (unsigned char)ep[i] < 0x7f;
+        const char *allow = getenv("KINESIS_ALLOW_HTTP");
+        /* Plain http would expose the signed requests and the events: only for an
+         * emulator on this machine, or when explicitly allowed (LocalStack in Docker). */
+        if (!clean ||
+            !(https || (http && (loopback_url(ep) || (allow && strcmp(allow, "1") == 0))))) {
+            snprintf(err, errlen,
+                     "KINESIS_ENDPOINT must be an https:// URL (http:// only for 127.0.0.1, "
+                     "localhost or [::1], or with KINESIS_ALLOW_HTTP=1)");
+            return false;
+        }
+        cfg->kinesis_endpoint = strdup(ep);
+    } else {
+        char buf[96];
+        snprintf(buf, sizeof buf, "https://kinesis.%s.amazonaws.com", cfg->aws_region);
+        cfg->kinesis_endpoint = strdup(buf);
+    }
+    long v;
+    if (!int_env("FORWARD_BATCH_MAX", 500, 1, 500, &v, err, errlen))
+        return false;
+    cfg->forward_batch_max = (int)v;
+    if (!int_env("FORWARD_POLL_MS", 500, 10, 60000, &v, err, errlen))
+        return false;
+    cfg->forward_poll_ms = (int)v;
+    if (!int_env("FORWARD_BACKOFF_MAX_SECONDS", 300, 1, 86400, &v, err, errlen))
+        return false;
+    cfg->forward_backoff_max_s = (int)v;
+    return true;
+}
+
+/* True when url's host is 127.x.x.x, localhost or [::1]. */
+static bool loopback_url(const char *url)
+{
+    const char *h = strstr(url, "://") + 3;
+    size_t n = strcspn(h, ":/?#");
+    if (n == 9 && strncmp(h, "localhost", 9) == 0)
+        return true;
+    if (strncmp(h, "[::1]", 5) == 0 && (h[5] == '\0' || strchr(":/", h[5])))
+        return true;
+    char host[16];
+    if (n >= sizeof host || strncmp(h, "127.", 4) != 0)
+        return false;
+    memcpy(host, h, n);
+    host[n] = '\0';
+    struct in_addr a;
+    return inet_pton(AF_INET, host, &a) == 1;
 }

@@ -15,6 +15,7 @@
 #include "http/http.h"
 #include "storefront/admin.h"
 #include "storefront/app.h"
+#include "storefront/forwarder.h"
 #include "storefront/payments.h"
 
 static int cmd_serve(sf_config *cfg);
@@ -115,8 +116,15 @@ static int cmd_serve(sf_config *cfg)
         y_log_message(Y_LOG_LEVEL_WARNING,
                       "COGNITO_ISSUER is not set: sign-in is off, protected routes answer 503");
     }
+    /* Before the HTTP server, so /metrics sees it from the first request. */
+    if (cfg->kinesis_stream) {
+        app.forwarder = cs_forwarder_start(&app.cfg);
+        if (!app.forwarder)
+            y_log_message(Y_LOG_LEVEL_ERROR, "the Kinesis forwarder did not start");
+    }
     http_server *srv = http_server_start(&app);
     if (!srv) {
+        cs_forwarder_stop(app.forwarder);
         auth_verifier_free(app.auth);
         db_pool_free(app.pool);
         http_metrics_free(app.metrics);
@@ -138,6 +146,7 @@ static int cmd_serve(sf_config *cfg)
                   sig == SIGTERM ? "SIGTERM" : "SIGINT");
     http_server_stop(srv, 10000);
     svc_sweeper_stop(sweeper);
+    cs_forwarder_stop(app.forwarder);
     auth_verifier_free(app.auth);
     db_pool_free(app.pool);
     http_metrics_free(app.metrics);

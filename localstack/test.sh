@@ -26,7 +26,8 @@
 # COGNITO_CLIENT_IDS and COGNITO_ALLOW_HTTP=1; tests get those and COGNITO_ENDPOINT,
 # COGNITO_USER_POOL_ID, COGNITO_CLIENT_ID, STOREFRONT_SHOPPER_EMAIL/PASSWORD,
 # STOREFRONT_ADMIN_EMAIL/PASSWORD, AWS_REGION, S3_ENDPOINT, S3_BUCKET, KINESIS_ENDPOINT
-# and KINESIS_STREAM (see docs/aws.md).
+# and KINESIS_STREAM (see docs/aws.md), plus dummy AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY
+# for kinesalite, so the server's forwarder runs against it.
 
 # shellcheck disable=SC2317  # cleanup and its helpers are reached through `trap`
 set -euo pipefail
@@ -84,6 +85,12 @@ finish_aws_emulators() {
     # shellcheck source=/dev/null
     source "$AWS_ENV_FILE"
     set +a
+    if [[ -n "${KINESIS_ENDPOINT:-}" ]]; then
+        # kinesalite: forwarding is on in the test servers (KINESIS_STREAM), which need
+        # credentials; dummy ones, as provision.sh uses, so real keys never reach it.
+        export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER
+        unset AWS_SESSION_TOKEN
+    fi
     if [[ -n "${COGNITO_ENDPOINT:-}" ]]; then
         # cognito-local: the server verifies its tokens; its JWKS is plain http.
         # shellcheck disable=SC2153  # COGNITO_CLIENT_ID comes from aws.env

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "http/http.h"
+#include "storefront/forwarder.h"
 
 static const int status_slots[] = {200, 201, 204, 304, 400, 401, 403, 404, 405,
                                    409, 413, 414, 415, 422, 429, 500, 503, 0 /* other */};
@@ -31,6 +32,7 @@ struct http_metrics {
 };
 
 static int status_slot(int status);
+static void render_forwarder(FILE *f, cs_forwarder *fw);
 static const char *route_label(int i, int nroutes);
 
 http_metrics *http_metrics_new(int nroutes)
@@ -158,8 +160,39 @@ char *http_metrics_render(const sf_app *app, size_t *len)
                 (unsigned long long)as.cache_hits, (unsigned long long)as.rejected,
                 (unsigned long long)as.jwks_fetches, (unsigned long long)as.jwks_failures, as.keys);
     }
+    if (app->forwarder)
+        render_forwarder(f, app->forwarder);
     fclose(f);
     return buf;
+}
+
+/* The Kinesis forwarder's counters (api/clickstream/forwarder.c); only while it runs. */
+static void render_forwarder(FILE *f, cs_forwarder *fw)
+{
+    cs_forwarder_stats s;
+    cs_forwarder_stats_get(fw, &s);
+    fprintf(f,
+            "# HELP storefront_forwarder_records_total Clickstream records sent to Kinesis, by "
+            "outcome (forwarded = acknowledged, failed = attempts to retry later).\n"
+            "# TYPE storefront_forwarder_records_total counter\n"
+            "storefront_forwarder_records_total{outcome=\"forwarded\"} %llu\n"
+            "storefront_forwarder_records_total{outcome=\"failed\"} %llu\n"
+            "# HELP storefront_forwarder_requests_total PutRecords requests sent.\n"
+            "# TYPE storefront_forwarder_requests_total counter\n"
+            "storefront_forwarder_requests_total %llu\n"
+            "# HELP storefront_forwarder_dropped_total Outbox rows deleted because retention had "
+            "dropped their event.\n"
+            "# TYPE storefront_forwarder_dropped_total counter\n"
+            "storefront_forwarder_dropped_total %llu\n",
+            (unsigned long long)s.forwarded, (unsigned long long)s.failed,
+            (unsigned long long)s.requests, (unsigned long long)s.dropped);
+    if (s.backlog >= 0)
+        fprintf(f,
+                "# HELP storefront_forwarder_backlog Outbox rows not yet shipped (counted every "
+                "few seconds).\n"
+                "# TYPE storefront_forwarder_backlog gauge\n"
+                "storefront_forwarder_backlog %lld\n",
+                (long long)s.backlog);
 }
 
 static int status_slot(int status)

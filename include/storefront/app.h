@@ -11,6 +11,7 @@
 
 typedef struct http_metrics http_metrics;
 typedef struct cs_writer cs_writer;
+typedef struct cs_forwarder cs_forwarder;
 
 typedef struct sf_app {
     sf_config cfg;
@@ -22,6 +23,9 @@ typedef struct sf_app {
      * "create on first request" check costs the database once per person per process. */
     _Atomic unsigned long long *known_subs;
     size_t known_subs_len;
+    /* The clickstream's outbox forwarder to Kinesis (forwarder.h); NULL when
+     * KINESIS_STREAM is unset. /metrics reads its counters. */
+    cs_forwarder *forwarder;
 } sf_app;
 
 #endif

@@ -42,6 +42,15 @@ typedef struct sf_config {
     /* Clickstream forwarding: KINESIS_STREAM (a stream name); NULL = off, and then the
      * writer adds no outbox rows. */
     const char *kinesis_stream;
+    /* The forwarder's settings (read only while kinesis_stream is set; README.md). */
+    char *kinesis_endpoint; /* KINESIS_ENDPOINT, default https://kinesis.<region>.amazonaws.com */
+    const char *aws_region; /* AWS_REGION, default us-east-1 */
+    const char *aws_access_key_id; /* AWS_ACCESS_KEY_ID (required with KINESIS_STREAM) */
+    const char *aws_secret_key;    /* AWS_SECRET_ACCESS_KEY (required with KINESIS_STREAM) */
+    const char *aws_session_token; /* AWS_SESSION_TOKEN, NULL = none */
+    int forward_batch_max;         /* FORWARD_BATCH_MAX, records per PutRecords, 1..500 */
+    int forward_poll_ms;           /* FORWARD_POLL_MS, idle wait, default 500 */
+    int forward_backoff_max_s;     /* FORWARD_BACKOFF_MAX_SECONDS, retry delay cap, default 300 */
     unsigned char cursor_key[32];
     bool cursor_key_from_env; /* CURSOR_SECRET given (needed with several instances) */
     int norigins;

@@ -24,8 +24,51 @@ static bool load_with(const char *name, const char *value)
     return ok;
 }
 
+/* Forwarding settings: checked only while KINESIS_STREAM is set. */
+static void forwarding(void)
+{
+    setenv("KINESIS_STREAM", "storefront-clickstream", 1);
+    unsetenv("AWS_ACCESS_KEY_ID");
+    unsetenv("AWS_SECRET_ACCESS_KEY");
+    CHECK(!load_with(NULL, NULL));
+    CHECK(strstr(err, "AWS_ACCESS_KEY_ID") != NULL);
+    setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE", 1);
+    setenv("AWS_SECRET_ACCESS_KEY", "secret", 1);
+    CHECK(load_with(NULL, NULL));
+    sf_config cfg;
+    CHECK(config_load(&cfg, true, err, sizeof err));
+    CHECK(strcmp(cfg.kinesis_endpoint, "https://kinesis.us-east-1.amazonaws.com") == 0);
+    CHECK(cfg.forward_batch_max == 500);
+    config_free(&cfg);
+    CHECK(load_with("KINESIS_ENDPOINT", "http://127.0.0.1:4567"));
+    CHECK(load_with("KINESIS_ENDPOINT", "http://localhost:4567/"));
+    CHECK(!load_with("KINESIS_ENDPOINT", "http://kinesis.example.com"));
+    CHECK(strstr(err, "KINESIS_ENDPOINT") != NULL);
+    CHECK(!load_with("KINESIS_ENDPOINT", "http://127.0.0.1.evil.example.com"));
+    CHECK(!load_with("KINESIS_ENDPOINT", "ftp://127.0.0.1"));
+    setenv("KINESIS_ALLOW_HTTP", "1", 1);
+    CHECK(load_with("KINESIS_ENDPOINT", "http://localstack:4566"));
+    unsetenv("KINESIS_ALLOW_HTTP");
+    CHECK(!load_with("FORWARD_BATCH_MAX", "501"));
+    CHECK(strstr(err, "FORWARD_BATCH_MAX") != NULL);
+    CHECK(!load_with("FORWARD_POLL_MS", "0"));
+    CHECK(!load_with("FORWARD_BACKOFF_MAX_SECONDS", "x"));
+    CHECK(!load_with("AWS_REGION", "us east 1"));
+    CHECK(!load_with("KINESIS_STREAM", "a/b"));
+    unsetenv("KINESIS_STREAM");
+    unsetenv("AWS_ACCESS_KEY_ID");
+    unsetenv("AWS_SECRET_ACCESS_KEY");
+    CHECK(load_with("FORWARD_BATCH_MAX", "9999")); /* ignored while forwarding is off */
+}
+
 int main(void)
 {
+    /* The settings under test come from this file, not from the caller's environment
+     * (make test exports KINESIS_STREAM and AWS keys for the server). */
+    unsetenv("KINESIS_STREAM");
+    unsetenv("KINESIS_ENDPOINT");
+    unsetenv("AWS_REGION");
+    forwarding();
     CHECK(load_with(NULL, NULL));
     CHECK(!load_with("PORT", "80a"));
     CHECK(strstr(err, "PORT") != NULL);
