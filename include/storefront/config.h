@@ -39,6 +39,7 @@ typedef struct sf_config {
     /* Clickstream forwarding: KINESIS_STREAM (a stream name); NULL = off, and then the
      * writer adds no outbox rows. */
     const char *kinesis_stream;
+    int analytics_refresh_s; /* ANALYTICS_REFRESH_SECONDS, default 60; 0 = no refresher */
     unsigned char cursor_key[32];
     bool cursor_key_from_env; /* CURSOR_SECRET given (needed with several instances) */
     int norigins;
