@@ -61,13 +61,13 @@ static const db_stmt traffic_stmt = {
     "WITH b AS (SELECT g AS start FROM generate_series(date_trunc($3::text, $1::timestamptz,"
     " 'UTC'), $2::timestamptz - interval '1 microsecond', ('1 ' || $3::text)::interval) g),"
     " s AS (SELECT date_trunc($3::text, started_at, 'UTC') AS start, count(*) AS sessions,"
-    " count(DISTINCT user_key) AS users, count(*) FILTER (WHERE bounced) AS bounces"
+    " count(DISTINCT user_key COLLATE \"C\") AS users, count(*) FILTER (WHERE bounced) AS bounces"
     " FROM analytics_sessions WHERE started_at >= $1::timestamptz"
     " AND started_at < $2::timestamptz GROUP BY 1),"
     " p AS (SELECT date_trunc($3::text, hour, 'UTC') AS start, sum(page_views)::bigint AS pv"
     " FROM analytics_hourly WHERE hour >= $1::timestamptz AND hour < $2::timestamptz"
     " GROUP BY 1),"
-    " t AS (SELECT count(*) AS sessions, count(DISTINCT user_key) AS users,"
+    " t AS (SELECT count(*) AS sessions, count(DISTINCT user_key COLLATE \"C\") AS users,"
     " count(*) FILTER (WHERE bounced) AS bounces FROM analytics_sessions"
     " WHERE started_at >= $1::timestamptz AND started_at < $2::timestamptz)"
     " SELECT json_build_object('from',"
@@ -85,13 +85,26 @@ static const db_stmt traffic_stmt = {
     " FROM b LEFT JOIN s USING (start) LEFT JOIN p USING (start)))::text",
     3};
 
-/* count(*) OVER () and min/max OVER () see every event of the session, before LIMIT. */
+/* Where one session's events are, without an index on session_id (0010 explains why):
+ * between its rollup row's started_at and ended_at, or received since the last refresh's
+ * watermark (less its overlap), which the BRIN index on received_at finds. */
+static const db_stmt session_bounds_stmt = {
+    "analytics_session_bounds",
+    "SELECT s.started_at, s.ended_at, w.watermark - interval '60 seconds'"
+    " FROM analytics_state w LEFT JOIN analytics_sessions s ON s.session_id = $1 WHERE w.id = 1",
+    1};
+
+/* Bounds as parameters, so only those days' partitions are scanned. count(*) OVER () and
+ * min/max OVER () see every event of the session, before LIMIT. */
 static const db_stmt session_stmt = {
     "analytics_session",
-    "WITH e AS (SELECT event_id, event_type, event_time, received_at, source, user_id,"
+    "WITH a AS (SELECT * FROM events WHERE session_id = $1 AND event_time >= $3::timestamptz"
+    " AND event_time <= $4::timestamptz"
+    " UNION SELECT * FROM events WHERE session_id = $1 AND received_at >= $5::timestamptz),"
+    " e AS (SELECT event_id, event_type, event_time, received_at, source, user_id,"
     " anonymous_id, page_url, referrer, product_id, sku, order_number, search_query, props,"
     " count(*) OVER () AS total, min(event_time) OVER () AS first_at,"
-    " max(event_time) OVER () AS last_at FROM events WHERE session_id = $1"
+    " max(event_time) OVER () AS last_at FROM a"
     " ORDER BY event_time, received_at, event_id LIMIT $2::int)"
     " SELECT json_build_object('session_id', $1::text, 'event_count', max(total),"
     " 'truncated', max(total) > count(*),"
@@ -104,7 +117,7 @@ static const db_stmt session_stmt = {
     " 'page_url', page_url, 'referrer', referrer, 'product_id', product_id, 'sku', sku,"
     " 'order_number', order_number, 'search_query', search_query, 'props', props)"
     " ORDER BY event_time, received_at, event_id))::text FROM e HAVING count(*) > 0",
-    2};
+    5};
 
 static const db_stmt refresh_stmt = {"analytics_refresh", "SELECT analytics_refresh()", 0};
 
@@ -164,7 +177,18 @@ sf_status db_analytics_traffic(db_conn *c, arena *a, const char *from, const cha
 sf_status db_analytics_session_path(db_conn *c, arena *a, const char *session_id, int max_events,
                                     char **json, sf_error *e)
 {
-    const char *params[2] = {session_id, db_param_int64(a, max_events)};
+    const char *bp[1] = {session_id};
+    PGresult *r = db_exec(c, &session_bounds_stmt, bp, e);
+    if (!r)
+        return e->status;
+    /* A session the rollup has not seen yet: NULL bounds, only the recent branch. */
+    const char *params[5] = {session_id, db_param_int64(a, max_events), NULL, NULL, NULL};
+    if (PQntuples(r) == 1) {
+        params[2] = db_text(a, r, 0, 0);
+        params[3] = db_text(a, r, 0, 1);
+        params[4] = db_text(a, r, 0, 2);
+    }
+    PQclear(r);
     sf_status s = one_text(c, a, &session_stmt, params, json, e);
     if (s == SF_OK && !*json)
         return sf_fail(e, SF_NOT_FOUND, "not-found", "No event carries this session_id.");
