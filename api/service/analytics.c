@@ -20,15 +20,17 @@ const char *const svc_traffic_intervals[] = {"hour", "day", NULL};
 
 /* The event types a funnel step may name besides custom.<name> (docs/clickstream.md). */
 static const char *const known_types[] = {"page_view",
-                                          "product_list_view",
                                           "product_view",
+                                          "category_view",
                                           "search",
                                           "add_to_cart",
                                           "remove_from_cart",
+                                          "wishlist_toggle",
                                           "checkout_start",
                                           "purchase",
-                                          "sign_in",
-                                          "sign_up",
+                                          "click",
+                                          "login",
+                                          "logout",
                                           NULL};
 static const char *const default_steps = "product_view,add_to_cart,checkout_start,purchase";
 

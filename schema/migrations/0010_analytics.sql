@@ -130,7 +130,7 @@ BEGIN
                count(*), count(*) FILTER (WHERE e.event_type = 'page_view'),
                count(*) FILTER (WHERE e.event_type = 'page_view') = 1
                  AND count(*) FILTER (WHERE e.event_type <> 'page_view'
-                                      AND left(e.event_type, 1) <> '_') = 0,
+                                      AND e.event_type NOT LIKE 'custom.\_%') = 0,
                string_agg(analytics_code_char(c.code), ''
                           ORDER BY e.event_time, e.received_at, e.event_id)
         FROM analytics_touched_events e

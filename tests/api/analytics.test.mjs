@@ -59,7 +59,7 @@ function fixture() {
     ['s5', 0, '14:04', 'V', A, 'u1', 'a5'], ['s5', 0, '14:05', 'K', null, 'u1', 'a5'],
     ['s5', 0, '14:06', 'P', B, 'u1', 'a5'],
     // s6: an automatic SDK event and one page view -> the only bounce; no funnel step.
-    ['s6', 0, '15:00', '_session_start', null, null, 'a6'], ['s6', 0, '15:00', 'G', null, null, 'a6'],
+    ['s6', 0, '15:00', 'custom._session_start', null, null, 'a6'], ['s6', 0, '15:00', 'G', null, null, 'a6'],
     // s7: starts at 23:50 on D, goes on past midnight -> counted on D with all 4 steps;
     // its C and P (D+1) are not product events of D.
     ['s7', 0, '23:50', 'V', A, null, 'a7'], ['s7', 1, '00:10', 'C', A, null, 'a7'],
