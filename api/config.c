@@ -107,6 +107,9 @@ static bool load(sf_config *cfg, bool need_database, char *err, size_t errlen)
     if (!int_env("UNPAID_SWEEP_INTERVAL_SECONDS", 60, 1, 24 * 3600, &v, err, errlen))
         return false;
     cfg->unpaid_sweep_interval_s = (int)v;
+    if (!int_env("ANALYTICS_REFRESH_SECONDS", 60, 0, 24 * 3600, &v, err, errlen))
+        return false;
+    cfg->analytics_refresh_s = (int)v;
     const char *stream = getenv("KINESIS_STREAM");
     cfg->kinesis_stream = stream && *stream ? stream : NULL;
     if (!load_forwarding(cfg, err, errlen))

@@ -14,6 +14,7 @@
 
 #include "http/http.h"
 #include "storefront/admin.h"
+#include "storefront/analytics.h"
 #include "storefront/app.h"
 #include "storefront/forwarder.h"
 #include "storefront/payments.h"
@@ -136,6 +137,9 @@ static int cmd_serve(sf_config *cfg)
         svc_sweeper_start(app.pool, cfg->unpaid_order_ttl_s, cfg->unpaid_sweep_interval_s);
     if (!sweeper)
         y_log_message(Y_LOG_LEVEL_ERROR, "the unpaid-order sweeper did not start");
+    /* Keeps the analytics rollups fresh (NULL when ANALYTICS_REFRESH_SECONDS=0). */
+    svc_analytics_refresher *refresher =
+        svc_analytics_refresher_start(cfg->database_url, cfg->analytics_refresh_s);
     y_log_message(Y_LOG_LEVEL_INFO, "listening on http://%s:%d (%d threads, pool %d)%s",
                   cfg->listen_addr, cfg->port, cfg->threads, cfg->db_pool_size,
                   cfg->cursor_key_from_env ? "" : "; CURSOR_SECRET unset, cursors are per-process");
@@ -147,6 +151,7 @@ static int cmd_serve(sf_config *cfg)
     http_server_stop(srv, 10000);
     svc_sweeper_stop(sweeper);
     cs_forwarder_stop(app.forwarder);
+    svc_analytics_refresher_stop(refresher);
     auth_verifier_free(app.auth);
     db_pool_free(app.pool);
     http_metrics_free(app.metrics);

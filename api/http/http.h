@@ -157,6 +157,11 @@ void h_admin_orders_list(http_ctx *c);
 void h_admin_orders_get(http_ctx *c);
 void h_admin_orders_transition(http_ctx *c);
 void h_payments_webhook(http_ctx *c);
+/* Staff analytics (h_analytics.c). */
+void h_analytics_funnel(http_ctx *c);
+void h_analytics_top_products(http_ctx *c);
+void h_analytics_traffic(http_ctx *c);
+void h_analytics_session(http_ctx *c);
 /* Writes a customer's fields into the current object; with the caller's principal
  * (GET/PATCH /v1/me) identity comes from the token and groups/is_admin are added. */
 void http_write_customer_fields(jw *w, const db_customer *row, const auth_principal *p);

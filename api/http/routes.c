@@ -14,6 +14,11 @@ static const char *const page_params[] = {"limit", "cursor", NULL};
 static const char *const admin_orders_params[] = {"status", "customer", "from", "to",
                                                   "limit",  "cursor",   NULL};
 
+/* Staff analytics (h_analytics.c). */
+static const char *const analytics_funnel_params[] = {"from", "to", "steps", NULL};
+static const char *const analytics_top_params[] = {"from", "to", "metric", "limit", NULL};
+static const char *const analytics_traffic_params[] = {"from", "to", "interval", NULL};
+
 const http_route http_routes[] = {
     {"GET", "/healthz", h_healthz, NULL, false, HTTP_PUBLIC},
     {"GET", "/readyz", h_readyz, NULL, false, HTTP_PUBLIC},
@@ -53,6 +58,15 @@ const http_route http_routes[] = {
     {"GET", "/v1/admin/orders", h_admin_orders_list, admin_orders_params, false, HTTP_ADMIN},
     {"GET", "/v1/admin/orders/{number}", h_admin_orders_get, NULL, false, HTTP_ADMIN},
     {"POST", "/v1/admin/orders/{number}/transitions", h_admin_orders_transition, NULL, false,
+     HTTP_ADMIN},
+    /* Staff analytics. */
+    {"GET", "/v1/admin/analytics/funnel", h_analytics_funnel, analytics_funnel_params, false,
+     HTTP_ADMIN},
+    {"GET", "/v1/admin/analytics/top-products", h_analytics_top_products, analytics_top_params,
+     false, HTTP_ADMIN},
+    {"GET", "/v1/admin/analytics/traffic", h_analytics_traffic, analytics_traffic_params, false,
+     HTTP_ADMIN},
+    {"GET", "/v1/admin/analytics/sessions/{session_id}", h_analytics_session, NULL, false,
      HTTP_ADMIN},
 };
 

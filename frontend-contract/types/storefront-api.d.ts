@@ -877,6 +877,102 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/analytics/funnel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Conversion funnel over sessions (staff only)
+         * @description Of the sessions that started in [from, to), how many reached each step in order (a
+         *     session reaches step k when its path, ordered by event_time, has events of steps 1..k
+         *     in that order), with step-to-step and overall conversion. Reads the analytics rollup:
+         *     events received in the last ANALYTICS_REFRESH_SECONDS may not be counted yet
+         *     (docs/clickstream.md, "Analytics"). Requires the admin group.
+         */
+        get: operations["getAnalyticsFunnel"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        /** CORS preflight */
+        options: operations["preflightAnalyticsFunnel"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/analytics/top-products": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Top products by views, add-to-carts, purchases or conversion (staff only)
+         * @description Products ranked by `metric` over the events whose event_time is in [from, to) (events
+         *     without a session included); products with a zero metric (zero views for conversion)
+         *     are left out. Ties: more purchases, more views, lower product_id first. Requires the
+         *     admin group.
+         */
+        get: operations["getAnalyticsTopProducts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        /** CORS preflight */
+        options: operations["preflightAnalyticsTopProducts"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/analytics/traffic": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Sessions, users, page views and bounce rate per hour or day (staff only)
+         * @description One bucket per UTC hour or day overlapping [from, to) (the first and last are clipped to
+         *     the range), and totals over the whole range. Sessions, users and bounces count sessions
+         *     by their start; page views count page_view events by their event_time. `interval=hour`
+         *     allows at most 31 days. Requires the admin group.
+         */
+        get: operations["getAnalyticsTraffic"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        /** CORS preflight */
+        options: operations["preflightAnalyticsTraffic"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/analytics/sessions/{session_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One session's path (staff only)
+         * @description The events of one session in path order (event_time, then received_at, then event_id),
+         *     at most 1000 (`truncated` says when there were more); read from the raw events, so
+         *     always current. A session_id no event carries is a 404. Requires the admin group.
+         */
+        get: operations["getAnalyticsSession"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        /** CORS preflight */
+        options: operations["preflightAnalyticsSession"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1391,6 +1487,114 @@ export interface components {
             max: number | null;
             count: number;
         };
+        AnalyticsFunnel: {
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            steps: components["schemas"]["AnalyticsFunnelStep"][];
+            /** @description Last step's sessions / first step's, rounded to 4 decimals; null when no session reached the first step. */
+            overall_conversion: number | null;
+        };
+        AnalyticsFunnelStep: {
+            event_type: string;
+            /** @description Sessions that reached this step and every earlier one in order. */
+            sessions: number;
+            /** @description sessions / previous step's sessions (4 decimals); null for the first step or a zero previous step. */
+            conversion_from_previous: number | null;
+            /** @description sessions / first step's sessions (4 decimals); null for the first step or a zero first step. */
+            conversion_from_start: number | null;
+        };
+        AnalyticsTopProducts: {
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            /** @enum {string} */
+            metric: "views" | "add_to_cart" | "purchases" | "conversion";
+            items: components["schemas"]["AnalyticsProduct"][];
+        };
+        AnalyticsProduct: {
+            product_id: number;
+            /** @description null when the product is not in the catalog. */
+            slug: string | null;
+            name: string | null;
+            /** @description product_view events. */
+            views: number;
+            add_to_cart: number;
+            /** @description purchase events carrying this product_id. */
+            purchases: number;
+            /** @description purchases / views (4 decimals); null when views is 0. */
+            conversion: number | null;
+        };
+        AnalyticsTraffic: {
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            /** @enum {string} */
+            interval: "hour" | "day";
+            totals: components["schemas"]["AnalyticsTrafficTotals"];
+            items: components["schemas"]["AnalyticsTrafficBucket"][];
+        };
+        AnalyticsTrafficTotals: {
+            /** @description Sessions that started here. */
+            sessions: number;
+            /** @description Distinct people (user_id, else anonymous_id) among those sessions. */
+            users: number;
+            /** @description page_view events with event_time here. */
+            page_views: number;
+            bounces: number;
+            /** @description bounces / sessions (4 decimals); null without sessions. */
+            bounce_rate: number | null;
+        };
+        AnalyticsTrafficBucket: {
+            /**
+             * Format: date-time
+             * @description The bucket's UTC start.
+             */
+            start: string;
+            /** @description Sessions that started here. */
+            sessions: number;
+            /** @description Distinct people (user_id, else anonymous_id) among those sessions. */
+            users: number;
+            /** @description page_view events with event_time here. */
+            page_views: number;
+            bounces: number;
+            /** @description bounces / sessions (4 decimals); null without sessions. */
+            bounce_rate: number | null;
+        };
+        AnalyticsSession: {
+            session_id: string;
+            /** @description All the session's events (events may hold fewer). */
+            event_count: number;
+            truncated: boolean;
+            /** Format: date-time */
+            started_at: string;
+            /** Format: date-time */
+            ended_at: string;
+            events: components["schemas"]["AnalyticsSessionEvent"][];
+        };
+        AnalyticsSessionEvent: {
+            /** Format: uuid */
+            event_id: string;
+            event_type: string;
+            /** Format: date-time */
+            event_time: string;
+            /** Format: date-time */
+            received_at: string;
+            /** @enum {string} */
+            source: "web" | "sdk";
+            user_id: string | null;
+            anonymous_id: string | null;
+            page_url: string | null;
+            referrer: string | null;
+            product_id: number | null;
+            sku: string | null;
+            order_number: string | null;
+            search_query: string | null;
+            props: Record<string, never> | null;
+        };
     };
     responses: {
         /** @description The client's copy (If-None-Match) is current. No body. */
@@ -1635,6 +1839,12 @@ export interface components {
         IdempotencyKey: string;
         /** @description An order number such as `SF-260101-000001`. A malformed one is a 400 `validation-error` naming `number`. */
         OrderNumber: string;
+        /** @description Start of the range (inclusive), a date (`2026-01-31`, its UTC midnight) or an RFC 3339 date-time on a whole UTC hour. */
+        AnalyticsFrom: string;
+        /** @description End of the range (exclusive), like `from`; after `from` and at most 366 days later. */
+        AnalyticsTo: string;
+        /** @description A session id as clients send it (1..128 printable ASCII characters). */
+        AnalyticsSessionId: string;
     };
     requestBodies: never;
     headers: {
@@ -3961,6 +4171,257 @@ export interface operations {
         responses: {
             204: components["responses"]["Preflight"];
             400: components["responses"]["BadRequest"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getAnalyticsFunnel: {
+        parameters: {
+            query: {
+                /** @description Start of the range (inclusive), a date (`2026-01-31`, its UTC midnight) or an RFC 3339 date-time on a whole UTC hour. */
+                from: components["parameters"]["AnalyticsFrom"];
+                /** @description End of the range (exclusive), like `from`; after `from` and at most 366 days later. */
+                to: components["parameters"]["AnalyticsTo"];
+                /** @description 2..8 comma-separated event types (known types or `custom.<name>`); a step may repeat. Default `product_view,add_to_cart,checkout_start,purchase`. */
+                steps?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The funnel. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnalyticsFunnel"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    preflightAnalyticsFunnel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["Preflight"];
+            400: components["responses"]["BadRequest"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getAnalyticsTopProducts: {
+        parameters: {
+            query: {
+                /** @description Start of the range (inclusive), a date (`2026-01-31`, its UTC midnight) or an RFC 3339 date-time on a whole UTC hour. */
+                from: components["parameters"]["AnalyticsFrom"];
+                /** @description End of the range (exclusive), like `from`; after `from` and at most 366 days later. */
+                to: components["parameters"]["AnalyticsTo"];
+                /** @description Ranking metric; conversion = purchases / views. */
+                metric?: "views" | "add_to_cart" | "purchases" | "conversion";
+                /** @description How many products. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The ranked products. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnalyticsTopProducts"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    preflightAnalyticsTopProducts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["Preflight"];
+            400: components["responses"]["BadRequest"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getAnalyticsTraffic: {
+        parameters: {
+            query: {
+                /** @description Start of the range (inclusive), a date (`2026-01-31`, its UTC midnight) or an RFC 3339 date-time on a whole UTC hour. */
+                from: components["parameters"]["AnalyticsFrom"];
+                /** @description End of the range (exclusive), like `from`; after `from` and at most 366 days later. */
+                to: components["parameters"]["AnalyticsTo"];
+                /** @description Bucket size (UTC). */
+                interval?: "hour" | "day";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The traffic buckets and totals. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnalyticsTraffic"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    preflightAnalyticsTraffic: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["Preflight"];
+            400: components["responses"]["BadRequest"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getAnalyticsSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A session id as clients send it (1..128 printable ASCII characters). */
+                session_id: components["parameters"]["AnalyticsSessionId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session path. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnalyticsSession"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    preflightAnalyticsSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A session id as clients send it (1..128 printable ASCII characters). */
+                session_id: components["parameters"]["AnalyticsSessionId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["Preflight"];
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];

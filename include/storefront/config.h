@@ -51,6 +51,7 @@ typedef struct sf_config {
     int forward_batch_max;         /* FORWARD_BATCH_MAX, records per PutRecords, 1..500 */
     int forward_poll_ms;           /* FORWARD_POLL_MS, idle wait, default 500 */
     int forward_backoff_max_s;     /* FORWARD_BACKOFF_MAX_SECONDS, retry delay cap, default 300 */
+    int analytics_refresh_s; /* ANALYTICS_REFRESH_SECONDS, default 60; 0 = no refresher */
     unsigned char cursor_key[32];
     bool cursor_key_from_env; /* CURSOR_SECRET given (needed with several instances) */
     int norigins;

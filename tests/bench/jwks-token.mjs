@@ -7,7 +7,8 @@
 // distinct user per token) to a file, one per line.
 //
 // Usage: node jwks-token.mjs --issuer URL --client-id ID --tokens N --out FILE
-//                            [--max-seconds S]
+//                            [--max-seconds S] [--groups a,b]
+// --groups puts cognito:groups in every token (tests/bench/analytics.sh needs staff).
 // Prints "JWKS_URL=http://127.0.0.1:PORT/.well-known/jwks.json" on stdout once the file
 // is complete and the server listens, then serves until SIGTERM/SIGINT or S seconds
 // (default 1800), so it can never outlive a forgotten benchmark by much.
@@ -26,6 +27,7 @@ function args(argv) {
     else if (k === '--tokens') out.tokens = Number.parseInt(v, 10);
     else if (k === '--out') out.out = v;
     else if (k === '--max-seconds') out.maxSeconds = Number.parseInt(v, 10);
+    else if (k === '--groups') out.groups = v.split(',');
     else throw new Error(`unknown argument ${k}`);
   }
   if (!out.issuer || !out.clientId || !out.out) throw new Error('--issuer, --client-id and --out are required');
@@ -57,6 +59,7 @@ for (let i = 0; i < opt.tokens; i++) {
     exp: iat + 3600,
     jti: randomUUID(),
     username: `bench-user-${String(i + 1).padStart(6, '0')}`,
+    ...(opt.groups ? { 'cognito:groups': opt.groups } : {}),
   };
   const input = `${header}.${b64url(JSON.stringify(claims))}`;
   lines.push(`${input}.${b64url(sign('sha256', Buffer.from(input), privateKey))}`);

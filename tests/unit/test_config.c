@@ -83,6 +83,10 @@ int main(void)
     CHECK(!load_with("CORS_ALLOWED_ORIGINS", "shop.example.com"));
     CHECK(!load_with("CURSOR_SECRET", "short"));
     CHECK(!load_with("DB_POOL_SIZE", "0"));
+    CHECK(!load_with("ANALYTICS_REFRESH_SECONDS", "1m"));
+    CHECK(strstr(err, "ANALYTICS_REFRESH_SECONDS") != NULL);
+    CHECK(!load_with("ANALYTICS_REFRESH_SECONDS", "-1"));
+    CHECK(load_with("ANALYTICS_REFRESH_SECONDS", "0"));
 
     sf_config cfg;
     setenv("CORS_ALLOWED_ORIGINS", "https://main.d1.amplifyapp.com, http://localhost:5173", 1);
