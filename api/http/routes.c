@@ -54,6 +54,8 @@ const http_route http_routes[] = {
     {"GET", "/v1/admin/orders/{number}", h_admin_orders_get, NULL, false, HTTP_ADMIN},
     {"POST", "/v1/admin/orders/{number}/transitions", h_admin_orders_transition, NULL, false,
      HTTP_ADMIN},
+    /* Clickstream ingestion (docs/clickstream.md): public, a Bearer token is optional. */
+    {"POST", "/v1/events", h_events_ingest, NULL, false, HTTP_PUBLIC},
 };
 
 const int http_routes_count = (int)(sizeof http_routes / sizeof http_routes[0]);

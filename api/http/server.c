@@ -80,7 +80,8 @@ http_server *http_server_start(sf_app *app)
         {MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL},
         {MHD_OPTION_END, 0, NULL},
     };
-    unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+    /* ITC: MHD_quiesce_daemon (graceful stop) needs it with a thread pool. */
+    unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
     if (ulfius_start_framework_with_mhd_options(&s->instance, flags, ops) != U_OK) {
         fprintf(stderr, "storefront: cannot listen on %s:%d (port in use?)\n", app->cfg.listen_addr,
                 app->cfg.port);
@@ -359,7 +360,8 @@ static void apply_cors(http_ctx *c, const char *method)
     if (strcmp(method, "OPTIONS") == 0 && c->status == 204) {
         u_map_put(h, "Access-Control-Allow-Methods", c->allow ? c->allow : "GET, OPTIONS");
         u_map_put(h, "Access-Control-Allow-Headers",
-                  "Authorization, Content-Type, Idempotency-Key, If-None-Match, X-Request-Id");
+                  "Authorization, Content-Encoding, Content-Type, Idempotency-Key, If-None-Match, "
+                  "X-Request-Id");
         u_map_put(h, "Access-Control-Max-Age", "600");
     }
 }
