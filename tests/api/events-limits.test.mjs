@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import { api } from './lib/client.mjs';
 import { assertProblem } from './lib/helpers.mjs';
 import { eventsWorld, ev, storedCount, storedRow } from './lib/events.mjs';
+import { sql } from './lib/orders.mjs';
 import { requireEnv } from './lib/server.mjs';
 
 const DAY = 86400000;
@@ -99,6 +100,49 @@ test('a flush that fails answers 503 to its waiters and stores nothing; a retry 
     const res = await w.post(batch);
     assert.equal(res.status, 200, res.text);
     assert.equal(storedCount(batch.map((e) => e.event_id)), 2);
+  } finally {
+    await w.stop();
+  }
+});
+
+test('a flush whose connection is killed is retried on a new connection, then answered 200', async () => {
+  const w = await eventsWorld('EventsKill', { EVENTS_RATE_BURST: '100000' });
+  const t = Date.now() - 3 * DAY;
+  const part = `events_p${new Date(t).toISOString().slice(0, 10).replaceAll('-', '')}`;
+  // Only a flush into this test's locked day waits on a lock: the query finds ours alone.
+  const waiting = `SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO events%'
+    AND pid IN (SELECT pid FROM pg_locks WHERE relation = '${part}'::regclass AND NOT granted)`;
+  const waitFor = async () => { for (;;) { const pid = sql(waiting); if (pid) return pid; await new Promise((r) => setTimeout(r, 20)); } };
+  const lock = await lockDay(t);
+  let pending;
+  try {
+    const batch = [ev({ timestamp: t }), ev({ timestamp: t })];
+    pending = w.post(batch);
+    const first = await waitFor();
+    assert.equal(sql(`SELECT pg_terminate_backend(${first})`), 't');
+    const second = await waitFor(); // the writer reconnected and sent the flush again
+    assert.notEqual(second, first);
+    await lock.release();
+    const res = await pending;
+    assert.equal(res.status, 200, res.text);
+    assert.equal(storedCount(batch.map((e) => e.event_id)), 2);
+  } finally {
+    await lock.release();
+    await pending?.catch(() => {});
+    await w.stop();
+  }
+});
+
+test('with KINESIS_STREAM set, new events (never duplicates) get one outbox row each', async () => {
+  const w = await eventsWorld('EventsOutbox', { KINESIS_STREAM: 'storefront-events-test', EVENTS_RATE_BURST: '100000' });
+  try {
+    const a = ev();
+    const b = ev();
+    assert.equal((await w.post([a, a])).status, 200);
+    assert.equal((await w.post([a, b])).status, 200);
+    const rows = sql(`SELECT event_id || ' ' || (extract(epoch FROM event_time) * 1000)::bigint FROM event_outbox
+      WHERE event_id IN ('${a.event_id}', '${b.event_id}') ORDER BY id`).split('\n');
+    assert.deepEqual(rows, [`${a.event_id} ${a.timestamp}`, `${b.event_id} ${b.timestamp}`]);
   } finally {
     await w.stop();
   }

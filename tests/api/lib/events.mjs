@@ -34,7 +34,9 @@ export async function eventsWorld(name, env = {}) {
   const jwks = await startJwks([key]);
   const srv = await startServer({
     COGNITO_ISSUER: issuer, COGNITO_JWKS_URL: jwks.url, COGNITO_ALLOW_HTTP: '1',
-    COGNITO_CLIENT_IDS: client, COGNITO_TOKEN_USE: 'access', DB_POOL_SIZE: '4', ...env,
+    COGNITO_CLIENT_IDS: client, COGNITO_TOKEN_USE: 'access', DB_POOL_SIZE: '4',
+    // make test exports KINESIS_STREAM; without it the plain insert path runs (outbox: opt in).
+    KINESIS_STREAM: undefined, ...env,
   });
   const token = (sub = randomUUID()) => sign(key, accessClaims(issuer, client, { sub }));
   const post = (body, { headers = {}, token: t, raw = false } = {}) => {
