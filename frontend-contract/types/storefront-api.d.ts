@@ -856,7 +856,7 @@ export interface paths {
          *     events; 415 for a media type other than application/json or text/plain, or a
          *     Content-Encoding other than gzip; 503 with `Retry-After` when the server's event
          *     queue is full or the database is unreachable (nothing was stored: send the batch
-         *     again).
+         *     again), and when a token is sent to a server without sign-in configured.
          */
         post: operations["ingestEvents"];
         delete?: never;
