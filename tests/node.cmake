@@ -45,3 +45,11 @@ endif()
 if(TEST api/readme-tour)
   set_tests_properties(api/readme-tour PROPERTIES RUN_SERIAL TRUE)
 endif()
+# The clickstream tests that hold locks on events partitions (events-limits) or create
+# and drop partitions, which locks the whole events table (events-partitions), would
+# stall each other and other servers' inserts: each runs alone.
+foreach(t api/events-limits api/events-partitions)
+  if(TEST ${t})
+    set_tests_properties(${t} PROPERTIES RUN_SERIAL TRUE)
+  endif()
+endforeach()
