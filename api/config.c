@@ -26,6 +26,7 @@ static bool load_auth(sf_config *cfg, char *err, size_t errlen);
 static bool load_clickstream_app_ids(sf_config *cfg, char *err, size_t errlen);
 static bool load_forwarding(sf_config *cfg, char *err, size_t errlen);
 static bool loopback_url(const char *url);
+static bool load_events(sf_config *cfg, char *err, size_t errlen);
 
 bool config_load(sf_config *cfg, bool need_database, char *err, size_t errlen)
 {
@@ -62,7 +63,9 @@ static bool load(sf_config *cfg, bool need_database, char *err, size_t errlen)
     if (!int_env("PORT", 8080, 1, 65535, &v, err, errlen))
         return false;
     cfg->port = (int)v;
-    if (!int_env("HTTP_THREADS", cores * 2, 1, 256, &v, err, errlen))
+    /* At least 64 workers: a POST /v1/events waits a few ms for its group commit, and a
+     * waiting worker stalls its event loop (docs/clickstream.md, "HTTP threads"). */
+    if (!int_env("HTTP_THREADS", cores * 2 > 64 ? cores * 2 : 64, 1, 256, &v, err, errlen))
         return false;
     cfg->threads = (int)v;
     if (!int_env("HTTP_MAX_CONNECTIONS", 1024, 16, 100000, &v, err, errlen))
@@ -71,7 +74,10 @@ static bool load(sf_config *cfg, bool need_database, char *err, size_t errlen)
     if (!int_env("HTTP_CONNECTION_TIMEOUT", 30, 1, 3600, &v, err, errlen))
         return false;
     cfg->connection_timeout_s = (int)v;
-    if (!int_env("DB_POOL_SIZE", cfg->threads, 1, 512, &v, err, errlen))
+    /* Not one per HTTP worker: most workers of a busy server wait on the clickstream
+     * writer, which has its own connections; the pool waits boundedly, then 503. */
+    if (!int_env("DB_POOL_SIZE", cfg->threads < cores * 2 ? cfg->threads : cores * 2, 1, 512, &v,
+                 err, errlen))
         return false;
     cfg->db_pool_size = (int)v;
     if (!int_env("DB_ACQUIRE_TIMEOUT_MS", 2000, 1, 60000, &v, err, errlen))
@@ -113,6 +119,7 @@ static bool load(sf_config *cfg, bool need_database, char *err, size_t errlen)
     const char *stream = getenv("KINESIS_STREAM");
     cfg->kinesis_stream = stream && *stream ? stream : NULL;
     if (!load_forwarding(cfg, err, errlen))
+    if (!load_events(cfg, err, errlen))
         return false;
 
     const char *lvl = getenv("LOG_LEVEL");
@@ -414,4 +421,46 @@ static bool loopback_url(const char *url)
     host[n] = '\0';
     struct in_addr a;
     return inet_pton(AF_INET, host, &a) == 1;
+}
+/* Clickstream ingestion settings (docs/clickstream.md). */
+static bool load_events(sf_config *cfg, char *err, size_t errlen)
+{
+    long v;
+    if (!int_env("EVENTS_QUEUE_MAX", 20000, 500, 10000000, &v, err, errlen))
+        return false;
+    cfg->events_queue_max = (int)v;
+    if (!int_env("EVENTS_FLUSH_MS", 2, 0, 1000, &v, err, errlen))
+        return false;
+    cfg->events_flush_ms = (int)v;
+    if (!int_env("EVENTS_WRITER_THREADS", 2, 1, 8, &v, err, errlen))
+        return false;
+    cfg->events_writer_threads = (int)v;
+    if (!int_env("EVENTS_MAX_AGE_DAYS", 7, 1, 365, &v, err, errlen))
+        return false;
+    cfg->events_max_age_days = (int)v;
+    if (!int_env("EVENTS_RETENTION_DAYS", 90, 1, 3650, &v, err, errlen))
+        return false;
+    cfg->events_retention_days = (int)v;
+    if (cfg->events_retention_days < cfg->events_max_age_days) {
+        snprintf(err, errlen,
+                 "EVENTS_RETENTION_DAYS (%d) must be at least EVENTS_MAX_AGE_DAYS (%d)",
+                 cfg->events_retention_days, cfg->events_max_age_days);
+        return false;
+    }
+    if (!int_env("EVENTS_RATE_PER_SECOND", 20, 1, 1000000, &v, err, errlen))
+        return false;
+    cfg->events_rate_per_s = (double)v;
+    if (!int_env("EVENTS_RATE_BURST", 100, 1, 1000000, &v, err, errlen))
+        return false;
+    cfg->events_rate_burst = (int)v;
+    if (!int_env("TRUSTED_PROXY_HOPS", 0, 0, 10, &v, err, errlen))
+        return false;
+    cfg->trusted_proxy_hops = (int)v;
+    const char *method = getenv("EVENTS_INSERT_METHOD");
+    if (method && *method && strcmp(method, "unnest") != 0 && strcmp(method, "copy") != 0) {
+        snprintf(err, errlen, "EVENTS_INSERT_METHOD must be unnest or copy, got \"%s\"", method);
+        return false;
+    }
+    cfg->events_use_copy = method && strcmp(method, "copy") == 0;
+    return true;
 }

@@ -16,6 +16,7 @@
 #include "storefront/admin.h"
 #include "storefront/analytics.h"
 #include "storefront/app.h"
+#include "storefront/clickstream.h"
 #include "storefront/forwarder.h"
 #include "storefront/payments.h"
 
@@ -117,6 +118,32 @@ static int cmd_serve(sf_config *cfg)
         y_log_message(Y_LOG_LEVEL_WARNING,
                       "COGNITO_ISSUER is not set: sign-in is off, protected routes answer 503");
     }
+    /* Clickstream: partitions first (before listening, so the first event has its day),
+     * then the writer; it is stopped only after the HTTP server, so no request is left
+     * waiting on it. */
+    sf_error pe;
+    sf_error_clear(&pe);
+    if (cs_partitions_run_once(cfg->database_url, cfg->events_max_age_days,
+                               cfg->events_retention_days, (int64_t)time(NULL), &pe) != SF_OK)
+        y_log_message(Y_LOG_LEVEL_ERROR, "clickstream partition upkeep failed: %s", pe.detail);
+    cs_partitions *parts = cs_partitions_start(cfg->database_url, cfg->events_max_age_days,
+                                               cfg->events_retention_days);
+    cs_writer_config wc = {
+        .conninfo = cfg->database_url,
+        .queue_max = cfg->events_queue_max,
+        .flush_ms = cfg->events_flush_ms,
+        .batch_max = cfg->events_queue_max < 5000 ? cfg->events_queue_max : 5000,
+        .threads = cfg->events_writer_threads,
+        .statement_timeout_ms = cfg->db_statement_timeout_ms,
+        .outbox = cfg->kinesis_stream != NULL,
+        .use_copy = cfg->events_use_copy,
+    };
+    app.events = cs_writer_start(&wc);
+    app.events_rate = cs_rate_new(cfg->events_rate_per_s, (double)cfg->events_rate_burst, 1 << 16);
+    if (!parts || !app.events || !app.events_rate) {
+        fprintf(stderr, "storefront: cannot start the clickstream writer\n");
+        return 1;
+    }
     /* Before the HTTP server, so /metrics sees it from the first request. */
     if (cfg->kinesis_stream) {
         app.forwarder = cs_forwarder_start(&app.cfg);
@@ -126,6 +153,9 @@ static int cmd_serve(sf_config *cfg)
     http_server *srv = http_server_start(&app);
     if (!srv) {
         cs_forwarder_stop(app.forwarder);
+        cs_writer_stop(app.events);
+        cs_partitions_stop(parts);
+        cs_rate_free(app.events_rate);
         auth_verifier_free(app.auth);
         db_pool_free(app.pool);
         http_metrics_free(app.metrics);
@@ -149,6 +179,9 @@ static int cmd_serve(sf_config *cfg)
     y_log_message(Y_LOG_LEVEL_INFO, "received %s, finishing in-flight requests",
                   sig == SIGTERM ? "SIGTERM" : "SIGINT");
     http_server_stop(srv, 10000);
+    cs_writer_stop(app.events); /* drains: every queued event is flushed and answered */
+    cs_partitions_stop(parts);
+    cs_rate_free(app.events_rate);
     svc_sweeper_stop(sweeper);
     cs_forwarder_stop(app.forwarder);
     svc_analytics_refresher_stop(refresher);

@@ -180,6 +180,15 @@ bool http_authenticate_or_problem(http_ctx *c);
  * type sends 415 and returns false. */
 bool http_json_body_or_problem(http_ctx *c, const char **body, size_t *len);
 
+/* --- clickstream (client_addr.c, h_events.c) --- */
+void h_events_ingest(http_ctx *c);
+/* The caller's IP address as text into out (>= 64 bytes): the peer address, or with
+ * TRUSTED_PROXY_HOPS = n > 0 the n-th address from the right of X-Forwarded-For (each
+ * trusted proxy appends the address it received the request from; CloudFront + ALB is
+ * 2). A missing, short or malformed header falls back to the peer address. Returns
+ * false (out = "") only when neither is an address. */
+bool http_client_addr(const http_ctx *c, char *out, size_t outlen);
+
 /* --- metrics (metrics.c) --- */
 http_metrics *http_metrics_new(int nroutes);
 void http_metrics_free(http_metrics *m);

@@ -12,6 +12,7 @@
 
 #include "http/http.h"
 #include "storefront/forwarder.h"
+#include "storefront/clickstream.h"
 
 static const int status_slots[] = {200, 201, 204, 304, 400, 401, 403, 404, 405,
                                    409, 413, 414, 415, 422, 429, 500, 503, 0 /* other */};
@@ -162,6 +163,35 @@ char *http_metrics_render(const sf_app *app, size_t *len)
     }
     if (app->forwarder)
         render_forwarder(f, app->forwarder);
+    if (app->events) {
+        cs_writer_stats cs;
+        cs_writer_stats_get(app->events, &cs);
+        fprintf(
+            f,
+            "# HELP storefront_events_stored_total Clickstream events committed as new rows.\n"
+            "# TYPE storefront_events_stored_total counter\n"
+            "storefront_events_stored_total %llu\n"
+            "# HELP storefront_events_duplicates_total Events already stored (same event_id and "
+            "timestamp), acknowledged without a new row.\n"
+            "# TYPE storefront_events_duplicates_total counter\n"
+            "storefront_events_duplicates_total %llu\n"
+            "# HELP storefront_events_flushes_total Group-commit flushes that committed.\n"
+            "# TYPE storefront_events_flushes_total counter\n"
+            "storefront_events_flushes_total %llu\n"
+            "# HELP storefront_events_flush_errors_total Flushes that failed (their requests "
+            "got 503).\n"
+            "# TYPE storefront_events_flush_errors_total counter\n"
+            "storefront_events_flush_errors_total %llu\n"
+            "# HELP storefront_events_queue_full_total Batches refused with 503: queue full.\n"
+            "# TYPE storefront_events_queue_full_total counter\n"
+            "storefront_events_queue_full_total %llu\n"
+            "# HELP storefront_events_queue_depth Events queued or being flushed.\n"
+            "# TYPE storefront_events_queue_depth gauge\n"
+            "storefront_events_queue_depth %d\n",
+            (unsigned long long)cs.inserted, (unsigned long long)cs.duplicates,
+            (unsigned long long)cs.flushes, (unsigned long long)cs.flush_errors,
+            (unsigned long long)cs.rejected_full, cs.queue_depth);
+    }
     fclose(f);
     return buf;
 }

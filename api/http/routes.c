@@ -68,6 +68,8 @@ const http_route http_routes[] = {
      HTTP_ADMIN},
     {"GET", "/v1/admin/analytics/sessions/{session_id}", h_analytics_session, NULL, false,
      HTTP_ADMIN},
+    /* Clickstream ingestion (docs/clickstream.md): public, a Bearer token is optional. */
+    {"POST", "/v1/events", h_events_ingest, NULL, false, HTTP_PUBLIC},
 };
 
 const int http_routes_count = (int)(sizeof http_routes / sizeof http_routes[0]);

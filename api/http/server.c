@@ -80,7 +80,8 @@ http_server *http_server_start(sf_app *app)
         {MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL},
         {MHD_OPTION_END, 0, NULL},
     };
-    unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+    /* ITC: MHD_quiesce_daemon (graceful stop) needs it with a thread pool. */
+    unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
     if (ulfius_start_framework_with_mhd_options(&s->instance, flags, ops) != U_OK) {
         fprintf(stderr, "storefront: cannot listen on %s:%d (port in use?)\n", app->cfg.listen_addr,
                 app->cfg.port);

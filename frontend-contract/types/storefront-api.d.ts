@@ -973,6 +973,45 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a batch of clickstream events
+         * @description A JSON array of up to 500 events, or `{"events": [...]}`, at most 1 MiB after
+         *     decompression (`Content-Encoding: gzip` accepted; the limit is checked while
+         *     inflating). `text/plain` is accepted too, so `navigator.sendBeacon` can send a
+         *     string without a CORS preflight. Anonymous calls are allowed and rate-limited per
+         *     client address (`EVENTS_RATE_PER_SECOND`, `EVENTS_RATE_BURST`: 429 with
+         *     `Retry-After`). A Bearer token is optional; when sent it must be valid (else 401)
+         *     and its `sub` becomes the events' `user_id`, which the body can never set.
+         *
+         *     Each event is validated on its own: the good events of a batch are stored and the
+         *     answer is 200 with `accepted` and the refused events by `index` with their
+         *     field errors. When no event is valid the answer is 400 `validation-error` whose
+         *     `errors[].field` is `events[<index>].<field>`. A 200 means the events are
+         *     committed (group commit, shared with concurrent requests). Re-sending an event
+         *     (same `event_id` and `timestamp`) is harmless: it counts as accepted and is
+         *     stored once. 413 for a body over 1 MiB (also after inflating) or more than 500
+         *     events; 415 for a media type other than application/json or text/plain, or a
+         *     Content-Encoding other than gzip; 503 with `Retry-After` when the server's event
+         *     queue is full or the database is unreachable (nothing was stored: send the batch
+         *     again), and when a token is sent to a server without sign-in configured.
+         */
+        post: operations["ingestEvents"];
+        delete?: never;
+        /** CORS preflight */
+        options: operations["preflightIngestEvents"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1594,6 +1633,54 @@ export interface components {
             order_number: string | null;
             search_query: string | null;
             props: Record<string, never> | null;
+        };
+        /** @description The events as a JSON array, or wrapped as `{"events": [...]}`; 1..500 events. */
+        EventBatch: components["schemas"]["Event"][] | {
+            events: components["schemas"]["Event"][];
+        };
+        /**
+         * @description One clickstream event. Unknown fields (and `user_id`, which only a verified
+         *     token sets) refuse the event. The server adds the received time, the User-Agent
+         *     and the client address truncated to its /24 (IPv4) or /48 (IPv6).
+         */
+        Event: {
+            /**
+             * Format: uuid
+             * @description The dedupe key: a re-sent event (same id and timestamp) is stored once.
+             */
+            event_id: string;
+            /**
+             * @description page_view, product_view, category_view, search, add_to_cart,
+             *     remove_from_cart, wishlist_toggle, checkout_start, purchase, click, login,
+             *     logout, or `custom.<name>` (`[A-Za-z0-9_.-]`).
+             */
+            event_type: string;
+            /** @description The client's clock, Unix milliseconds; at most EVENTS_MAX_AGE_DAYS (default 7) old and one hour ahead of the server's clock. */
+            timestamp: number;
+            anonymous_id?: string | null;
+            session_id?: string | null;
+            /** @description An absolute http or https URL. */
+            page_url?: string | null;
+            /** @description "" counts as none. */
+            referrer?: string | null;
+            product_id?: number | null;
+            sku?: string | null;
+            order_number?: string | null;
+            search_query?: string | null;
+            /** @description A flat object of at most 50 keys (1..64 characters); values are strings of at most 1024 bytes, numbers, booleans or null. */
+            props?: {
+                [key: string]: string | number | boolean | null;
+            } | null;
+        };
+        EventBatchResult: {
+            /** @description Events committed (re-sent ones included). */
+            accepted: number;
+            /** @description The refused events, by their index in the batch. */
+            rejected: components["schemas"]["EventRejection"][];
+        };
+        EventRejection: {
+            index: number;
+            errors: components["schemas"]["FieldError"][];
         };
     };
     responses: {
@@ -4422,6 +4509,66 @@ export interface operations {
             204: components["responses"]["Preflight"];
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    ingestEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EventBatch"];
+                "text/plain": string;
+            };
+        };
+        responses: {
+            /** @description The valid events are committed; refused ones are listed by index. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventBatchResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    preflightIngestEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["Preflight"];
+            400: components["responses"]["BadRequest"];
             405: components["responses"]["MethodNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];

@@ -12,13 +12,15 @@
 typedef struct http_metrics http_metrics;
 typedef struct cs_writer cs_writer;
 typedef struct cs_forwarder cs_forwarder;
+typedef struct cs_rate cs_rate;
 
 typedef struct sf_app {
     sf_config cfg;
     db_pool *pool;
     http_metrics *metrics;
-    auth_verifier *auth; /* NULL when Cognito is not configured: protected routes 503 */
-    cs_writer *events;   /* the clickstream's group-commit writer (clickstream.h) */
+    auth_verifier *auth;  /* NULL when Cognito is not configured: protected routes 503 */
+    cs_writer *events;    /* the clickstream's group-commit writer (clickstream.h) */
+    cs_rate *events_rate; /* anonymous ingestion limit per client address (clickstream.h) */
     /* Hashes of subs known to have a customer row (direct-mapped, lossy), so the
      * "create on first request" check costs the database once per person per process. */
     _Atomic unsigned long long *known_subs;

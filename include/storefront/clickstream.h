@@ -54,4 +54,88 @@ typedef struct cs_writer cs_writer;
  * writer is shutting down. The events are copied before queueing. Thread-safe. */
 sf_status cs_writer_submit(cs_writer *w, const cs_event *ev, size_t n, sf_error *e);
 
+/* --- additions (cs-ingest): lifecycle, validation, helpers -------------------------- */
+
+#include <jansson.h>
+
+#include "storefront/arena.h"
+
+/* The accepted time window for a client timestamp: [now - max_age_days, now + future
+ * skew]. Partitions exist for exactly the days this window can reach. */
+#define CS_FUTURE_SKEW_MS (3600LL * 1000)
+typedef struct cs_time_window {
+    int64_t min_ms, max_ms;
+} cs_time_window;
+/* The window for the server clock now_ms and EVENTS_MAX_AGE_DAYS. */
+cs_time_window cs_time_window_at(int64_t now_ms, int max_age_days);
+
+typedef struct cs_writer_config {
+    const char *conninfo;     /* DATABASE_URL: the writer opens its own connection */
+    int queue_max;            /* EVENTS_QUEUE_MAX: events queued or in flight, at most */
+    int flush_ms;             /* EVENTS_FLUSH_MS: the longest an event waits for company */
+    int batch_max;            /* events per flush at most (a full batch flushes at once) */
+    int threads;              /* EVENTS_WRITER_THREADS: flushes in progress at once */
+    int statement_timeout_ms; /* for the flush transaction */
+    bool outbox;              /* KINESIS_STREAM set: also insert event_outbox rows */
+    bool use_copy;            /* EVENTS_INSERT_METHOD=copy: COPY + INSERT ... SELECT */
+} cs_writer_config;
+
+/* Creates the writer and starts its thread; it connects lazily and reconnects after a
+ * lost connection. NULL on allocation or thread failure. */
+cs_writer *cs_writer_start(const cs_writer_config *cfg);
+/* Stops taking new events (submit answers SF_UNAVAILABLE), flushes and answers
+ * everything already queued, joins the thread and frees the writer. NULL is a no-op.
+ * Call after the HTTP server has stopped, so no request is left waiting. */
+void cs_writer_stop(cs_writer *w);
+
+/* Counters for /metrics (monotonic since start, except queue_depth). */
+typedef struct cs_writer_stats {
+    uint64_t inserted, duplicates, flushes, flush_errors, rejected_full;
+    int queue_depth;
+} cs_writer_stats;
+void cs_writer_stats_get(cs_writer *w, cs_writer_stats *out);
+
+/* One per-event field error, as answered to the client. */
+typedef struct cs_field_error {
+    const char *field; /* "event_type", "props.color", ... (arena or static) */
+    const char *message;
+} cs_field_error;
+#define CS_MAX_EVENT_ERRORS 8
+
+/* Validates one event object of POST /v1/events into ev (strings in arena a; source
+ * "web"; user_id, user_agent and client_ip are left NULL for the caller). Returns the
+ * number of field errors written to errs (0 = valid, ev filled). */
+int cs_event_from_json(const json_t *obj, cs_time_window win, arena *a, cs_event *ev,
+                       cs_field_error errs[CS_MAX_EVENT_ERRORS]);
+
+/* True and the canonical lowercase form in out[37] when s is a UUID (8-4-4-4-12 hex,
+ * any case). */
+bool cs_uuid_canonical(const char *s, char out[37]);
+
+/* Writes the stored form of a textual IP address into out: IPv4 (and IPv4-mapped
+ * IPv6) truncated to its /24 ("203.0.113.0"), IPv6 to its /48 ("2001:db8:1::").
+ * False (out = "") when ip is not an address. */
+bool cs_ip_truncate(const char *ip, char *out, size_t outlen);
+
+/* A token-bucket rate limiter keyed by client address, with a fixed number of slots so
+ * memory stays bounded whatever the number of clients (a collision may hand a client a
+ * fresh bucket: lossy in the permissive direction). Thread-safe. */
+typedef struct cs_rate cs_rate;
+/* rate_per_s tokens per second, at most burst; NULL on allocation failure. */
+cs_rate *cs_rate_new(double rate_per_s, double burst, size_t slots);
+void cs_rate_free(cs_rate *r);
+/* Takes one token from key's bucket at time now_s (monotonic seconds). False when the
+ * bucket is empty; then *retry_after_s is the whole seconds until a token is back. */
+bool cs_rate_allow(cs_rate *r, const char *key, double now_s, int *retry_after_s);
+
+/* Partition upkeep (partitions.c): creates the day partitions for
+ * [today - max_age_days, today + 3] and drops those older than today - retention_days,
+ * UTC dates computed here. cs_partitions_run_once does it now (start-up, before
+ * listening); cs_partitions_start repeats it hourly in a thread until _stop. */
+typedef struct cs_partitions cs_partitions;
+sf_status cs_partitions_run_once(const char *conninfo, int max_age_days, int retention_days,
+                                 int64_t now_s, sf_error *e);
+cs_partitions *cs_partitions_start(const char *conninfo, int max_age_days, int retention_days);
+void cs_partitions_stop(cs_partitions *p);
+
 #endif

@@ -52,6 +52,16 @@ typedef struct sf_config {
     int forward_poll_ms;           /* FORWARD_POLL_MS, idle wait, default 500 */
     int forward_backoff_max_s;     /* FORWARD_BACKOFF_MAX_SECONDS, retry delay cap, default 300 */
     int analytics_refresh_s; /* ANALYTICS_REFRESH_SECONDS, default 60; 0 = no refresher */
+    /* Clickstream ingestion (docs/clickstream.md). */
+    int events_queue_max;      /* EVENTS_QUEUE_MAX, events queued or in flight, default 20000 */
+    int events_flush_ms;       /* EVENTS_FLUSH_MS, group-commit wait, default 2 */
+    int events_writer_threads; /* EVENTS_WRITER_THREADS, default 2 */
+    int events_max_age_days;   /* EVENTS_MAX_AGE_DAYS, oldest accepted timestamp, default 7 */
+    int events_retention_days; /* EVENTS_RETENTION_DAYS, >= max age, default 90 */
+    double events_rate_per_s;  /* EVENTS_RATE_PER_SECOND, anonymous, per address, default 20 */
+    int events_rate_burst;     /* EVENTS_RATE_BURST, default 100 */
+    int trusted_proxy_hops;    /* TRUSTED_PROXY_HOPS, X-Forwarded-For entries to trust, 0 */
+    bool events_use_copy;      /* EVENTS_INSERT_METHOD: unnest (default) or copy */
     unsigned char cursor_key[32];
     bool cursor_key_from_env; /* CURSOR_SECRET given (needed with several instances) */
     int norigins;

@@ -87,6 +87,14 @@ int main(void)
     CHECK(strstr(err, "ANALYTICS_REFRESH_SECONDS") != NULL);
     CHECK(!load_with("ANALYTICS_REFRESH_SECONDS", "-1"));
     CHECK(load_with("ANALYTICS_REFRESH_SECONDS", "0"));
+    /* Clickstream ingestion. */
+    CHECK(!load_with("EVENTS_QUEUE_MAX", "10"));
+    CHECK(!load_with("EVENTS_FLUSH_MS", "-1"));
+    CHECK(!load_with("EVENTS_INSERT_METHOD", "insert"));
+    CHECK(load_with("EVENTS_INSERT_METHOD", "copy"));
+    CHECK(!load_with("TRUSTED_PROXY_HOPS", "x"));
+    CHECK(!load_with("EVENTS_RETENTION_DAYS", "3")); /* below EVENTS_MAX_AGE_DAYS (7) */
+    CHECK(strstr(err, "EVENTS_RETENTION_DAYS") != NULL);
 
     sf_config cfg;
     setenv("CORS_ALLOWED_ORIGINS", "https://main.d1.amplifyapp.com, http://localhost:5173", 1);

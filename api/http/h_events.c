@@ -1,0 +1,326 @@
+/*
+ * h_events.c — POST /v1/events: a batch of clickstream events from the storefront
+ * (fetch, or navigator.sendBeacon, which can only send text/plain without a preflight).
+ *
+ *   media type (415) -> optional Bearer (401) -> anonymous rate limit (429)
+ *   -> gzip inflate, 1 MiB after inflating (413) -> JSON shape (400) -> <= 500 events
+ *   (413) -> per-event validation -> group commit (503 when the queue is full)
+ *
+ * Good events of a batch are stored even when others are refused: 200 with the
+ * accepted count and the refused ones by index. When none is valid: 400
+ * validation-error, its errors[] naming `events[i].field`. A 200 means committed.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <zlib.h>
+
+#include "http/http.h"
+#include "storefront/clickstream.h"
+#include "storefront/text.h"
+
+typedef struct rejected {
+    int index;
+    int nerrs;
+    cs_field_error errs[CS_MAX_EVENT_ERRORS];
+} rejected;
+
+static bool media_type_or_problem(http_ctx *c);
+static bool rate_or_problem(http_ctx *c, const char *addr);
+static bool body_or_problem(http_ctx *c, const char **body, size_t *len);
+static bool inflate_or_problem(http_ctx *c, const unsigned char *in, size_t n, char **out,
+                               size_t *outlen);
+static json_t *events_or_problem(http_ctx *c, const char *body, size_t len, json_t **root);
+static const char *user_agent(http_ctx *c);
+static void send_all_rejected(http_ctx *c, const rejected *rej, int nrej);
+static void write_errors(jw *w, const rejected *r, bool prefixed);
+static int64_t now_ms(void);
+static double mono_s(void);
+
+void h_events_ingest(http_ctx *c)
+{
+    c->private_cache = true; /* the answer is about this caller's batch */
+    if (!media_type_or_problem(c))
+        return;
+    bool has_token = u_map_get_case(c->req->map_header, "Authorization") != NULL;
+    /* A token that does not verify is a 401, never a silent downgrade to anonymous. */
+    if (has_token && !http_authenticate_or_problem(c))
+        return;
+    char addr[64], ip[64];
+    http_client_addr(c, addr, sizeof addr);
+    if (!c->authenticated && !rate_or_problem(c, addr))
+        return;
+    const char *body;
+    size_t len;
+    if (!body_or_problem(c, &body, &len))
+        return;
+    json_t *root = NULL;
+    json_t *list = events_or_problem(c, body, len, &root);
+    if (!list)
+        return;
+
+    size_t n = json_array_size(list);
+    cs_event *ev = arena_alloc(c->a, n * sizeof *ev);
+    rejected *rej = arena_alloc(c->a, n * sizeof *rej);
+    int nok = 0, nrej = 0;
+    cs_time_window win = cs_time_window_at(now_ms(), c->app->cfg.events_max_age_days);
+    cs_ip_truncate(addr, ip, sizeof ip);
+    const char *ua = user_agent(c);
+    const char *user_id = c->authenticated ? arena_strdup(c->a, c->principal.sub) : NULL;
+    for (size_t i = 0; i < n; i++) {
+        rejected *r = &rej[nrej];
+        r->nerrs = cs_event_from_json(json_array_get(list, i), win, c->a, &ev[nok], r->errs);
+        if (r->nerrs) {
+            r->index = (int)i;
+            nrej++;
+            continue;
+        }
+        ev[nok].user_id = user_id;
+        ev[nok].user_agent = ua;
+        ev[nok].client_ip = ip[0] ? ip : NULL;
+        nok++;
+    }
+    json_decref(root); /* cs_event strings live in the arena */
+    if (nok == 0) {
+        send_all_rejected(c, rej, nrej);
+        return;
+    }
+    sf_error e;
+    sf_error_clear(&e);
+    if (cs_writer_submit(c->app->events, ev, (size_t)nok, &e) != SF_OK) {
+        http_send_error(c, &e);
+        return;
+    }
+    jw w;
+    jw_init(&w, 64 + (size_t)nrej * 128);
+    jw_obj_begin(&w);
+    jw_key(&w, "accepted");
+    jw_int(&w, nok);
+    jw_key(&w, "rejected");
+    jw_arr_begin(&w);
+    for (int i = 0; i < nrej; i++) {
+        jw_obj_begin(&w);
+        jw_key(&w, "index");
+        jw_int(&w, rej[i].index);
+        jw_key(&w, "errors");
+        jw_arr_begin(&w);
+        write_errors(&w, &rej[i], false);
+        jw_arr_end(&w);
+        jw_obj_end(&w);
+    }
+    jw_arr_end(&w);
+    jw_obj_end(&w);
+    http_send_json(c, 200, &w);
+}
+
+/* application/json, or text/plain for navigator.sendBeacon (a string body gets
+ * text/plain, the one type a browser sends cross-origin without a preflight). */
+static bool media_type_or_problem(http_ctx *c)
+{
+    const char *ct = u_map_get_case(c->req->map_header, "Content-Type");
+    size_t n = ct ? strcspn(ct, "; ") : 0;
+    if (ct && ((n == 16 && strncasecmp(ct, "application/json", 16) == 0) ||
+               (n == 10 && strncasecmp(ct, "text/plain", 10) == 0)))
+        return true;
+    http_send_problem(c, SF_INVALID, "unsupported-media-type",
+                      "Send the events as application/json (or text/plain from sendBeacon).");
+    return false;
+}
+
+static bool rate_or_problem(http_ctx *c, const char *addr)
+{
+    int retry = 1;
+    if (cs_rate_allow(c->app->events_rate, addr, mono_s(), &retry))
+        return true;
+    c->retry_after = retry;
+    http_send_problem(c, SF_RATE_LIMITED, "rate-limited",
+                      "Too many event batches from this address; retry after Retry-After "
+                      "seconds, or sign in.");
+    return false;
+}
+
+/* The body, inflated when Content-Encoding is gzip. Other encodings are 415. */
+static bool body_or_problem(http_ctx *c, const char **body, size_t *len)
+{
+    const unsigned char *raw = c->req->binary_body;
+    size_t n = c->req->binary_body_length;
+    const char *enc = u_map_get_case(c->req->map_header, "Content-Encoding");
+    if (enc && *enc && strcasecmp(enc, "identity") != 0) {
+        if (strcasecmp(enc, "gzip") != 0) {
+            http_send_problem(c, SF_INVALID, "unsupported-media-type",
+                              "Content-Encoding must be gzip (or absent).");
+            return false;
+        }
+        char *out;
+        if (!inflate_or_problem(c, raw, n, &out, len))
+            return false;
+        *body = out;
+        return true;
+    }
+    if (n > CS_MAX_BODY_BYTES) {
+        http_send_problem(c, SF_INVALID, "payload-too-large",
+                          "The body is larger than 1 MiB; send fewer events per batch.");
+        return false;
+    }
+    *body = (const char *)raw;
+    *len = n;
+    return true;
+}
+
+/* Inflates into at most 1 MiB: the limit is checked while inflating, so a small body
+ * that expands to gigabytes (a gzip bomb) costs at most 1 MiB and a 413. */
+static bool inflate_or_problem(http_ctx *c, const unsigned char *in, size_t n, char **out,
+                               size_t *outlen)
+{
+    size_t cap = CS_MAX_BODY_BYTES + 1;
+    char *buf = arena_alloc(c->a, cap);
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) {
+        http_send_problem(c, SF_INTERNAL, "internal-error", "Could not start decompressing.");
+        return false;
+    }
+    zs.next_in = (unsigned char *)(uintptr_t)in;
+    zs.avail_in = (uInt)n;
+    zs.next_out = (unsigned char *)buf;
+    zs.avail_out = (uInt)cap;
+    int rc = inflate(&zs, Z_FINISH);
+    size_t produced = cap - zs.avail_out;
+    size_t left = zs.avail_in;
+    inflateEnd(&zs);
+    if (produced > CS_MAX_BODY_BYTES) {
+        http_send_problem(c, SF_INVALID, "payload-too-large",
+                          "The body inflates to more than 1 MiB; send fewer events per batch.");
+        return false;
+    }
+    if (rc != Z_STREAM_END || left != 0) {
+        http_send_problem(c, SF_INVALID, "bad-request", "The body is not valid gzip data.");
+        return false;
+    }
+    *out = buf;
+    *outlen = produced;
+    return true;
+}
+
+/* A JSON array of events, or {"events": [...]}; at most 500 (else 413). */
+static json_t *events_or_problem(http_ctx *c, const char *body, size_t len, json_t **root)
+{
+    if (!body || len == 0) {
+        http_send_problem(c, SF_INVALID, "bad-request", "The body is empty; send a JSON array.");
+        return NULL;
+    }
+    json_error_t jerr;
+    json_t *doc = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+    if (!doc) {
+        http_send_problem(
+            c, SF_INVALID, "bad-request",
+            arena_sprintf(c->a, "The body is not valid JSON: %s (line %d).", jerr.text, jerr.line));
+        return NULL;
+    }
+    json_t *list = doc;
+    if (json_is_object(doc)) {
+        list = json_object_get(doc, "events");
+        if (json_object_size(doc) != 1)
+            list = NULL;
+    }
+    const char *why = NULL;
+    if (!json_is_array(list))
+        why = "The body must be a JSON array of events or {\"events\": [...]}.";
+    else if (json_array_size(list) == 0)
+        why = "The batch is empty; send at least one event.";
+    if (why) {
+        sf_error e;
+        sf_error_clear(&e);
+        sf_field_fail(&e, "events", "%s", why);
+        http_send_error(c, &e);
+        json_decref(doc);
+        return NULL;
+    }
+    if (json_array_size(list) > CS_MAX_EVENTS_PER_BATCH) {
+        http_send_problem(c, SF_INVALID, "payload-too-large",
+                          "A batch holds at most 500 events; split it.");
+        json_decref(doc);
+        return NULL;
+    }
+    *root = doc;
+    return list;
+}
+
+/* The User-Agent as stored: at most 512 characters of valid UTF-8 (else none). */
+static const char *user_agent(http_ctx *c)
+{
+    const char *ua = u_map_get_case(c->req->map_header, "User-Agent");
+    if (!ua || !*ua)
+        return NULL;
+    size_t n = strlen(ua);
+    if (!utf8_valid(ua, n))
+        return NULL;
+    size_t bytes = 0, chars = 0;
+    while (bytes < n && chars < 512) {
+        size_t k = utf8_seq_len((const unsigned char *)ua + bytes, n - bytes);
+        bytes += k ? k : 1;
+        chars++;
+    }
+    return arena_strndup(c->a, ua, bytes);
+}
+
+/* 400 validation-error whose errors[] name events[i].field for every refused event. */
+static void send_all_rejected(http_ctx *c, const rejected *rej, int nrej)
+{
+    jw w;
+    jw_init(&w, 256 + (size_t)nrej * 160);
+    jw_obj_begin(&w);
+    jw_key(&w, "type");
+    jw_str(&w, "/problems/validation-error");
+    jw_key(&w, "title");
+    jw_str(&w, "Invalid request parameters");
+    jw_key(&w, "status");
+    jw_int(&w, 400);
+    jw_key(&w, "detail");
+    jw_str(&w, "No event of the batch is valid; nothing was stored.");
+    jw_key(&w, "request_id");
+    jw_str(&w, c->request_id);
+    jw_key(&w, "errors");
+    jw_arr_begin(&w);
+    for (int i = 0; i < nrej; i++)
+        write_errors(&w, &rej[i], true);
+    jw_arr_end(&w);
+    jw_obj_end(&w);
+    free(c->body);
+    c->body = jw_steal(&w, &c->body_len);
+    c->status = 400;
+    c->content_type = "application/problem+json";
+}
+
+static void write_errors(jw *w, const rejected *r, bool prefixed)
+{
+    char field[320];
+    for (int k = 0; k < r->nerrs; k++) {
+        jw_obj_begin(w);
+        jw_key(w, "field");
+        if (prefixed) {
+            snprintf(field, sizeof field, "events[%d].%s", r->index, r->errs[k].field);
+            jw_str(w, field);
+        } else {
+            jw_str(w, r->errs[k].field);
+        }
+        jw_key(w, "message");
+        jw_str(w, r->errs[k].message);
+        jw_obj_end(w);
+    }
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static double mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
