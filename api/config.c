@@ -118,8 +118,7 @@ static bool load(sf_config *cfg, bool need_database, char *err, size_t errlen)
     cfg->analytics_refresh_s = (int)v;
     const char *stream = getenv("KINESIS_STREAM");
     cfg->kinesis_stream = stream && *stream ? stream : NULL;
-    if (!load_forwarding(cfg, err, errlen))
-    if (!load_events(cfg, err, errlen))
+    if (!load_forwarding(cfg, err, errlen) || !load_events(cfg, err, errlen))
         return false;
 
     const char *lvl = getenv("LOG_LEVEL");
@@ -422,6 +421,7 @@ static bool loopback_url(const char *url)
     struct in_addr a;
     return inet_pton(AF_INET, host, &a) == 1;
 }
+
 /* Clickstream ingestion settings (docs/clickstream.md). */
 static bool load_events(sf_config *cfg, char *err, size_t errlen)
 {

@@ -14,7 +14,6 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-#include <zlib.h>
 
 #include "http/http.h"
 #include "storefront/clickstream.h"
@@ -27,16 +26,11 @@ typedef struct rejected {
 } rejected;
 
 static bool media_type_or_problem(http_ctx *c);
-static bool rate_or_problem(http_ctx *c, const char *addr);
 static bool body_or_problem(http_ctx *c, const char **body, size_t *len);
-static bool inflate_or_problem(http_ctx *c, const unsigned char *in, size_t n, char **out,
-                               size_t *outlen);
 static json_t *events_or_problem(http_ctx *c, const char *body, size_t len, json_t **root);
-static const char *user_agent(http_ctx *c);
+static double mono_s(void);
 static void send_all_rejected(http_ctx *c, const rejected *rej, int nrej);
 static void write_errors(jw *w, const rejected *r, bool prefixed);
-static int64_t now_ms(void);
-static double mono_s(void);
 
 void h_events_ingest(http_ctx *c)
 {
@@ -49,7 +43,7 @@ void h_events_ingest(http_ctx *c)
         return;
     char addr[64], ip[64];
     http_client_addr(c, addr, sizeof addr);
-    if (!c->authenticated && !rate_or_problem(c, addr))
+    if (!c->authenticated && !http_events_rate_or_problem(c, addr))
         return;
     const char *body;
     size_t len;
@@ -64,9 +58,9 @@ void h_events_ingest(http_ctx *c)
     cs_event *ev = arena_alloc(c->a, n * sizeof *ev);
     rejected *rej = arena_alloc(c->a, n * sizeof *rej);
     int nok = 0, nrej = 0;
-    cs_time_window win = cs_time_window_at(now_ms(), c->app->cfg.events_max_age_days);
+    cs_time_window win = cs_time_window_at(http_now_ms(), c->app->cfg.events_max_age_days);
     cs_ip_truncate(addr, ip, sizeof ip);
-    const char *ua = user_agent(c);
+    const char *ua = http_user_agent(c);
     const char *user_id = c->authenticated ? arena_strdup(c->a, c->principal.sub) : NULL;
     for (size_t i = 0; i < n; i++) {
         rejected *r = &rej[nrej];
@@ -128,7 +122,7 @@ static bool media_type_or_problem(http_ctx *c)
     return false;
 }
 
-static bool rate_or_problem(http_ctx *c, const char *addr)
+bool http_events_rate_or_problem(http_ctx *c, const char *addr)
 {
     int retry = 1;
     if (cs_rate_allow(c->app->events_rate, addr, mono_s(), &retry))
@@ -153,8 +147,12 @@ static bool body_or_problem(http_ctx *c, const char **body, size_t *len)
             return false;
         }
         char *out;
-        if (!inflate_or_problem(c, raw, n, &out, len))
+        sf_error e;
+        sf_error_clear(&e);
+        if (cs_gunzip(c->a, raw, n, CS_MAX_BODY_BYTES, &out, len, &e) != SF_OK) {
+            http_send_error(c, &e);
             return false;
+        }
         *body = out;
         return true;
     }
@@ -165,41 +163,6 @@ static bool body_or_problem(http_ctx *c, const char **body, size_t *len)
     }
     *body = (const char *)raw;
     *len = n;
-    return true;
-}
-
-/* Inflates into at most 1 MiB: the limit is checked while inflating, so a small body
- * that expands to gigabytes (a gzip bomb) costs at most 1 MiB and a 413. */
-static bool inflate_or_problem(http_ctx *c, const unsigned char *in, size_t n, char **out,
-                               size_t *outlen)
-{
-    size_t cap = CS_MAX_BODY_BYTES + 1;
-    char *buf = arena_alloc(c->a, cap);
-    z_stream zs;
-    memset(&zs, 0, sizeof zs);
-    if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) {
-        http_send_problem(c, SF_INTERNAL, "internal-error", "Could not start decompressing.");
-        return false;
-    }
-    zs.next_in = (unsigned char *)(uintptr_t)in;
-    zs.avail_in = (uInt)n;
-    zs.next_out = (unsigned char *)buf;
-    zs.avail_out = (uInt)cap;
-    int rc = inflate(&zs, Z_FINISH);
-    size_t produced = cap - zs.avail_out;
-    size_t left = zs.avail_in;
-    inflateEnd(&zs);
-    if (produced > CS_MAX_BODY_BYTES) {
-        http_send_problem(c, SF_INVALID, "payload-too-large",
-                          "The body inflates to more than 1 MiB; send fewer events per batch.");
-        return false;
-    }
-    if (rc != Z_STREAM_END || left != 0) {
-        http_send_problem(c, SF_INVALID, "bad-request", "The body is not valid gzip data.");
-        return false;
-    }
-    *out = buf;
-    *outlen = produced;
     return true;
 }
 
@@ -247,8 +210,7 @@ static json_t *events_or_problem(http_ctx *c, const char *body, size_t len, json
     return list;
 }
 
-/* The User-Agent as stored: at most 512 characters of valid UTF-8 (else none). */
-static const char *user_agent(http_ctx *c)
+const char *http_user_agent(http_ctx *c)
 {
     const char *ua = u_map_get_case(c->req->map_header, "User-Agent");
     if (!ua || !*ua)
@@ -311,7 +273,7 @@ static void write_errors(jw *w, const rejected *r, bool prefixed)
     }
 }
 
-static int64_t now_ms(void)
+int64_t http_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);

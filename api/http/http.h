@@ -188,6 +188,15 @@ void h_events_ingest(http_ctx *c);
  * 2). A missing, short or malformed header falls back to the peer address. Returns
  * false (out = "") only when neither is an address. */
 bool http_client_addr(const http_ctx *c, char *out, size_t outlen);
+/* Shared by the two clickstream handlers (h_events.c). The per-address token bucket of
+ * anonymous ingestion: false after sending 429 + Retry-After. */
+bool http_events_rate_or_problem(http_ctx *c, const char *addr);
+/* The User-Agent as stored: at most 512 characters of valid UTF-8, else NULL. */
+const char *http_user_agent(http_ctx *c);
+/* The server clock, Unix ms. */
+int64_t http_now_ms(void);
+/* POST /v1/clickstream, the AWS Clickstream SDK protocol (h_clickstream.c). */
+void h_clickstream_sdk(http_ctx *c);
 
 /* --- metrics (metrics.c) --- */
 http_metrics *http_metrics_new(int nroutes);

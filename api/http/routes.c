@@ -15,6 +15,9 @@ static const char *const admin_orders_params[] = {"status", "customer", "from", 
                                                   "limit",  "cursor",   NULL};
 
 /* Staff analytics (h_analytics.c). */
+static const char *const clickstream_sdk_params[] = {
+    "appId",       "platform", "event_bundle_sequence_id", "upload_timestamp", "hashCode",
+    "compression", NULL};
 static const char *const analytics_funnel_params[] = {"from", "to", "steps", NULL};
 static const char *const analytics_top_params[] = {"from", "to", "metric", "limit", NULL};
 static const char *const analytics_traffic_params[] = {"from", "to", "interval", NULL};
@@ -70,6 +73,7 @@ const http_route http_routes[] = {
      HTTP_ADMIN},
     /* Clickstream ingestion (docs/clickstream.md): public, a Bearer token is optional. */
     {"POST", "/v1/events", h_events_ingest, NULL, false, HTTP_PUBLIC},
+    {"POST", "/v1/clickstream", h_clickstream_sdk, clickstream_sdk_params, false, HTTP_PUBLIC},
 };
 
 const int http_routes_count = (int)(sizeof http_routes / sizeof http_routes[0]);

@@ -18,8 +18,8 @@
 
 /* Limits shared by both ways in. */
 #define CS_MAX_EVENTS_PER_BATCH 500
-#define CS_MAX_BODY_BYTES (1024 * 1024) /* after decompression */
-#define CS_MAX_PROPS 50
+#define CS_MAX_BODY_BYTES       (1024 * 1024) /* after decompression */
+#define CS_MAX_PROPS            50
 #define CS_MAX_PROP_VALUE_BYTES 1024
 
 /* One event, validated, as the writer stores it (a row of `events`). Strings are
@@ -127,6 +127,14 @@ void cs_rate_free(cs_rate *r);
 /* Takes one token from key's bucket at time now_s (monotonic seconds). False when the
  * bucket is empty; then *retry_after_s is the whole seconds until a token is back. */
 bool cs_rate_allow(cs_rate *r, const char *key, double now_s, int *retry_after_s);
+
+/* Inflates the gzip stream in[0..n) into the arena, at most `limit` bytes:
+ * SF_INVALID "payload-too-large" (413) above it (checked while inflating, so a gzip bomb
+ * costs at most limit + 1 bytes), SF_INVALID "bad-request" for data that is not one
+ * whole gzip stream. On SF_OK *out is NUL-terminated and *out_len excludes the NUL.
+ * (Its signature is cs_sdk_inflate_fn's, so the SDK protocol uses it too.) */
+sf_status cs_gunzip(arena *a, const unsigned char *in, size_t n, size_t limit, char **out,
+                    size_t *out_len, sf_error *e);
 
 /* Partition upkeep (partitions.c): creates the day partitions for
  * [today - max_age_days, today + 3] and drops those older than today - retention_days,

@@ -3,8 +3,7 @@
 // `events` table, mapped as docs/clickstream.md ("SDK protocol") says; and every 4xx of
 // the endpoint, through the contract-validating client.
 //
-// Needs the route wired to the clickstream writer: tests/node.cmake skips this file
-// unless STOREFRONT_CLICKSTREAM_SDK_E2E=1. The SDK runs on a page served from another
+// The SDK runs on a page served from another
 // loopback origin, so the browser's CORS checks (preflight, credentials: 'include') are
 // the real ones: the browser tests use a server of their own (startServer) whose
 // CORS_ALLOWED_ORIGINS is that page's origin; the 4xx tests use the shared server
