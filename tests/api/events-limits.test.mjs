@@ -25,7 +25,8 @@ async function lockDay(t) {
     psql.stdout.on('data', (d) => { out += d; if (out.includes('locked')) resolve(); });
     psql.on('exit', (code) => reject(new Error(`psql exited ${code}: ${out}`)));
   });
-  psql.stdin.write(`BEGIN; LOCK TABLE ${name} IN SHARE MODE; SELECT 'locked';\n`);
+  // lock_timeout: a lock we cannot get is a clear failure, never a hang.
+  psql.stdin.write(`SET lock_timeout = '15s'; BEGIN; LOCK TABLE ${name} IN SHARE MODE; SELECT 'locked';\n`);
   await locked;
   psql.removeAllListeners('exit');
   const exited = new Promise((resolve) => psql.on('exit', resolve));
@@ -67,8 +68,14 @@ test('a full queue answers 503 with Retry-After at once; the queued batch is sti
   let pending;
   try {
     const batch = Array.from({ length: 500 }, () => ev({ timestamp: t }));
-    pending = w.post(batch);
-    while (await queueDepth(w.base) < 500) await new Promise((r) => setTimeout(r, 20));
+    let settled = null;
+    pending = w.post(batch).then((r) => { settled = r; return r; });
+    const deadline = Date.now() + 30000;
+    while (await queueDepth(w.base) < 500) {
+      assert.equal(settled, null, `the batch was answered while the partition was locked: ${settled?.status} ${settled?.text}`);
+      assert.ok(Date.now() < deadline, `the queue never held the 500 events (depth ${await queueDepth(w.base)})`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
     const extra = ev({ timestamp: t });
     const full = await w.post([extra]);
     assertProblem(full, 503, 'service-unavailable');
