@@ -13,7 +13,6 @@
  * committed.
  */
 #include <string.h>
-#include <strings.h>
 
 #include "http/http.h"
 #include "storefront/clickstream.h"
@@ -88,14 +87,9 @@ void h_clickstream_sdk(http_ctx *c)
  * text/plain is accepted as for POST /v1/events (a beacon). */
 static bool media_type_or_problem(http_ctx *c)
 {
-    const char *ct = u_map_get_case(c->req->map_header, "Content-Type");
-    size_t n = ct ? strcspn(ct, "; ") : 0;
-    if (ct && ((n == 16 && strncasecmp(ct, "application/json", 16) == 0) ||
-               (n == 10 && strncasecmp(ct, "text/plain", 10) == 0) ||
-               (n == 24 && strncasecmp(ct, "application/octet-stream", 24) == 0)))
-        return true;
-    http_send_problem(c, SF_INVALID, "unsupported-media-type",
-                      "Send the SDK's body as application/json (or application/octet-stream "
-                      "for raw gzip).");
-    return false;
+    static const char *const types[] = {"application/json", "text/plain",
+                                        "application/octet-stream", NULL};
+    return http_media_type_or_problem(c, types,
+                                      "Send the SDK's body as application/json (or "
+                                      "application/octet-stream for raw gzip).");
 }

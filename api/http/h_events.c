@@ -112,13 +112,19 @@ void h_events_ingest(http_ctx *c)
  * text/plain, the one type a browser sends cross-origin without a preflight). */
 static bool media_type_or_problem(http_ctx *c)
 {
+    static const char *const types[] = {"application/json", "text/plain", NULL};
+    return http_media_type_or_problem(
+        c, types, "Send the events as application/json (or text/plain from sendBeacon).");
+}
+
+bool http_media_type_or_problem(http_ctx *c, const char *const *types, const char *detail)
+{
     const char *ct = u_map_get_case(c->req->map_header, "Content-Type");
     size_t n = ct ? strcspn(ct, "; ") : 0;
-    if (ct && ((n == 16 && strncasecmp(ct, "application/json", 16) == 0) ||
-               (n == 10 && strncasecmp(ct, "text/plain", 10) == 0)))
-        return true;
-    http_send_problem(c, SF_INVALID, "unsupported-media-type",
-                      "Send the events as application/json (or text/plain from sendBeacon).");
+    for (size_t i = 0; ct && types[i]; i++)
+        if (n == strlen(types[i]) && strncasecmp(ct, types[i], n) == 0)
+            return true;
+    http_send_problem(c, SF_INVALID, "unsupported-media-type", detail);
     return false;
 }
 

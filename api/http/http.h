@@ -191,6 +191,9 @@ bool http_client_addr(const http_ctx *c, char *out, size_t outlen);
 /* Shared by the two clickstream handlers (h_events.c). The per-address token bucket of
  * anonymous ingestion: false after sending 429 + Retry-After. */
 bool http_events_rate_or_problem(http_ctx *c, const char *addr);
+/* True when the request's Content-Type (parameters ignored, any case) is one of the
+ * NULL-terminated types; otherwise sends 415 unsupported-media-type with detail. */
+bool http_media_type_or_problem(http_ctx *c, const char *const *types, const char *detail);
 /* The User-Agent as stored: at most 512 characters of valid UTF-8, else NULL. */
 const char *http_user_agent(http_ctx *c);
 /* The server clock, Unix ms. */

@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "http/http.h"
-#include "storefront/forwarder.h"
 #include "storefront/clickstream.h"
+#include "storefront/forwarder.h"
 
 static const int status_slots[] = {200, 201, 204, 304, 400, 401, 403, 404, 405,
                                    409, 413, 414, 415, 422, 429, 500, 503, 0 /* other */};

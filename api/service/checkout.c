@@ -24,8 +24,8 @@
 #define ORDER_CURSOR_SORT 101 /* cursor namespace, apart from products and customers */
 
 static sf_status place_tx(db_conn *c, arena *a, int64_t customer_id, const char *key,
-                          const char *claim, const svc_checkout_input *in,
-                          svc_checkout_result *out, sf_error *e);
+                          const char *claim, const svc_checkout_input *in, svc_checkout_result *out,
+                          sf_error *e);
 static sf_status ship_to(db_conn *c, arena *a, int64_t customer_id, const svc_checkout_input *in,
                          db_order_address *to, sf_error *e);
 static sf_status reserve_stock(db_conn *c, arena *a, const svc_cart *cart, sf_error *e);
@@ -233,8 +233,8 @@ sf_status svc_order_cancel(db_pool *pool, arena *a, const auth_principal *who, c
 /* --- the transaction -------------------------------------------------------------- */
 
 static sf_status place_tx(db_conn *c, arena *a, int64_t customer_id, const char *key,
-                          const char *claim, const svc_checkout_input *in,
-                          svc_checkout_result *out, sf_error *e)
+                          const char *claim, const svc_checkout_input *in, svc_checkout_result *out,
+                          sf_error *e)
 {
     svc_cart cart;
     memset(&cart, 0, sizeof cart);

@@ -51,7 +51,7 @@ typedef struct sf_config {
     int forward_batch_max;         /* FORWARD_BATCH_MAX, records per PutRecords, 1..500 */
     int forward_poll_ms;           /* FORWARD_POLL_MS, idle wait, default 500 */
     int forward_backoff_max_s;     /* FORWARD_BACKOFF_MAX_SECONDS, retry delay cap, default 300 */
-    int analytics_refresh_s; /* ANALYTICS_REFRESH_SECONDS, default 60; 0 = no refresher */
+    int analytics_refresh_s;       /* ANALYTICS_REFRESH_SECONDS, default 60; 0 = no refresher */
     /* Clickstream ingestion (docs/clickstream.md). */
     int events_queue_max;      /* EVENTS_QUEUE_MAX, events queued or in flight, default 20000 */
     int events_flush_ms;       /* EVENTS_FLUSH_MS, group-commit wait, default 2 */

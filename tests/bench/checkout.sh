@@ -34,7 +34,8 @@
 #   1. localstack/bootstrap.sh, builds into build/ (RelWithDebInfo) unless STOREFRONT_BIN
 #      is given; a throw-away PostgreSQL (localstack/postgres.sh --ephemeral: fsync and
 #      synchronous_commit off, so this measures CPU, not the disk: a durable commit
-#      per checkout would measure this VM's disk flushes) on a free loopback port;
+#      per checkout would measure this VM's disk flushes; DURABLE=1 keeps them on, for
+#      the figure with real commits) on a free loopback port;
 #      migrate, seed, VACUUM ANALYZE;
 #   2. tests/bench/jwks-token.mjs: JWKS on loopback and 2 × (WARMUP_CARTS + CARTS)
 #      tokens; `storefront serve` (LOG_LEVEL=warning, AUTH_TOKEN_CACHE_SIZE ≥ tokens);
@@ -57,6 +58,7 @@
 #   SCENARIOS ("uncontended contended")
 #   STATEMENTS (0)       1: PostgreSQL with pg_stat_statements; prints each measured run's
 #                        statements (calls per order, mean time, share); adds overhead
+#   DURABLE (0)          1: fsync and synchronous_commit on (real commits); 0 measures CPU only
 #   HTTP_THREADS, DB_POOL_SIZE   passed to the server when set
 #   STOREFRONT_BIN       use this binary, skip the build; BUILD_DIR (build)
 #   RESULTS_DIR          raw outputs + summary (default tests/bench/results/<UTC>-checkout,
@@ -123,6 +125,11 @@ check_settings() {
         sf_die "scenarios × (CARTS + WARMUP_CARTS) = $TOKENS tokens; jwks-token.mjs makes 1..100000"
 }
 
+# DURABLE=1: a cluster with fsync and synchronous_commit on (every checkout waits for its
+# commit's WAL flush); the default measures CPU only.
+PG_MODE=(--ephemeral)
+[[ "${DURABLE:-0}" == 1 ]] && PG_MODE=()
+
 http_threads() { printf '%s\n' "${HTTP_THREADS:-$((NPROC * 2))}"; }
 pool_size() { printf '%s\n' "${DB_POOL_SIZE:-$(http_threads)}"; }
 
@@ -160,7 +167,7 @@ statements_enable() {
     pg_admin_sql <<<"ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements';" ||
         sf_die "ALTER SYSTEM failed"
     pg_stop "$PG_DIR"
-    pg_start "$PG_DIR" "$PG_PORT" --ephemeral
+    pg_start "$PG_DIR" "$PG_PORT" "${PG_MODE[@]}"
     # The extension's own settings exist only once its library is loaded.
     pg_admin_sql <<<"ALTER SYSTEM SET pg_stat_statements.track = 'all';
 SELECT pg_reload_conf();
@@ -508,7 +515,7 @@ main() {
 
     pg_port="$(sf_pick_free_port)"
     API_PORT="$(sf_pick_free_port "$pg_port")"
-    pg_start "$PG_DIR" "$pg_port" --ephemeral
+    pg_start "$PG_DIR" "$pg_port" "${PG_MODE[@]}"
     [[ "$STATEMENTS" == 1 ]] && statements_enable
     start_jwks
     server_env
@@ -529,7 +536,8 @@ main() {
             "$(git -C "$SF_ROOT" diff --quiet HEAD -- api include 2>/dev/null || echo ' (api/ or include/ modified)')" "$STOREFRONT_BIN"
         printf 'server      HTTP_THREADS=%s DB_POOL_SIZE=%s LOG_LEVEL=warning (access log off), 127.0.0.1:%s\n' \
             "$(http_threads)" "$(pool_size)" "$API_PORT"
-        printf 'postgres    15, throw-away cluster (--ephemeral), sample seed, stock %s per active variant\n' "$STOCK"
+        printf 'postgres    15, throw-away cluster (%s), sample seed, stock %s per active variant\n' \
+            "${PG_MODE[*]:-durable: fsync and synchronous_commit on}" "$STOCK"
         printf 'checkout    one-line carts (quantity 1), inline US address, standard shipping, cod; %s customers per\n' "$CARTS"
         printf '            measured run, %s per warm-up, each used once; %s active variants\n' "$WARMUP_CARTS" "$N_VARIANTS"
         printf 'load        wrk -t%s -c%s, %ss warm-up + %ss per scenario; load average now %s\n' "$WRK_THREADS" \
