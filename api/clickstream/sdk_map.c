@@ -61,16 +61,6 @@ static const struct {
     {"_click", "click"},
 };
 
-/* Names a storefront records itself with ClickstreamAnalytics.record({name}) that are
- * native event types keep them, so the funnel and top-products count SDK shops too.
- * Keep in step with the native list of POST /v1/events. */
-static const char *const native_types[] = {
-    "page_view",       "product_view",   "category_view",
-    "search",          "add_to_cart",    "remove_from_cart",
-    "wishlist_toggle", "checkout_start", "purchase",
-    "click",           "login",          "logout",
-};
-
 /* Top-level SDK fields worth keeping, stored in props under "_<name>". */
 static const char *const envelope_props[] = {
     "device_id",    "platform",    "sdk_name",     "sdk_version",   "locale",
@@ -193,9 +183,11 @@ const char *cs_sdk_event_type(arena *a, const char *sdk_name)
     for (size_t i = 0; i < sizeof preset_types / sizeof preset_types[0]; i++)
         if (strcmp(preset_types[i].sdk, sdk_name) == 0)
             return preset_types[i].native;
-    for (size_t i = 0; i < sizeof native_types / sizeof native_types[0]; i++)
-        if (strcmp(native_types[i], sdk_name) == 0)
-            return native_types[i];
+    /* A name the shop records itself that is a native type keeps it, so the funnel and
+     * top products count shops that use the SDK too. */
+    for (size_t i = 0; cs_event_types[i]; i++)
+        if (strcmp(cs_event_types[i], sdk_name) == 0)
+            return cs_event_types[i];
     return arena_sprintf(a, "custom.%s", sdk_name);
 }
 

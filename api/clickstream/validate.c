@@ -20,19 +20,19 @@ typedef struct checker {
     int n;
 } checker;
 
-static const char *const event_types[] = {"page_view",
-                                          "product_view",
-                                          "category_view",
-                                          "search",
-                                          "add_to_cart",
-                                          "remove_from_cart",
-                                          "wishlist_toggle",
-                                          "checkout_start",
-                                          "purchase",
-                                          "click",
-                                          "login",
-                                          "logout",
-                                          NULL};
+const char *const cs_event_types[] = {"page_view",
+                                      "product_view",
+                                      "category_view",
+                                      "search",
+                                      "add_to_cart",
+                                      "remove_from_cart",
+                                      "wishlist_toggle",
+                                      "checkout_start",
+                                      "purchase",
+                                      "click",
+                                      "login",
+                                      "logout",
+                                      NULL};
 
 static void fail(checker *k, const char *field, const char *message);
 static const char *opt_string(checker *k, const json_t *obj, const char *key, size_t max_chars);
@@ -190,8 +190,8 @@ static const char *opt_string(checker *k, const json_t *obj, const char *key, si
 
 static bool type_valid(const char *t)
 {
-    for (int i = 0; event_types[i]; i++)
-        if (strcmp(event_types[i], t) == 0)
+    for (int i = 0; cs_event_types[i]; i++)
+        if (strcmp(cs_event_types[i], t) == 0)
             return true;
     if (strncmp(t, "custom.", 7) != 0)
         return false;

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "storefront/analytics.h"
+#include "storefront/clickstream.h"
 #include "storefront/db_analytics.h"
 #include "storefront/orders.h"
 
@@ -18,20 +19,6 @@ const char *const svc_top_product_metrics[] = {"views", "add_to_cart", "purchase
                                                NULL};
 const char *const svc_traffic_intervals[] = {"hour", "day", NULL};
 
-/* The event types a funnel step may name besides custom.<name> (docs/clickstream.md). */
-static const char *const known_types[] = {"page_view",
-                                          "product_view",
-                                          "category_view",
-                                          "search",
-                                          "add_to_cart",
-                                          "remove_from_cart",
-                                          "wishlist_toggle",
-                                          "checkout_start",
-                                          "purchase",
-                                          "click",
-                                          "login",
-                                          "logout",
-                                          NULL};
 static const char *const default_steps = "product_view,add_to_cart,checkout_start,purchase";
 
 static bool parse_time(const char *s, int64_t *out);
@@ -246,7 +233,7 @@ static int num(const char *s, int n)
  * varchar(64)). */
 static bool step_valid(const char *s, size_t n)
 {
-    for (const char *const *k = known_types; *k; k++)
+    for (const char *const *k = cs_event_types; *k; k++)
         if (strlen(*k) == n && strncmp(*k, s, n) == 0)
             return true;
     if (n < 8 || n > 64 || strncmp(s, "custom.", 7) != 0)

@@ -95,6 +95,10 @@ typedef struct cs_writer_stats {
 } cs_writer_stats;
 void cs_writer_stats_get(cs_writer *w, cs_writer_stats *out);
 
+/* The native event types (NULL-terminated); anything else is custom.<name>. One list for
+ * POST /v1/events' validation, the SDK mapping and the analytics' funnel steps. */
+extern const char *const cs_event_types[];
+
 /* One per-event field error, as answered to the client. */
 typedef struct cs_field_error {
     const char *field; /* "event_type", "props.color", ... (arena or static) */
