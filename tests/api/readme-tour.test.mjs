@@ -42,12 +42,17 @@ test('the README tour takes the demo shopper from a cart to a paid order', (t) =
     assert.match(run.stdout, /"discount": \{\s*"amount": [1-9]/, out);
     const number = run.stdout.match(/"number": "(SF-[0-9-]+)"/);
     assert.ok(number, out);
-    // The last object printed is the order as the shopper sees it at the end: paid,
-    // with the history pending_payment -> paid by staff.
-    const last = JSON.parse(run.stdout.slice(run.stdout.lastIndexOf('{\n  "status"')));
+    // The order as the shopper sees it at the end: paid, with the history
+    // pending_payment -> paid by staff.
+    const block = run.stdout.slice(run.stdout.lastIndexOf('{\n  "status"'));
+    const last = JSON.parse(block.slice(0, block.indexOf('\n}\n') + 2));
     assert.equal(last.status, 'paid', out);
     assert.deepEqual(last.history.map((h) => [h.to_status, h.actor]),
       [['pending_payment', 'customer'], ['paid', 'staff']], out);
+    // The clickstream step: one event stored, the bad one refused by index; the funnel
+    // answers (its rollups may not have the new session yet).
+    assert.match(run.stdout, /^\{"accepted":1,"rejected":\[\{"index":1,"errors":\[\{"field":"event_id"/m, out);
+    assert.match(run.stdout, /^\[\{"event_type":"product_view","sessions":\d+\}/m, out);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -139,8 +139,13 @@ FROM (SELECT s AS id,
              random() AS r_n, random() AS r_len, random() AS r_len2, random() AS r_depth,
              CASE WHEN random() < 0.3 THEN 'u' || floor(random() * 60000)::int END AS user_id
       FROM generate_series(1, $nsess) s) x;
-INSERT INTO events (event_id, event_time, event_type, source, anonymous_id, session_id, user_id, page_url, product_id)
-SELECT gen_random_uuid(), e.t0 + e.i * interval '25 seconds' + e.r_time * interval '20 seconds', e.type, 'web',
+-- received_at = event_time: history received when it happened. Left at its default, every
+-- generated row would carry this statement's start time, and the incremental refresh
+-- below (which re-reads events received up to 60 s before the last refresh) would re-read
+-- the whole load whenever generating took less than 60 s.
+INSERT INTO events (event_id, event_time, received_at, event_type, source, anonymous_id, session_id, user_id, page_url, product_id)
+SELECT gen_random_uuid(), e.t0 + e.i * interval '25 seconds' + e.r_time * interval '20 seconds',
+       e.t0 + e.i * interval '25 seconds' + e.r_time * interval '20 seconds', e.type, 'web',
        'a' || (e.id % 350000), 'bench-' || e.id, e.user_id,
        'https://shop.example/' || e.type || '/' || e.i,
        CASE WHEN e.type IN ('product_view', 'add_to_cart', 'purchase')
