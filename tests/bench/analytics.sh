@@ -198,7 +198,7 @@ time_endpoint() {
             -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$API_PORT$path")"
         ts+=("$(awk -v t="$t" 'BEGIN { printf "%.1f", t * 1000 }')")
     done
-    read -r T_MIN[$name] T_MED[$name] T_MAX[$name] < <(printf '%s\n' "${ts[@]}" | sort -n |
+    read -r "T_MIN[$name]" "T_MED[$name]" "T_MAX[$name]" < <(printf '%s\n' "${ts[@]}" | sort -n |
         awk '{ v[NR] = $1 } END { print v[1], (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2), v[NR] }')
     printf '  %-34s min %7s  median %7s  max %7s ms   %s\n' "$name" "${T_MIN[$name]}" "${T_MED[$name]}" \
         "${T_MAX[$name]}" "$path"
