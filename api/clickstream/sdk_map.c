@@ -23,7 +23,6 @@
 #define SDK_MAX_URL        2048 /* page_url, referrer columns */
 #define SDK_MAX_SEARCH     256  /* search_query column */
 #define SDK_MAX_SKU        64   /* sku column */
-#define SDK_MAX_UA         512  /* user_agent column */
 #define SDK_MAX_PROP_KEY   128
 #define SDK_MAX_SAFE_INT   9007199254740991LL /* 2^53 - 1: ids stay exact in JSON */
 
@@ -35,7 +34,6 @@ typedef struct props_acc {
 
 static bool is_token(const char *s, size_t max);
 static bool is_digits(const char *s, size_t max);
-static bool is_uuid(const char *s);
 static bool valid_event_name(const char *s);
 static size_t utf8_cut(const char *s, size_t len, size_t max);
 static const char *arena_cut(arena *a, const char *s, size_t max);
@@ -199,7 +197,7 @@ static const char *map_one(arena *a, json_t *ev, const cs_sdk_request *rq, cs_ev
     if (!json_is_object(ev))
         return "not a JSON object";
     const char *id = json_string_value(json_object_get(ev, "event_id"));
-    if (!id || !is_uuid(id))
+    if (!cs_uuid_canonical(id, out->event_id))
         return "event_id: not a UUID";
     json_t *ts = json_object_get(ev, "timestamp");
     if (!json_is_integer(ts))
@@ -221,9 +219,6 @@ static const char *map_one(arena *a, json_t *ev, const cs_sdk_request *rq, cs_ev
     if (attrs && !json_is_null(attrs) && !json_is_object(attrs))
         return "attributes: not an object";
 
-    for (int i = 0; i < 36; i++)
-        out->event_id[i] = (char)tolower((unsigned char)id[i]);
-    out->event_id[36] = '\0';
     out->time_ms = t;
     out->event_type = cs_sdk_event_type(a, type);
     out->source = "sdk";
@@ -231,7 +226,7 @@ static const char *map_one(arena *a, json_t *ev, const cs_sdk_request *rq, cs_ev
     out->anonymous_id =
         uid && json_string_length(uid) ? arena_strdup(a, json_string_value(uid)) : NULL;
     out->user_id = arena_strdup(a, rq->user_id);
-    out->user_agent = rq->user_agent ? arena_cut(a, rq->user_agent, SDK_MAX_UA) : NULL;
+    out->user_agent = rq->user_agent; /* already in its stored form (http_user_agent) */
     out->client_ip = arena_strdup(a, rq->client_ip);
 
     props_acc p = {.obj = json_object()};
@@ -427,18 +422,6 @@ static bool is_digits(const char *s, size_t max)
 }
 
 /* 8-4-4-4-12 hex digits, either case (the SDK's uuid v4). */
-static bool is_uuid(const char *s)
-{
-    if (strlen(s) != 36)
-        return false;
-    for (int i = 0; i < 36; i++) {
-        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-        if (dash ? s[i] != '-' : !isxdigit((unsigned char)s[i]))
-            return false;
-    }
-    return true;
-}
-
 /* The SDK's rule: letters, digits and '_', not starting with a digit, <= 50 chars. */
 static bool valid_event_name(const char *s)
 {

@@ -53,7 +53,7 @@ typedef struct cs_sdk_request {
     int64_t max_future_ms;
 
     const char *user_id;    /* the verified token's sub, or NULL (never from the body) */
-    const char *user_agent; /* User-Agent, or NULL; cut to the column's 512 bytes */
+    const char *user_agent; /* User-Agent in its stored form (<= 512 characters), or NULL */
     const char *client_ip;  /* already truncated (cs_ip_truncate), or NULL */
     cs_sdk_inflate_fn inflate;
 } cs_sdk_request;
