@@ -133,7 +133,8 @@ static void *run(void *arg)
         sf_error e;
         sf_error_clear(&e);
         if (!f->conn) {
-            f->conn = db_conn_open(f->cfg->database_url, f->cfg->db_statement_timeout_ms, &e);
+            f->conn = db_conn_open(f->cfg->database_url, "storefront-forwarder",
+                                   f->cfg->db_statement_timeout_ms, &e);
             if (!f->conn) {
                 if (!db_down)
                     y_log_message(Y_LOG_LEVEL_WARNING, "forwarder: database unreachable: %s",

@@ -41,7 +41,7 @@ sf_status cs_partitions_run_once(const char *conninfo, int max_age_days, int ret
     utc_day(now_s, -max_age_days, from);
     utc_day(now_s, AHEAD_DAYS, to);
     utc_day(now_s, -retention_days, drop);
-    db_conn *c = db_conn_open(conninfo, 60000, e);
+    db_conn *c = db_conn_open(conninfo, "storefront-partitions", 60000, e);
     if (!c)
         return e->status;
     int made = 0, dropped = 0;

@@ -238,7 +238,8 @@ static sf_status flush(cs_writer *w, db_conn **conn, bool *staged, cs_event *buf
     for (int attempt = 0; attempt < 2; attempt++) {
         sf_error_clear(&e);
         if (!*conn) {
-            *conn = db_conn_open(w->conninfo, w->cfg.statement_timeout_ms, &e);
+            *conn = db_conn_open(w->conninfo, "storefront-events-writer",
+                                 w->cfg.statement_timeout_ms, &e);
             *staged = false;
         }
         if (!*conn) {

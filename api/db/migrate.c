@@ -66,7 +66,7 @@ int sf_migrate(const char *conninfo, FILE *out)
     }
     sf_error e;
     sf_error_clear(&e);
-    db_conn *c = db_conn_open(conninfo, 0, &e);
+    db_conn *c = db_conn_open(conninfo, NULL, 0, &e);
     if (!c) {
         fprintf(stderr, "migrate: cannot connect to the database: %s\n", e.detail);
         return 1;

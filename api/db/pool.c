@@ -182,7 +182,8 @@ void db_pool_stats_get(db_pool *p, db_pool_stats *out)
     pthread_mutex_unlock(&p->mu);
 }
 
-db_conn *db_conn_open(const char *conninfo, int statement_timeout_ms, sf_error *e)
+db_conn *db_conn_open(const char *conninfo, const char *application_name, int statement_timeout_ms,
+                      sf_error *e)
 {
     db_conn *c = calloc(1, sizeof *c);
     if (!c) {
@@ -190,7 +191,7 @@ db_conn *db_conn_open(const char *conninfo, int statement_timeout_ms, sf_error *
         return NULL;
     }
     c->conninfo = conninfo;
-    c->application_name = "storefront-cli";
+    c->application_name = application_name ? application_name : "storefront-cli";
     c->statement_timeout_ms = statement_timeout_ms;
     if (conn_connect(c, e) != SF_OK) {
         db_conn_close(c);

@@ -155,7 +155,7 @@ int sf_seed(const char *conninfo, long synthetic_products, FILE *out)
     }
     sf_error e;
     sf_error_clear(&e);
-    db_conn *c = db_conn_open(conninfo, 0, &e);
+    db_conn *c = db_conn_open(conninfo, NULL, 0, &e);
     if (!c) {
         fprintf(stderr, "seed: cannot connect to the database: %s\n", e.detail);
         return 1;

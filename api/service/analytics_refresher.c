@@ -93,7 +93,7 @@ static void refresh_once(svc_analytics_refresher *r, db_conn **conn)
 {
     sf_error e;
     sf_error_clear(&e);
-    if (!*conn && !(*conn = db_conn_open(r->conninfo, 0, &e))) {
+    if (!*conn && !(*conn = db_conn_open(r->conninfo, "storefront-analytics", 0, &e))) {
         y_log_message(Y_LOG_LEVEL_WARNING, "analytics refresh: no connection: %s", e.detail);
         return;
     }

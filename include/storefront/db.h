@@ -63,9 +63,12 @@ typedef struct db_pool_stats {
 } db_pool_stats;
 void db_pool_stats_get(db_pool *p, db_pool_stats *out);
 
-/* Opens one standalone connection (CLI subcommands, tests): session set to UTC,
- * ISO dates, statement_timeout as given. NULL + e filled on failure. */
-db_conn *db_conn_open(const char *conninfo, int statement_timeout_ms, sf_error *e);
+/* Opens one standalone connection (CLI subcommands, background threads, tests): session
+ * set to UTC, ISO dates, statement_timeout as given, application_name as given (NULL =
+ * "storefront-cli") so pg_stat_activity tells the writer from the forwarder. NULL + e
+ * filled on failure. */
+db_conn *db_conn_open(const char *conninfo, const char *application_name, int statement_timeout_ms,
+                      sf_error *e);
 void db_conn_close(db_conn *c);
 PGconn *db_conn_pg(db_conn *c); /* the raw handle, for COPY and tests */
 

@@ -330,9 +330,9 @@ test('the forwarder reconnects after losing its database connection', async () =
   try {
     const stored = store([{}, {}, {}]);
     await until('the first events shipped', () => outboxCount() === 0);
-    // The forwarder's own connection (libpq application_name storefront-cli).
+    // The forwarder's own connection (libpq application_name storefront-forwarder).
     const killed = psql(adminUrl, `SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity
-      WHERE datname = '${dbName}' AND application_name = 'storefront-cli'`);
+      WHERE datname = '${dbName}' AND application_name = 'storefront-forwarder'`);
     assert.equal(killed, '1', 'the forwarder had one connection open');
     stored.push(...store([{}, {}, {}]));
     await until('the events stored after the loss shipped', () => outboxCount() === 0);

@@ -40,7 +40,7 @@ int main(void)
     }
     sf_error e;
     sf_error_clear(&e);
-    db_conn *c = db_conn_open(url, 10000, &e);
+    db_conn *c = db_conn_open(url, NULL, 10000, &e);
     if (!c) {
         fprintf(stderr, "test_generated: cannot connect: %s\n", e.detail);
         return 1;

@@ -30,7 +30,7 @@ static void test_reconnect(const char *url)
     db_pool_release(p, c);
 
     /* Another session kills ours, as a server restart or failover would. */
-    db_conn *killer = db_conn_open(url, 0, &e);
+    db_conn *killer = db_conn_open(url, NULL, 0, &e);
     CHECK(killer != NULL);
     if (killer) {
         const char *params[] = {pid};
@@ -96,7 +96,7 @@ static void test_sqlstate_mapping(const char *url)
 {
     sf_error e;
     sf_error_clear(&e);
-    db_conn *c = db_conn_open(url, 0, &e);
+    db_conn *c = db_conn_open(url, NULL, 0, &e);
     CHECK(c != NULL);
     if (!c)
         return;
