@@ -1,20 +1,35 @@
 /*
- * catalog.c — product search, facets and product categories (db_catalog.h).
+ * catalog_queries.c — product listing, search, facets, suggestions and product detail
+ * (db_catalog.h).
  *
- * The search SQL is assembled from fixed fragments, one per filter that is present,
- * so each combination gets its own prepared statement and a plan that uses the right
- * index; a single catch-all statement ("$1 IS NULL OR ...") would be planned once,
- * generically, and scan. Values never enter the text: they are $n parameters.
+ * Cost follows the page, not the catalog (migration 0011): a list walks one btree of
+ * product_listing — (list key, sort column, id), the key being 0 for the whole catalog or
+ * a category id — in the requested order and stops after limit + 1 rows; a relevance
+ * search ranks a bounded candidate set (SEARCH_CANDIDATES per tier); facets of a plain
+ * category page are read from maintained counters, and any other facet request counts at
+ * most FACET_SAMPLE matches and says so.
+ *
+ * The SQL is assembled from fixed fragments, one per filter that is present, so each
+ * combination gets its own prepared statement and a plan that uses the right index; a
+ * single catch-all statement ("$1 IS NULL OR ...") would be planned once, generically,
+ * and scan. Values never enter the text: they are $n parameters.
  */
 #include <stdio.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "storefront/db_catalog.h"
 
 #define MAX_PARAMS 16
+/* Matches taken per relevance tier (name+brand, anywhere) before ranking: the cost of a
+ * search is bounded by this, whatever a common word matches. */
+#define SEARCH_CANDIDATES "200"
+/* Facets over more matches than this are counted over the first FACET_SAMPLE + 1. */
+#define FACET_SAMPLE 2000
 
 typedef struct sql_buf {
-    char text[4096];
+    char text[6144];
     size_t len;
     const char *params[MAX_PARAMS];
     int nparams;
@@ -22,96 +37,182 @@ typedef struct sql_buf {
 
 static void add(sql_buf *b, const char *fragment);
 static int param(sql_buf *b, const char *value);
-static void add_where(sql_buf *b, arena *a, const db_product_filter *f);
-static void add_keyset(sql_buf *b, arena *a, const db_product_filter *f);
-static void add_order(sql_buf *b, db_product_sort sort);
-static const char *sort_key_expr(db_product_sort sort);
+static void add_listing_where(sql_buf *b, arena *a, const db_product_filter *f);
+static void add_product_filters(sql_buf *b, arena *a, const db_product_filter *f);
+static void add_keyset(sql_buf *b, arena *a, const db_product_filter *f, const char *key_expr,
+                       const char *id_expr);
+static const char *listing_sort_column(db_product_sort sort);
+static bool sort_descending(db_product_sort sort);
+static sf_status decode_rows(PGresult *r, arena *a, db_product_row **rows, size_t *n);
+static sf_status decode_facets(PGresult *r, arena *a, db_product_facets *out);
 static int column_count(const char *list);
 
 static const char *const price_bands =
     "(VALUES (0::bigint, 2500::bigint), (2500, 5000), (5000, 10000), (10000, 25000),"
     " (25000, 50000), (50000, 100000), (100000, 200000), (200000, NULL))";
 
+/* The columns of a listed product; the sort key comes last. */
+#define ROW_COLUMNS                                                                                \
+    "p.id, p.slug, p.name, p.status, p.currency, b.id, b.slug, b.name, p.price_amount,"            \
+    " p.compare_at_amount, p.featured, p.in_stock, p.rating_count, p.rating_total, p.image_url,"   \
+    " p.image_alt, "
+
 sf_status db_products_search(db_conn *c, arena *a, const db_product_filter *f,
                              db_product_row **rows, size_t *n, sf_error *e)
 {
     sql_buf b = {.len = 0};
-    add(&b, "SELECT p.id, p.slug, p.name, p.status, p.currency, b.id, b.slug, b.name,"
-            " p.price_amount, p.compare_at_amount, p.featured, p.in_stock, p.rating_count,"
-            " p.rating_total, p.image_url, p.image_alt, ");
-    add(&b, sort_key_expr(f->sort));
-    add(&b, "::text FROM products p JOIN brands b ON b.id = p.brand_id");
-    add_where(&b, a, f);
-    add_keyset(&b, a, f);
-    add_order(&b, f->sort);
-    add(&b, arena_sprintf(a, " LIMIT $%d::integer", param(&b, db_param_int64(a, f->limit))));
-
+    if (f->q && f->sort == DB_SORT_RELEVANCE) {
+        /* Three tiers of candidates, each bounded: an exact SKU, every word in the name or
+         * brand, every word anywhere. Rank = tier + ts_rank normalised into [0, 1), so a
+         * tier always outranks the one below and a cursor holds one number. */
+        int qp = param(&b, f->q);
+        add(&b, arena_sprintf(a,
+                              "WITH q AS MATERIALIZED (SELECT search_query($%d) AS tsq,"
+                              " search_query($%d, 'AB') AS tsq_ab, upper(btrim($%d)) AS sku),"
+                              " hit AS (SELECT id, max(tier) AS tier FROM ("
+                              "(SELECT v.product_id AS id, 2 AS tier FROM product_variants v, q"
+                              " WHERE upper(v.sku) = q.sku AND v.active)",
+                              qp, qp, qp));
+        add(&b, " UNION ALL (SELECT p.id, 1 FROM products p, q WHERE p.search @@ q.tsq_ab");
+        add_product_filters(&b, a, f);
+        add(&b, " LIMIT " SEARCH_CANDIDATES ") UNION ALL (SELECT p.id, 0 FROM products p, q"
+                " WHERE p.search @@ q.tsq");
+        add_product_filters(&b, a, f);
+        add(&b, " LIMIT " SEARCH_CANDIDATES ")) u GROUP BY id),"
+                " r AS (SELECT h.id, (h.tier + ts_rank(p.search, q.tsq, 32))::real AS score"
+                " FROM hit h JOIN products p ON p.id = h.id, q WHERE true");
+        /* The SKU tier has not been filtered yet. */
+        add_product_filters(&b, a, f);
+        add(&b, ") SELECT " ROW_COLUMNS "r.score::text FROM r JOIN products p ON p.id = r.id"
+                " JOIN brands b ON b.id = p.brand_id WHERE true");
+        add_keyset(&b, a, f, "r.score", "p.id");
+        add(&b, " ORDER BY r.score DESC, p.id DESC");
+    } else {
+        /* Walk the listing index in order; only the page's rows are joined to products. */
+        const char *col = listing_sort_column(f->sort);
+        const char *dir = sort_descending(f->sort) ? " DESC" : "";
+        add(&b, arena_sprintf(a,
+                              "SELECT " ROW_COLUMNS "l.%s::text FROM (SELECT l.product_id, l.%s"
+                              " FROM product_listing l",
+                              col, col));
+        if (f->q) {
+            /* A SKU typed into the box matches its product under every sort. */
+            int qp = param(&b, f->q);
+            add(&b, arena_sprintf(a,
+                                  " JOIN products s ON s.id = l.product_id AND (s.search @@"
+                                  " search_query($%d) OR s.id IN (SELECT v.product_id FROM"
+                                  " product_variants v WHERE upper(v.sku) = upper(btrim($%d))))",
+                                  qp, qp));
+        }
+        add_listing_where(&b, a, f);
+        add_keyset(&b, a, f, arena_sprintf(a, "l.%s", col), "l.product_id");
+        add(&b, arena_sprintf(a, " ORDER BY l.%s%s, l.product_id%s", col, dir, dir));
+        add(&b, arena_sprintf(a, " LIMIT $%d::integer) l", param(&b, db_param_int64(a, f->limit))));
+        add(&b, arena_sprintf(a,
+                              " JOIN products p ON p.id = l.product_id JOIN brands b ON b.id ="
+                              " p.brand_id ORDER BY l.%s%s, l.product_id%s",
+                              col, dir, dir));
+    }
+    if (f->q && f->sort == DB_SORT_RELEVANCE)
+        add(&b, arena_sprintf(a, " LIMIT $%d::integer", param(&b, db_param_int64(a, f->limit))));
     PGresult *r = db_exec_sql(c, b.text, b.nparams, b.params, e);
     if (!r)
         return e->status;
-    int nr = PQntuples(r);
-    db_product_row *out = arena_calloc(a, sizeof *out * (size_t)(nr ? nr : 1));
-    for (int i = 0; i < nr; i++) {
-        db_product_row *p = &out[i];
-        p->id = db_int64(r, i, 0);
-        p->slug = db_text(a, r, i, 1);
-        p->name = db_text(a, r, i, 2);
-        p->status = db_text(a, r, i, 3);
-        p->currency = db_text(a, r, i, 4);
-        p->brand_id = db_int64(r, i, 5);
-        p->brand_slug = db_text(a, r, i, 6);
-        p->brand_name = db_text(a, r, i, 7);
-        p->price_amount = db_int64(r, i, 8);
-        p->compare_at_is_null = PQgetisnull(r, i, 9);
-        p->compare_at_amount = db_int64(r, i, 9);
-        p->featured = db_bool(r, i, 10);
-        p->in_stock = db_bool(r, i, 11);
-        p->rating_count = db_int32(r, i, 12);
-        p->rating_total = db_int32(r, i, 13);
-        p->image_url = db_text(a, r, i, 14);
-        p->image_alt = db_text(a, r, i, 15);
-        p->sort_key = db_text(a, r, i, 16);
-    }
-    PQclear(r);
-    *rows = out;
-    *n = (size_t)nr;
-    return SF_OK;
+    return decode_rows(r, a, rows, n);
 }
 
-sf_status db_products_facets(db_conn *c, arena *a, const db_product_filter *f, db_facet **facets,
-                             size_t *n, sf_error *e)
+sf_status db_products_facets(db_conn *c, arena *a, const db_product_filter *f,
+                             db_product_facets *out, sf_error *e)
 {
     sql_buf b = {.len = 0};
-    add(&b, "WITH m AS (SELECT p.id, p.brand_id, p.price_amount, p.category_ids FROM products p");
-    add_where(&b, a, f);
-    /* A category's count includes its descendants (category_ids carries the
-     * ancestors), so it equals what filtering by that category would return. */
-    add(&b, ") SELECT 0, c.slug, c.name, count(*), NULL::bigint, NULL::bigint"
-            " FROM m CROSS JOIN LATERAL unnest(m.category_ids) AS mc(id)"
-            " JOIN categories c ON c.id = mc.id GROUP BY c.slug, c.name"
-            " UNION ALL SELECT 1, b.slug, b.name, count(*), NULL, NULL FROM m"
-            " JOIN brands b ON b.id = m.brand_id GROUP BY b.slug, b.name"
-            " UNION ALL SELECT 2, NULL, NULL, count(m.id), band.lo, band.hi FROM ");
-    add(&b, price_bands);
-    /* Every band is listed, empty ones with 0, so a price slider has fixed steps. */
-    add(&b, " AS band(lo, hi) LEFT JOIN m ON m.price_amount >= band.lo"
-            " AND (band.hi IS NULL OR m.price_amount < band.hi) GROUP BY band.lo, band.hi"
-            " ORDER BY 1, 5, 4 DESC, 2");
+    bool plain = !f->q && !f->brand && !f->status && f->featured < 0 && f->in_stock < 0 &&
+                 f->min_price < 0 && f->max_price < 0;
+    if (plain) {
+        /* A category page (or the whole catalog) unfiltered: the counters are exact. */
+        add(&b, "WITH k AS (SELECT ");
+        add(&b, f->category ? arena_sprintf(a, "(SELECT id FROM categories WHERE slug = $%d)",
+                                            param(&b, f->category))
+                            : "0::bigint");
+        add(&b, " AS key), m AS (SELECT fc.kind, fc.value, fc.n FROM listing_facet_counts fc, k"
+                " WHERE fc.list_key = k.key AND fc.n > 0)"
+                " SELECT 0, c.slug, c.name, m.n, NULL::bigint, NULL::bigint FROM m"
+                " JOIN categories c ON c.id = m.value WHERE m.kind = 0"
+                " UNION ALL SELECT 1, b.slug, b.name, m.n, NULL, NULL FROM m"
+                " JOIN brands b ON b.id = m.value WHERE m.kind = 1"
+                " UNION ALL SELECT 2, NULL, NULL, coalesce(m.n, 0), band.lo, band.hi FROM ");
+        add(&b, price_bands);
+        add(&b, " AS band(lo, hi) LEFT JOIN m ON m.kind = 2 AND m.value = band.lo"
+                " UNION ALL SELECT 3, NULL, NULL, -1, NULL, NULL ORDER BY 1, 5, 4 DESC, 2");
+    } else {
+        /* Any other filter: count the first FACET_SAMPLE + 1 matches; row kind 3 says how
+         * many were counted, so the caller can tell exact from bounded. */
+        add(&b, "WITH m AS MATERIALIZED (SELECT p.id, p.brand_id, p.price_amount, p.category_ids"
+                " FROM products p");
+        if (f->q)
+            add(&b, arena_sprintf(a, " CROSS JOIN search_query($%d) tsq", param(&b, f->q)));
+        add(&b, " WHERE true");
+        if (f->q)
+            add(&b, " AND p.search @@ tsq");
+        add_product_filters(&b, a, f);
+        add(&b, arena_sprintf(a, " LIMIT %d)", FACET_SAMPLE + 1));
+        /* A category's count includes its descendants (category_ids carries the
+         * ancestors), so it equals what filtering by that category would return. */
+        add(&b, " SELECT 0, c.slug, c.name, count(*), NULL::bigint, NULL::bigint"
+                " FROM m CROSS JOIN LATERAL unnest(m.category_ids) AS mc(id)"
+                " JOIN categories c ON c.id = mc.id GROUP BY c.slug, c.name"
+                " UNION ALL SELECT 1, b.slug, b.name, count(*), NULL, NULL FROM m"
+                " JOIN brands b ON b.id = m.brand_id GROUP BY b.slug, b.name"
+                " UNION ALL SELECT 2, NULL, NULL, count(m.id), band.lo, band.hi FROM ");
+        add(&b, price_bands);
+        /* Every band is listed, empty ones with 0, so a price slider has fixed steps. */
+        add(&b, " AS band(lo, hi) LEFT JOIN m ON m.price_amount >= band.lo"
+                " AND (band.hi IS NULL OR m.price_amount < band.hi) GROUP BY band.lo, band.hi"
+                " UNION ALL SELECT 3, NULL, NULL, count(*), NULL, NULL FROM m"
+                " ORDER BY 1, 5, 4 DESC, 2");
+    }
     PGresult *r = db_exec_sql(c, b.text, b.nparams, b.params, e);
     if (!r)
         return e->status;
+    return decode_facets(r, a, out);
+}
+
+/* Suggestions: brands and categories whose names match every word (the last as a prefix,
+ * typos corrected as in search), then products matching in name or brand, ranked. */
+static const db_stmt suggestions_stmt = {
+    "catalog_suggestions",
+    "WITH q AS MATERIALIZED (SELECT search_query($1) AS tsq, search_query($1, 'AB') AS tsq_ab),"
+    " s AS ("
+    "(SELECT 0 AS kind, b.slug, b.name, NULL::text AS brand, 1::real AS score FROM brands b, q"
+    "  WHERE to_tsvector('english', sf_search_normalize(b.name)) @@ q.tsq ORDER BY b.name LIMIT 3)"
+    " UNION ALL "
+    "(SELECT 1, c.slug, c.name, NULL, 1 FROM categories c, q"
+    "  WHERE to_tsvector('english', sf_search_normalize(c.name)) @@ q.tsq"
+    "  ORDER BY length(c.name), c.name LIMIT 3)"
+    " UNION ALL "
+    "(SELECT 2, p.slug, p.name, b.name, ts_rank(p.search, q.tsq_ab, 32)"
+    "  FROM (SELECT p.id FROM products p, q WHERE p.active AND p.search @@ q.tsq_ab"
+    "        LIMIT " SEARCH_CANDIDATES ") c JOIN products p ON p.id = c.id"
+    "  JOIN brands b ON b.id = p.brand_id, q ORDER BY 5 DESC, p.id DESC LIMIT $2::integer))"
+    " SELECT kind, slug, name, brand FROM s",
+    2};
+
+sf_status db_search_suggestions(db_conn *c, arena *a, const char *q, int limit,
+                                db_suggestion **items, size_t *n, sf_error *e)
+{
+    const char *params[] = {q, db_param_int64(a, limit)};
+    PGresult *r = db_exec(c, &suggestions_stmt, params, e);
+    if (!r)
+        return e->status;
     int nr = PQntuples(r);
-    db_facet *out = arena_calloc(a, sizeof *out * (size_t)(nr ? nr : 1));
+    db_suggestion *out = arena_calloc(a, sizeof *out * (size_t)(nr ? nr : 1));
     for (int i = 0; i < nr; i++) {
-        out[i].kind = (db_facet_kind)db_int32(r, i, 0);
+        out[i].kind = (db_suggestion_kind)db_int32(r, i, 0);
         out[i].slug = db_text(a, r, i, 1);
         out[i].name = db_text(a, r, i, 2);
-        out[i].count = db_int64(r, i, 3);
-        out[i].min = db_int64(r, i, 4);
-        out[i].max = PQgetisnull(r, i, 5) ? -1 : db_int64(r, i, 5);
+        out[i].brand_name = db_text(a, r, i, 3);
     }
     PQclear(r);
-    *facets = out;
+    *items = out;
     *n = (size_t)nr;
     return SF_OK;
 }
@@ -143,57 +244,95 @@ sf_status db_brand_slug_exists(db_conn *c, const char *slug, bool *exists, sf_er
     return slug_exists(c, &brand_exists_stmt, slug, exists, e);
 }
 
-/* The generated column lists are unqualified, so each table is selected in its own
- * sub-select and the rows decoded with the generated decoders side by side. */
-static const db_stmt product_with_brand_stmt = {
-    "catalog_product_with_brand",
-    "SELECT p.*, b.* FROM (SELECT " DB_PRODUCT_COLUMNS " FROM products WHERE slug = $1) p"
+/* Product detail in one round trip: the product and brand columns as the generated
+ * decoders read them (each table selected in its own sub-select, since the generated
+ * column lists are unqualified), then its images, active variants and categories as JSON
+ * arrays in display order. */
+static const db_stmt product_detail_stmt = {
+    "catalog_product_detail",
+    "SELECT p.*, b.*,"
+    " (SELECT coalesce(json_agg(json_build_object('id', i.id, 'url', i.url, 'alt', i.alt)"
+    "   ORDER BY i.position, i.id), '[]') FROM product_images i WHERE i.product_id = p.id),"
+    " (SELECT coalesce(json_agg(json_build_object('id', v.id, 'sku', v.sku, 'name', v.name,"
+    "   'options', v.options::text, 'price', v.price_amount, 'compare_at', v.compare_at_amount,"
+    "   'currency', v.currency, 'stock', v.stock) ORDER BY v.position, v.id), '[]')"
+    "   FROM product_variants v WHERE v.product_id = p.id AND v.active),"
+    " (SELECT coalesce(json_agg(json_build_object('id', c.id, 'slug', c.slug, 'name', c.name)"
+    "   ORDER BY c.position, c.name, c.id), '[]') FROM product_categories pc"
+    "   JOIN categories c ON c.id = pc.category_id WHERE pc.product_id = p.id)"
+    " FROM (SELECT " DB_PRODUCT_COLUMNS " FROM products WHERE slug = $1 AND active) p"
     " CROSS JOIN LATERAL (SELECT " DB_BRAND_COLUMNS " FROM brands WHERE brands.id = p.brand_id) b",
     1};
 
-sf_status db_product_with_brand(db_conn *c, arena *a, const char *slug, db_product *product,
-                                db_brand *brand, sf_error *e)
+static const char *json_text(arena *a, json_t *o, const char *key)
 {
-    const char *params[] = {slug};
-    PGresult *r = db_exec(c, &product_with_brand_stmt, params, e);
-    if (!r)
-        return e->status;
-    sf_status s = SF_OK;
-    if (PQntuples(r) == 0) {
-        s = sf_fail(e, SF_NOT_FOUND, "not-found", "product not found");
-    } else {
-        db_product_decode(a, r, 0, 0, product);
-        /* The brand's columns follow the product's. */
-        db_brand_decode(a, r, 0, column_count(DB_PRODUCT_COLUMNS), brand);
-    }
-    PQclear(r);
-    return s;
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? arena_strdup(a, s) : NULL;
 }
 
-static const db_stmt product_categories_stmt = {
-    "catalog_product_categories",
-    "SELECT c.id, c.slug, c.name FROM product_categories pc"
-    " JOIN categories c ON c.id = pc.category_id WHERE pc.product_id = $1"
-    " ORDER BY c.position, c.name, c.id",
-    1};
-
-sf_status db_product_category_refs(db_conn *c, arena *a, int64_t product_id, db_category_ref **refs,
-                                   size_t *n, sf_error *e)
+static json_t *json_array_column(const PGresult *r, int col, size_t *n)
 {
-    const char *params[] = {db_param_int64(a, product_id)};
-    PGresult *r = db_exec(c, &product_categories_stmt, params, e);
+    json_t *arr = json_loads(PQgetvalue(r, 0, col), 0, NULL);
+    *n = json_is_array(arr) ? json_array_size(arr) : 0;
+    return arr;
+}
+
+sf_status db_product_detail(db_conn *c, arena *a, const char *slug, db_product_detail_row *out,
+                            sf_error *e)
+{
+    memset(out, 0, sizeof *out);
+    const char *params[] = {slug};
+    PGresult *r = db_exec(c, &product_detail_stmt, params, e);
     if (!r)
         return e->status;
-    int nr = PQntuples(r);
-    db_category_ref *out = arena_calloc(a, sizeof *out * (size_t)(nr ? nr : 1));
-    for (int i = 0; i < nr; i++) {
-        out[i].id = db_int64(r, i, 0);
-        out[i].slug = db_text(a, r, i, 1);
-        out[i].name = db_text(a, r, i, 2);
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        return sf_fail(e, SF_NOT_FOUND, "not-found", "product not found");
     }
+    int np = column_count(DB_PRODUCT_COLUMNS), nb = column_count(DB_BRAND_COLUMNS);
+    db_product_decode(a, r, 0, 0, &out->product);
+    db_brand_decode(a, r, 0, np, &out->brand); /* the brand's columns follow the product's */
+    size_t n;
+    json_t *images = json_array_column(r, np + nb, &n);
+    out->images = arena_calloc(a, sizeof *out->images * (n + 1));
+    for (size_t i = 0; i < n; i++) {
+        json_t *o = json_array_get(images, i);
+        out->images[i].id = json_integer_value(json_object_get(o, "id"));
+        out->images[i].url = (char *)json_text(a, o, "url");
+        out->images[i].alt = (char *)json_text(a, o, "alt");
+    }
+    out->nimages = n;
+    json_t *variants = json_array_column(r, np + nb + 1, &n);
+    out->variants = arena_calloc(a, sizeof *out->variants * (n + 1));
+    for (size_t i = 0; i < n; i++) {
+        json_t *o = json_array_get(variants, i);
+        db_product_variant *v = &out->variants[i];
+        v->id = json_integer_value(json_object_get(o, "id"));
+        v->product_id = out->product.id;
+        v->sku = (char *)json_text(a, o, "sku");
+        v->name = (char *)json_text(a, o, "name");
+        v->options = (char *)json_text(a, o, "options");
+        v->price_amount = json_integer_value(json_object_get(o, "price"));
+        v->compare_at_amount_is_null = json_is_null(json_object_get(o, "compare_at"));
+        v->compare_at_amount = json_integer_value(json_object_get(o, "compare_at"));
+        v->currency = (char *)json_text(a, o, "currency");
+        v->stock = (int32_t)json_integer_value(json_object_get(o, "stock"));
+        v->active = true;
+    }
+    out->nvariants = n;
+    json_t *cats = json_array_column(r, np + nb + 2, &n);
+    out->categories = arena_calloc(a, sizeof *out->categories * (n + 1));
+    for (size_t i = 0; i < n; i++) {
+        json_t *o = json_array_get(cats, i);
+        out->categories[i].id = json_integer_value(json_object_get(o, "id"));
+        out->categories[i].slug = json_text(a, o, "slug");
+        out->categories[i].name = json_text(a, o, "name");
+    }
+    out->ncategories = n;
+    json_decref(images);
+    json_decref(variants);
+    json_decref(cats);
     PQclear(r);
-    *refs = out;
-    *n = (size_t)nr;
     return SF_OK;
 }
 
@@ -216,17 +355,42 @@ static int param(sql_buf *b, const char *value)
     return b->nparams;
 }
 
-static void add_where(sql_buf *b, arena *a, const db_product_filter *f)
+/* Filters on a product_listing row `l`. The key is 0 (the whole catalog: a literal, so
+ * the planner can use the brand indexes, which are partial on it) or the category's id;
+ * an unknown slug gives NULL, which matches nothing. */
+static void add_listing_where(sql_buf *b, arena *a, const db_product_filter *f)
 {
-    if (f->q)
-        add(b, arena_sprintf(a, " CROSS JOIN websearch_to_tsquery('english', $%d) tsq",
-                             param(b, f->q)));
-    add(b, " WHERE p.active");
-    if (f->q)
-        add(b, " AND p.search @@ tsq");
-    /* category_ids holds every category of the product with all their ancestors
-     * (kept by triggers, GIN-indexed), so "this category and its descendants" is one
-     * containment test. An unknown slug gives ARRAY[NULL], which matches nothing. */
+    if (f->category)
+        add(b, arena_sprintf(a, " WHERE l.list_key = (SELECT id FROM categories WHERE slug = $%d)",
+                             param(b, f->category)));
+    else
+        add(b, " WHERE l.list_key = 0");
+    if (f->brand)
+        add(b, arena_sprintf(a, " AND l.brand_id = (SELECT id FROM brands WHERE slug = $%d)",
+                             param(b, f->brand)));
+    if (f->status)
+        add(b, arena_sprintf(a, " AND l.status = $%d::product_status", param(b, f->status)));
+    if (f->featured >= 0)
+        add(b, arena_sprintf(a, " AND l.featured = $%d::boolean",
+                             param(b, db_param_bool(f->featured))));
+    if (f->in_stock >= 0)
+        add(b, arena_sprintf(a, " AND l.in_stock = $%d::boolean",
+                             param(b, db_param_bool(f->in_stock))));
+    if (f->min_price >= 0)
+        add(b, arena_sprintf(a, " AND l.price_amount >= $%d::bigint",
+                             param(b, db_param_int64(a, f->min_price))));
+    if (f->max_price >= 0)
+        add(b, arena_sprintf(a, " AND l.price_amount <= $%d::bigint",
+                             param(b, db_param_int64(a, f->max_price))));
+}
+
+/* The same filters on a products row `p` (search candidates, bounded facets).
+ * category_ids holds every category of the product with all their ancestors (kept by
+ * triggers, GIN-indexed), so "this category and its descendants" is one containment
+ * test. */
+static void add_product_filters(sql_buf *b, arena *a, const db_product_filter *f)
+{
+    add(b, " AND p.active");
     if (f->category)
         add(b, arena_sprintf(a,
                              " AND p.category_ids @> ARRAY[(SELECT id FROM categories"
@@ -251,46 +415,99 @@ static void add_where(sql_buf *b, arena *a, const db_product_filter *f)
                              param(b, db_param_int64(a, f->max_price))));
 }
 
-static void add_keyset(sql_buf *b, arena *a, const db_product_filter *f)
+/* Rows strictly after the cursor's (sort key, id) in the page order: a row comparison
+ * that the btree (list key, sort column, id) resolves as an index bound. */
+static void add_keyset(sql_buf *b, arena *a, const db_product_filter *f, const char *key_expr,
+                       const char *id_expr)
 {
     if (!f->has_after)
         return;
-    static const char *const cmp[] = {
-        [DB_SORT_RELEVANCE] = " AND (ts_rank(p.search, tsq), p.id) < ($%d::real, $%d::bigint)",
-        [DB_SORT_PRICE] = " AND (p.price_amount, p.id) > ($%d::bigint, $%d::bigint)",
-        [DB_SORT_PRICE_DESC] = " AND (p.price_amount, p.id) < ($%d::bigint, $%d::bigint)",
-        [DB_SORT_NEWEST] = " AND (p.created_at, p.id) < ($%d::timestamptz, $%d::bigint)",
-        [DB_SORT_NAME] = " AND (p.name, p.id) > ($%d::text, $%d::bigint)",
+    static const char *const type[] = {
+        [DB_SORT_RELEVANCE] = "real",    [DB_SORT_PRICE] = "bigint",
+        [DB_SORT_PRICE_DESC] = "bigint", [DB_SORT_NEWEST] = "timestamptz",
+        [DB_SORT_NAME] = "text",
     };
     int k = param(b, f->after_key);
     int id = param(b, db_param_int64(a, f->after_id));
-    add(b, arena_sprintf(a, cmp[f->sort], k, id));
+    add(b, arena_sprintf(a, " AND (%s, %s) %s ($%d::%s, $%d::bigint)", key_expr, id_expr,
+                         sort_descending(f->sort) ? "<" : ">", k, type[f->sort], id));
 }
 
-static void add_order(sql_buf *b, db_product_sort sort)
-{
-    static const char *const order[] = {
-        [DB_SORT_RELEVANCE] = " ORDER BY ts_rank(p.search, tsq) DESC, p.id DESC",
-        [DB_SORT_PRICE] = " ORDER BY p.price_amount, p.id",
-        [DB_SORT_PRICE_DESC] = " ORDER BY p.price_amount DESC, p.id DESC",
-        [DB_SORT_NEWEST] = " ORDER BY p.created_at DESC, p.id DESC",
-        [DB_SORT_NAME] = " ORDER BY p.name, p.id",
-    };
-    add(b, order[sort]);
-}
-
-/* The sort column as selected, so the last row's value can go into the next cursor
- * exactly as PostgreSQL will compare it (real and timestamptz round-trip as text). */
-static const char *sort_key_expr(db_product_sort sort)
+static const char *listing_sort_column(db_product_sort sort)
 {
     switch (sort) {
-    case DB_SORT_RELEVANCE: return "ts_rank(p.search, tsq)";
     case DB_SORT_PRICE:
-    case DB_SORT_PRICE_DESC: return "p.price_amount";
-    case DB_SORT_NEWEST: return "p.created_at";
-    case DB_SORT_NAME: return "p.name";
+    case DB_SORT_PRICE_DESC: return "price_amount";
+    case DB_SORT_NAME: return "name";
+    case DB_SORT_RELEVANCE: /* only with q; without it the service refuses the sort */
+    case DB_SORT_NEWEST: break;
     }
-    return "p.id";
+    return "created_at";
+}
+
+static bool sort_descending(db_product_sort sort)
+{
+    return sort == DB_SORT_RELEVANCE || sort == DB_SORT_NEWEST || sort == DB_SORT_PRICE_DESC;
+}
+
+/* Takes r (cleared here). Columns: ROW_COLUMNS, then the sort key as text. */
+static sf_status decode_rows(PGresult *r, arena *a, db_product_row **rows, size_t *n)
+{
+    int nr = PQntuples(r);
+    db_product_row *out = arena_calloc(a, sizeof *out * (size_t)(nr ? nr : 1));
+    for (int i = 0; i < nr; i++) {
+        db_product_row *p = &out[i];
+        p->id = db_int64(r, i, 0);
+        p->slug = db_text(a, r, i, 1);
+        p->name = db_text(a, r, i, 2);
+        p->status = db_text(a, r, i, 3);
+        p->currency = db_text(a, r, i, 4);
+        p->brand_id = db_int64(r, i, 5);
+        p->brand_slug = db_text(a, r, i, 6);
+        p->brand_name = db_text(a, r, i, 7);
+        p->price_amount = db_int64(r, i, 8);
+        p->compare_at_is_null = PQgetisnull(r, i, 9);
+        p->compare_at_amount = db_int64(r, i, 9);
+        p->featured = db_bool(r, i, 10);
+        p->in_stock = db_bool(r, i, 11);
+        p->rating_count = db_int32(r, i, 12);
+        p->rating_total = db_int32(r, i, 13);
+        p->image_url = db_text(a, r, i, 14);
+        p->image_alt = db_text(a, r, i, 15);
+        p->sort_key = db_text(a, r, i, 16);
+    }
+    PQclear(r);
+    *rows = out;
+    *n = (size_t)nr;
+    return SF_OK;
+}
+
+/* Takes r (cleared here). Rows of kind 0..2 are counts; one row of kind 3 carries how
+ * many matches were counted (-1: exact counters, nothing sampled). */
+static sf_status decode_facets(PGresult *r, arena *a, db_product_facets *out)
+{
+    int nr = PQntuples(r);
+    memset(out, 0, sizeof *out);
+    out->items = arena_calloc(a, sizeof *out->items * (size_t)(nr ? nr : 1));
+    out->exact = true;
+    for (int i = 0; i < nr; i++) {
+        int kind = db_int32(r, i, 0);
+        if (kind == 3) {
+            int64_t counted = db_int64(r, i, 3);
+            out->exact = counted <= FACET_SAMPLE;
+            out->counted = counted;
+            continue;
+        }
+        db_facet *f = &out->items[out->n++];
+        f->kind = (db_facet_kind)kind;
+        f->slug = db_text(a, r, i, 1);
+        f->name = db_text(a, r, i, 2);
+        f->count = db_int64(r, i, 3);
+        f->min = db_int64(r, i, 4);
+        f->max = PQgetisnull(r, i, 5) ? -1 : db_int64(r, i, 5);
+    }
+    PQclear(r);
+    return SF_OK;
 }
 
 /* Columns in a generated "a, b, c" select list. */

@@ -1,7 +1,8 @@
 /*
- * h_products.c — GET /v1/products (search, filters, keyset pages, facets) and
- * GET /v1/products/{slug} (detail). The list is the hottest endpoint of the shop, so
- * it is written straight into the response buffer with the streaming writer.
+ * h_products.c — GET /v1/products (search, filters, keyset pages, facets),
+ * GET /v1/products/{slug} (detail) and GET /v1/search/suggestions (the search box). The list is the
+ * hottest endpoint of the shop, so it is written straight into the response buffer with the
+ * streaming writer.
  */
 #include <string.h>
 
@@ -64,16 +65,17 @@ void h_products_get(http_ctx *c)
         http_send_error(c, &e);
         return;
     }
-    const db_product *p = &d.product;
+    const db_product *p = &d.d.product;
+    const db_brand *brand = &d.d.brand;
     db_product_row row = {
         .id = p->id,
         .slug = p->slug,
         .name = p->name,
         .status = db_product_status_str(p->status),
         .currency = p->currency,
-        .brand_id = d.brand.id,
-        .brand_slug = d.brand.slug,
-        .brand_name = d.brand.name,
+        .brand_id = brand->id,
+        .brand_slug = brand->slug,
+        .brand_name = brand->name,
         .price_amount = p->price_amount,
         .compare_at_amount = p->compare_at_amount,
         .compare_at_is_null = p->compare_at_amount_is_null,
@@ -92,32 +94,74 @@ void h_products_get(http_ctx *c)
     jw_str(&w, p->description);
     jw_key(&w, "categories");
     jw_arr_begin(&w);
-    for (size_t i = 0; i < d.ncategories; i++) {
+    for (size_t i = 0; i < d.d.ncategories; i++) {
+        const db_category_ref *cat = &d.d.categories[i];
         jw_obj_begin(&w);
-        http_write_ref_fields(&w, d.categories[i].id, d.categories[i].slug, d.categories[i].name);
+        http_write_ref_fields(&w, cat->id, cat->slug, cat->name);
         jw_obj_end(&w);
     }
     jw_arr_end(&w);
     jw_key(&w, "images");
     jw_arr_begin(&w);
-    for (size_t i = 0; i < d.nimages; i++) {
+    for (size_t i = 0; i < d.d.nimages; i++) {
         jw_obj_begin(&w);
         jw_key(&w, "url");
-        jw_str(&w, d.images[i].url);
+        jw_str(&w, d.d.images[i].url);
         jw_key(&w, "alt");
-        jw_str(&w, d.images[i].alt);
+        jw_str(&w, d.d.images[i].alt);
         jw_obj_end(&w);
     }
     jw_arr_end(&w);
     jw_key(&w, "variants");
     jw_arr_begin(&w);
-    for (size_t i = 0; i < d.nvariants; i++)
-        write_variant(&w, &d.variants[i]);
+    for (size_t i = 0; i < d.d.nvariants; i++)
+        write_variant(&w, &d.d.variants[i]);
     jw_arr_end(&w);
     jw_key(&w, "created_at");
     jw_str(&w, p->created_at);
     jw_key(&w, "updated_at");
     jw_str(&w, p->updated_at);
+    jw_obj_end(&w);
+    http_send_json(c, 200, &w);
+}
+
+void h_search_suggestions(http_ctx *c)
+{
+    static const char *const kinds[] = {[DB_SUGGEST_BRAND] = "brand",
+                                        [DB_SUGGEST_CATEGORY] = "category",
+                                        [DB_SUGGEST_PRODUCT] = "product"};
+    sf_error e;
+    sf_error_clear(&e);
+    const char *q = NULL;
+    int64_t limit;
+    if (http_query_string(c, "q", 100, &q, &e) && !q)
+        sf_field_fail(&e, "q", "is required");
+    http_query_int(c, "limit", 10, 1, 10, &limit, &e);
+    db_suggestion *items;
+    size_t n;
+    if (e.status != SF_OK ||
+        svc_search_suggestions(c->app->pool, c->a, q, (int)limit, &items, &n, &e) != SF_OK) {
+        http_send_error(c, &e);
+        return;
+    }
+    jw w;
+    jw_init(&w, 256 + n * 128);
+    jw_obj_begin(&w);
+    jw_key(&w, "items");
+    jw_arr_begin(&w);
+    for (size_t i = 0; i < n; i++) {
+        jw_obj_begin(&w);
+        jw_key(&w, "type");
+        jw_str(&w, kinds[items[i].kind]);
+        jw_key(&w, "slug");
+        jw_str(&w, items[i].slug);
+        jw_key(&w, "name");
+        jw_str(&w, items[i].name);
+        jw_key(&w, "brand");
+        jw_str(&w, items[i].brand_name); /* NULL (brands, categories) is written as null */
+        jw_obj_end(&w);
+    }
+    jw_arr_end(&w);
     jw_obj_end(&w);
     http_send_json(c, 200, &w);
 }
@@ -234,13 +278,21 @@ static void write_rating(jw *w, int32_t count, int32_t total)
 static void write_facets(jw *w, const svc_product_page *page)
 {
     static const char *const names[] = {"categories", "brands", "price_bands"};
+    const db_product_facets *fs = &page->facets;
     jw_key(w, "facets");
     jw_obj_begin(w);
+    jw_key(w, "exact");
+    jw_bool(w, fs->exact);
+    jw_key(w, "counted");
+    if (fs->exact)
+        jw_null(w);
+    else
+        jw_int(w, fs->counted);
     for (int kind = DB_FACET_CATEGORY; kind <= DB_FACET_PRICE; kind++) {
         jw_key(w, names[kind]);
         jw_arr_begin(w);
-        for (size_t i = 0; i < page->nfacets; i++) {
-            const db_facet *f = &page->facets[i];
+        for (size_t i = 0; i < fs->n; i++) {
+            const db_facet *f = &fs->items[i];
             if ((int)f->kind != kind)
                 continue;
             jw_obj_begin(w);

@@ -127,6 +127,7 @@ void h_categories_get(http_ctx *c);
 void h_brands_list(http_ctx *c);
 void h_products_list(http_ctx *c);
 void h_products_get(http_ctx *c);
+void h_search_suggestions(http_ctx *c);
 void h_me_get(http_ctx *c);
 void h_me_patch(http_ctx *c);
 void h_admin_customers_list(http_ctx *c);

@@ -9,6 +9,8 @@ static const char *const products_params[] = {
     "q",        "category", "brand", "status", "featured", "min_price", "max_price",
     "in_stock", "sort",     "limit", "cursor", "facets",   NULL};
 
+static const char *const suggestions_params[] = {"q", "limit", NULL};
+
 static const char *const page_params[] = {"limit", "cursor", NULL};
 
 static const char *const admin_orders_params[] = {"status", "customer", "from", "to",
@@ -31,6 +33,7 @@ const http_route http_routes[] = {
     {"GET", "/v1/brands", h_brands_list, NULL, true, HTTP_PUBLIC},
     {"GET", "/v1/products", h_products_list, products_params, true, HTTP_PUBLIC},
     {"GET", "/v1/products/{slug}", h_products_get, NULL, true, HTTP_PUBLIC},
+    {"GET", "/v1/search/suggestions", h_search_suggestions, suggestions_params, true, HTTP_PUBLIC},
     {"GET", "/v1/me", h_me_get, NULL, false, HTTP_CUSTOMER},
     {"PATCH", "/v1/me", h_me_patch, NULL, false, HTTP_CUSTOMER},
     {"GET", "/v1/me/addresses", h_addresses_list, NULL, false, HTTP_CUSTOMER},

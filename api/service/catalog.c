@@ -15,8 +15,6 @@ static sf_status load_categories(db_conn *c, arena *a, svc_category_tree *out, s
 static int category_cmp(const void *x, const void *y);
 static uint64_t filter_fingerprint(const svc_product_query *q);
 static sf_status check_unknown_filters(db_conn *c, const svc_product_query *q, sf_error *e);
-static int cmp_image(const void *x, const void *y);
-static int cmp_variant(const void *x, const void *y);
 
 sf_status svc_categories_tree(db_pool *pool, arena *a, svc_category_tree *out, sf_error *e)
 {
@@ -117,7 +115,7 @@ sf_status svc_products_list(db_pool *pool, const unsigned char cursor_key[32], a
     if (s == SF_OK && n == 0 && (q->category || q->brand))
         s = check_unknown_filters(c, q, e);
     if (s == SF_OK && q->facets) {
-        s = db_products_facets(c, a, &f, &out->facets, &out->nfacets, e);
+        s = db_products_facets(c, a, &f, &out->facets, e);
         out->has_facets = true;
     }
     db_pool_release(pool, c);
@@ -142,35 +140,35 @@ sf_status svc_product_get(db_pool *pool, arena *a, const char *slug, svc_product
     db_conn *c;
     if (db_pool_acquire(pool, &c, e) != SF_OK)
         return e->status;
-    sf_status s = db_product_with_brand(c, a, slug, &out->product, &out->brand, e);
-    if (s == SF_OK && !out->product.active)
-        s = sf_fail(e, SF_NOT_FOUND, "not-found", "product not found");
-    if (s == SF_OK)
-        s = db_product_image_list_by_product_id(c, a, out->product.id, NULL, LIST_PAGE,
-                                                &out->images, &out->nimages, e);
-    if (s == SF_OK)
-        s = db_product_variant_list_by_product_id(c, a, out->product.id, NULL, LIST_PAGE,
-                                                  &out->variants, &out->nvariants, e);
-    if (s == SF_OK)
-        s = db_product_category_refs(c, a, out->product.id, &out->categories, &out->ncategories, e);
+    sf_status s = db_product_detail(c, a, slug, &out->d, e);
     db_pool_release(pool, c);
     if (s != SF_OK) {
         if (s == SF_NOT_FOUND)
             sf_fail(e, SF_NOT_FOUND, "not-found", "No product with slug \"%s\".", slug);
         return s;
     }
-    qsort(out->images, out->nimages, sizeof *out->images, cmp_image);
-    qsort(out->variants, out->nvariants, sizeof *out->variants, cmp_variant);
-    /* Inactive variants are not for sale and not shown. */
-    size_t kept = 0;
-    for (size_t i = 0; i < out->nvariants; i++)
-        if (out->variants[i].active)
-            out->variants[kept++] = out->variants[i];
-    out->nvariants = kept;
-    if (out->nimages) {
-        out->image_url = out->images[0].url;
-        out->image_alt = out->images[0].alt;
+    if (out->d.nimages) {
+        out->image_url = out->d.images[0].url;
+        out->image_alt = out->d.images[0].alt;
     }
+    return SF_OK;
+}
+
+sf_status svc_search_suggestions(db_pool *pool, arena *a, const char *q, int limit,
+                                 db_suggestion **items, size_t *n, sf_error *e)
+{
+    db_conn *c;
+    if (db_pool_acquire(pool, &c, e) != SF_OK)
+        return e->status;
+    db_suggestion *all;
+    size_t got;
+    sf_status s = db_search_suggestions(c, a, q, limit, &all, &got, e);
+    db_pool_release(pool, c);
+    if (s != SF_OK)
+        return s;
+    /* Brands and categories come first (at most 3 each); products fill up to limit. */
+    *items = all;
+    *n = got < (size_t)limit ? got : (size_t)limit;
     return SF_OK;
 }
 
@@ -279,20 +277,4 @@ static sf_status check_unknown_filters(db_conn *c, const svc_product_query *q, s
     if (!exists)
         sf_field_fail(e, "brand", "no brand with this slug");
     return e->status;
-}
-
-static int cmp_image(const void *x, const void *y)
-{
-    const db_product_image *a = x, *b = y;
-    if (a->position != b->position)
-        return a->position < b->position ? -1 : 1;
-    return a->id < b->id ? -1 : a->id > b->id;
-}
-
-static int cmp_variant(const void *x, const void *y)
-{
-    const db_product_variant *a = x, *b = y;
-    if (a->position != b->position)
-        return a->position < b->position ? -1 : 1;
-    return a->id < b->id ? -1 : a->id > b->id;
 }

@@ -152,6 +152,24 @@ export interface paths {
          *     `-price` = price descending; `relevance` = full-text rank descending (only
          *     with `q`).
          *
+         *     Search (`q`) reads what a person types into a search box: every word must
+         *     match (in the name, the brand or the description); the last word also matches
+         *     as a prefix (`mech` finds "mechanical"); a word of four or more letters that
+         *     the catalog does not contain is replaced by the closest catalog word by
+         *     trigram similarity (`keybord` finds "keyboard"); case, accents and joining
+         *     marks do not matter (`wifi` finds "Wi-Fi", `usb c` "USB-C", `ban phim` "Bàn
+         *     phím"); a model number matches written together or apart (`rtx4060`, `rtx
+         *     4060`); an exact variant SKU finds its product. `relevance` ranks, in this
+         *     order, an exact SKU, then products with every word in the name or brand, then
+         *     the rest, each by text rank; it ranks a bounded set of candidates (at most 200
+         *     per tier), so its cost stays flat on a catalog of any size and a very common
+         *     word lists up to 400 of its matches. The other sorts list every match.
+         *
+         *     Every sort walks an index in its order, so a page costs the same on a catalog
+         *     of 200 or a million products; following `next_cursor` visits every match
+         *     once, also while products change between pages (with `relevance`, the bounded
+         *     candidate set is recomputed per page and may shift when the catalog changes).
+         *
          *     Any invalid parameter is a 400 `validation-error` whose `errors[].field` is the
          *     parameter's name (`min_price > max_price` names `min_price`; a bad cursor names
          *     `cursor`).
@@ -183,6 +201,32 @@ export interface paths {
         delete?: never;
         /** CORS preflight */
         options: operations["preflightProduct"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/search/suggestions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Suggestions for a search box
+         * @description What to show under a search box while a person types: at most `limit`
+         *     suggestions — brands (at most 3), then categories (at most 3), then products
+         *     ranked by relevance. Matching is the same as `GET /v1/products?q=`: every word
+         *     must match, the last one as a prefix, typos are corrected against the
+         *     catalog's words; products match on their name and brand. Public and cacheable
+         *     like the catalog (ETag, 304).
+         */
+        get: operations["searchSuggestions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        /** CORS preflight */
+        options: operations["preflightSearchSuggestions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -1504,8 +1548,18 @@ export interface components {
          *     descendants, i.e. what adding `category=<slug>` would return; each brand count
          *     is what adding `brand=<slug>` would return. Entries with a zero count are left
          *     out of `categories` and `brands`.
+         *
+         *     A category page (or the whole catalog) with no other filter reads counters kept
+         *     with every catalog change, so its counts are exact at any size. With any other
+         *     filter (`q`, `brand`, `status`, `featured`, `in_stock`, a price range) the counts
+         *     are taken over at most the first 2,001 matches: `exact` says whether every
+         *     match was counted, `counted` how many were when not.
          */
         Facets: {
+            /** @description True when every match was counted. */
+            exact: boolean;
+            /** @description How many matches the counts cover when `exact` is false; null otherwise. */
+            counted: number | null;
             categories: components["schemas"]["FacetCount"][];
             brands: components["schemas"]["FacetCount"][];
             /**
@@ -1515,6 +1569,20 @@ export interface components {
              *     `min_price=min&max_price=max-1` would return. Zero counts are kept.
              */
             price_bands: components["schemas"]["PriceBand"][];
+        };
+        SuggestionList: {
+            items: components["schemas"]["Suggestion"][];
+        };
+        Suggestion: {
+            /**
+             * @description Where the suggestion leads - `/v1/brands` slug, `/v1/categories/{slug}` or `/v1/products/{slug}`.
+             * @enum {string}
+             */
+            type: "brand" | "category" | "product";
+            slug: components["schemas"]["Slug"];
+            name: string;
+            /** @description The product's brand name; null for brands and categories. */
+            brand: string | null;
         };
         FacetCount: {
             slug: components["schemas"]["Slug"];
@@ -2324,7 +2392,7 @@ export interface operations {
     listProducts: {
         parameters: {
             query?: {
-                /** @description Full-text search over product name, brand name and description. */
+                /** @description Search-box text over product name, brand name, description and SKU (see above). */
                 q?: string;
                 /**
                  * @description Category slug; products in that category or any of its descendants. An
@@ -2353,7 +2421,11 @@ export interface operations {
                  *     one used with a different sort, is a 400 naming `cursor`.
                  */
                 cursor?: string;
-                /** @description Also return facet counts for the whole result set (ignoring `cursor` and `limit`). */
+                /**
+                 * @description Also return facet counts for the whole result set (ignoring `cursor` and
+                 *     `limit`). Exact for a category (or the whole catalog) with no other filter;
+                 *     otherwise counted over at most the first 2,001 matches (`facets.exact`).
+                 */
                 facets?: boolean;
             };
             header?: {
@@ -2462,6 +2534,71 @@ export interface operations {
                 /** @description Lower-case kebab-case slug. A malformed slug is a 400 `validation-error` naming `slug`. */
                 slug: components["parameters"]["Slug"];
             };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["Preflight"];
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    searchSuggestions: {
+        parameters: {
+            query: {
+                /** @description The text typed so far. */
+                q: string;
+                /** @description Most suggestions to return. */
+                limit?: number;
+            };
+            header?: {
+                /** @description An ETag from an earlier response; when it still matches, the answer is 304 with no body. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The suggestions, brands and categories first. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["Cache-Control-Public"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuggestionList"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    preflightSearchSuggestions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;

@@ -49,8 +49,7 @@ typedef struct svc_product_page {
     size_t n;
     const char *next_cursor; /* NULL on the last page */
     bool has_facets;
-    db_facet *facets;
-    size_t nfacets;
+    db_product_facets facets;
 } svc_product_page;
 
 /* Validates the query's domain rules (price range, relevance needs q, cursor belongs to
@@ -59,14 +58,7 @@ sf_status svc_products_list(db_pool *pool, const unsigned char cursor_key[32], a
                             const svc_product_query *q, svc_product_page *out, sf_error *e);
 
 typedef struct svc_product_detail {
-    db_product product;
-    db_brand brand;
-    db_product_image *images;
-    size_t nimages;
-    db_product_variant *variants;
-    size_t nvariants;
-    db_category_ref *categories;
-    size_t ncategories;
+    db_product_detail_row d;
     const char *image_url, *image_alt; /* first image, or NULL */
 } svc_product_detail;
 
@@ -74,6 +66,11 @@ typedef struct svc_product_detail {
  * categories; SF_NOT_FOUND for unknown or inactive products. */
 sf_status svc_product_get(db_pool *pool, arena *a, const char *slug, svc_product_detail *out,
                           sf_error *e);
+
+/* Search-box suggestions: at most `limit` (1..10) brands, categories and products for
+ * the text q, brands and categories first. */
+sf_status svc_search_suggestions(db_pool *pool, arena *a, const char *q, int limit,
+                                 db_suggestion **items, size_t *n, sf_error *e);
 
 /* Cursor codec (cursor.c): opaque, HMAC-signed, bound to the sort and the filters. */
 const char *svc_cursor_encode(arena *a, const unsigned char key[32], int sort, uint64_t filter_fp,

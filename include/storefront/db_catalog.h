@@ -1,7 +1,8 @@
 /*
- * db_catalog.h — the catalog queries that are more than plain CRUD: product search
- * with filters, keyset pagination and facets, and a product's categories. Plain
- * get/list queries come from the generated layer (storefront/db_gen.h).
+ * db_catalog.h — the catalog queries that are more than plain CRUD: product listing and
+ * search with filters, keyset pagination and facets, search suggestions, and product
+ * detail in one round trip. Plain get/list queries come from the generated layer
+ * (storefront/db_gen.h).
  */
 #ifndef STOREFRONT_DB_CATALOG_H
 #define STOREFRONT_DB_CATALOG_H
@@ -18,7 +19,7 @@ typedef enum db_product_sort {
 } db_product_sort;
 
 typedef struct db_product_filter {
-    const char *q;                /* websearch syntax; NULL = no text filter */
+    const char *q;                /* search box text (search_query(), 0011); NULL = none */
     const char *category;         /* slug; matches the category and its descendants */
     const char *brand;            /* slug */
     const char *status;           /* product_status label */
@@ -54,27 +55,62 @@ typedef struct db_facet {
     int64_t count;
 } db_facet;
 
-/* Runs the search; rows in the arena. */
+typedef struct db_product_facets {
+    db_facet *items;
+    size_t n;
+    bool exact;      /* false: counted over the first `counted` matches only */
+    int64_t counted; /* matches counted when sampled; -1 when read from the counters */
+} db_product_facets;
+
+/* One page (f->limit rows) in the filter's sort order; rows in the arena. A relevance
+ * search ranks a bounded candidate set (catalog_queries.c). */
 sf_status db_products_search(db_conn *c, arena *a, const db_product_filter *f,
                              db_product_row **rows, size_t *n, sf_error *e);
-/* Counts per category, brand and price band over the filter (keyset ignored). */
-sf_status db_products_facets(db_conn *c, arena *a, const db_product_filter *f, db_facet **facets,
-                             size_t *n, sf_error *e);
+/* Counts per category, brand and price band over the filter (keyset ignored): exact from
+ * maintained counters for a category (or the whole catalog) with no other filter,
+ * otherwise over a bounded number of matches (out->exact says which). */
+sf_status db_products_facets(db_conn *c, arena *a, const db_product_filter *f,
+                             db_product_facets *out, sf_error *e);
+
+typedef enum db_suggestion_kind {
+    DB_SUGGEST_BRAND,
+    DB_SUGGEST_CATEGORY,
+    DB_SUGGEST_PRODUCT
+} db_suggestion_kind;
+
+typedef struct db_suggestion {
+    db_suggestion_kind kind;
+    const char *slug, *name;
+    const char *brand_name; /* products only */
+} db_suggestion;
+
+/* Up to 3 brands, 3 categories and `limit` products matching the search-box text q (last
+ * word a prefix, typos corrected), in that order; rows in the arena. */
+sf_status db_search_suggestions(db_conn *c, arena *a, const char *q, int limit,
+                                db_suggestion **items, size_t *n, sf_error *e);
 /* Whether a category / brand slug exists (to tell "unknown" from "empty"). */
 sf_status db_category_slug_exists(db_conn *c, const char *slug, bool *exists, sf_error *e);
 sf_status db_brand_slug_exists(db_conn *c, const char *slug, bool *exists, sf_error *e);
-
-/* A product by slug together with its brand, in one round trip (product detail).
- * SF_NOT_FOUND when no product has the slug. */
-sf_status db_product_with_brand(db_conn *c, arena *a, const char *slug, db_product *product,
-                                db_brand *brand, sf_error *e);
 
 typedef struct db_category_ref {
     int64_t id;
     const char *slug, *name;
 } db_category_ref;
-/* The categories a product is directly in, by position then name. */
-sf_status db_product_category_refs(db_conn *c, arena *a, int64_t product_id, db_category_ref **refs,
-                                   size_t *n, sf_error *e);
+
+typedef struct db_product_detail_row {
+    db_product product;
+    db_brand brand;
+    db_product_image *images; /* by position */
+    size_t nimages;
+    db_product_variant *variants; /* active ones, by position */
+    size_t nvariants;
+    db_category_ref *categories; /* direct ones, by position then name */
+    size_t ncategories;
+} db_product_detail_row;
+
+/* An active product by slug with its brand, images, variants and categories, in one
+ * round trip. SF_NOT_FOUND when no active product has the slug. */
+sf_status db_product_detail(db_conn *c, arena *a, const char *slug, db_product_detail_row *out,
+                            sf_error *e);
 
 #endif

@@ -1,0 +1,340 @@
+-- 0011_catalog_scale: a catalog of a million products (issue #9).
+--
+-- Measured at 100k products (docs/benchmarks.md): a category page read every matching
+-- product through the GIN index on products.category_ids and then sorted them, and a
+-- search ranked every match. Three structures make the cost follow the page instead:
+--
+--   product_listing       one narrow row per (list key, active product): key 0 is the whole
+--                         catalog, any other key a category the product is in directly or
+--                         through a descendant. Btrees on (key, sort column, id) let a page
+--                         walk an index in the requested order and stop after limit + 1.
+--   listing_facet_counts  per list key, how many active products lie in each category,
+--                         brand and price band: exact facets of a category page without
+--                         reading the category.
+--   search_lexicon        every word of the catalog's names, brands, categories and
+--                         descriptions, trigram-indexed: typo correction and prefix checks.
+--
+-- All three are kept by statement-level triggers (transition tables, like 0003) in the
+-- same transaction as the catalog change, so a bulk load refreshes them in one statement
+-- and every reader sees them consistent with `products`.
+
+-- Both are trusted extensions (PostgreSQL 13+): the database owner may create them, as
+-- on RDS/Aurora where both are supported. They go into the current schema and are named
+-- unqualified below, so the migrations also run in a scratch schema (tests/db).
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE EXTENSION IF NOT EXISTS unaccent;
+
+-- unaccent(text) is STABLE (its dictionary could change); ours names the dictionary, so
+-- it can serve in IMMUTABLE functions. Vietnamese "Bàn phím cơ" reads as "ban phim co".
+CREATE FUNCTION sf_unaccent(t text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $$
+    SELECT unaccent('unaccent'::regdictionary, t)
+$$;
+
+-- Lowercase, unaccented text plus the joined spellings shoppers type: "Wi-Fi" also as
+-- "wifi", "USB-C" as "usbc", "RTX 4060" as "rtx4060", "MX Master 3S" as "master3s". Used on
+-- both sides (documents and queries), so "wifi", "wi-fi" and "Wi-Fi" all meet.
+CREATE FUNCTION sf_search_normalize(t text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $$
+    SELECT s || coalesce(' ' || (
+        SELECT string_agg(DISTINCT regexp_replace(m[1], '[^a-z0-9]', '', 'g'), ' ')
+          FROM regexp_matches(s, '([a-z0-9]+(?:[-/.][a-z0-9]+)+|[a-z]+ [0-9][a-z0-9]*)', 'g') AS m), '')
+      FROM (SELECT lower(sf_unaccent(t)) AS s) x
+$$;
+
+-- The words of a text as the lexicon keeps them: normalized, split on anything that is
+-- not a letter or digit, 2..40 characters.
+CREATE FUNCTION sf_search_words(t text) RETURNS SETOF text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $$
+    SELECT DISTINCT w
+      FROM regexp_split_to_table(sf_search_normalize(t), '[^a-z0-9]+') AS w
+     WHERE length(w) BETWEEN 2 AND 40
+$$;
+
+-- The search document: name (A), brand (B), description (C), each normalized as above.
+CREATE OR REPLACE FUNCTION products_search_refresh() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.search :=
+        setweight(to_tsvector('english', sf_search_normalize(coalesce(NEW.name, ''))), 'A') ||
+        setweight(to_tsvector('english', sf_search_normalize(coalesce(
+            (SELECT b.name FROM brands b WHERE b.id = NEW.brand_id), ''))), 'B') ||
+        setweight(to_tsvector('english', sf_search_normalize(coalesce(NEW.description, ''))), 'C');
+    RETURN NEW;
+END
+$$;
+
+-- Existing products get the new documents (the trigger above runs per row). This comes
+-- before the listing triggers exist, so it does not churn them.
+UPDATE products SET name = name;
+
+-- A renamed brand changes its products' documents (weight B).
+CREATE FUNCTION brands_renamed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE products p SET name = p.name
+      FROM new_rows n JOIN old_rows o ON o.id = n.id
+     WHERE p.brand_id = n.id AND n.name IS DISTINCT FROM o.name;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER brands_renamed AFTER UPDATE ON brands
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION brands_renamed();
+
+-- Exact SKU hits rank first; SKUs are matched case-insensitively.
+CREATE INDEX product_variants_sku_upper_idx ON product_variants (upper(sku));
+
+-- --- the listing ----------------------------------------------------------------------
+
+CREATE TABLE product_listing (
+    list_key     bigint NOT NULL,
+    product_id   bigint NOT NULL,
+    brand_id     bigint NOT NULL,
+    status       product_status NOT NULL,
+    featured     boolean NOT NULL,
+    in_stock     boolean NOT NULL,
+    price_amount bigint NOT NULL,
+    created_at   timestamptz NOT NULL,
+    name         varchar(200) NOT NULL,
+    PRIMARY KEY (product_id, list_key)
+);
+
+-- One btree per sort; a page scans it forward (price, name) or backward (newest, -price)
+-- from the cursor and stops after limit + 1 rows. Brand pages (key 0 with a brand) have
+-- their own, smaller indexes; a brand inside a category walks the category's index and
+-- checks brand_id on the narrow row.
+CREATE INDEX product_listing_newest_idx ON product_listing (list_key, created_at, product_id);
+CREATE INDEX product_listing_price_idx ON product_listing (list_key, price_amount, product_id);
+CREATE INDEX product_listing_name_idx ON product_listing (list_key, name, product_id);
+CREATE INDEX product_listing_brand_newest_idx ON product_listing (brand_id, created_at, product_id)
+    WHERE list_key = 0;
+CREATE INDEX product_listing_brand_price_idx ON product_listing (brand_id, price_amount, product_id)
+    WHERE list_key = 0;
+CREATE INDEX product_listing_brand_name_idx ON product_listing (brand_id, name, product_id)
+    WHERE list_key = 0;
+
+CREATE TABLE listing_facet_counts (
+    list_key bigint NOT NULL,
+    kind     smallint NOT NULL CHECK (kind IN (0, 1, 2)), -- 0 category, 1 brand, 2 price band
+    value    bigint NOT NULL,                             -- category id, brand id, band's min
+    -- No CHECK (n >= 0): an upsert's proposed row carries a negative delta, and CHECK
+    -- constraints are tested before ON CONFLICT turns it into an update.
+    n        bigint NOT NULL,
+    PRIMARY KEY (list_key, kind, value)
+);
+
+-- The facets' fixed price bands (minor units), as GET /v1/products documents them: the
+-- band of a price is the greatest lower bound not above it.
+CREATE FUNCTION listing_price_band(amount bigint) RETURNS bigint
+LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $$
+    SELECT CASE WHEN amount < 2500 THEN 0 WHEN amount < 5000 THEN 2500
+                WHEN amount < 10000 THEN 5000 WHEN amount < 25000 THEN 10000
+                WHEN amount < 50000 THEN 25000 WHEN amount < 100000 THEN 50000
+                WHEN amount < 200000 THEN 100000 ELSE 200000 END
+$$;
+
+
+-- Applies the difference between the old and new versions of changed product rows to
+-- product_listing and listing_facet_counts. `old_src`/`new_src` name the transition
+-- tables (or an empty set for INSERT/DELETE): one body serves the three triggers, since a
+-- trigger with transition tables may have one event only. Only products whose listed
+-- columns differ are touched, so a rating or description edit is a join of the
+-- transition tables and no write. Counter rows are upserted in key order, so concurrent
+-- catalog writes take their row locks in one order and cannot deadlock on them.
+CREATE FUNCTION products_listing_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    none CONSTANT text := 'SELECT * FROM products WHERE false';
+BEGIN
+    EXECUTE format($sql$
+    WITH o AS (SELECT id, brand_id, status, featured, in_stock, price_amount, created_at, name,
+                      category_ids FROM (%s) x WHERE active),
+         n AS (SELECT id, brand_id, status, featured, in_stock, price_amount, created_at, name,
+                      category_ids FROM (%s) x WHERE active),
+         ch AS (SELECT id FROM (SELECT * FROM o EXCEPT SELECT * FROM n) a
+                UNION SELECT id FROM (SELECT * FROM n EXCEPT SELECT * FROM o) b),
+         ok AS (SELECT o.*, k FROM o JOIN ch USING (id) CROSS JOIN LATERAL unnest(0 || o.category_ids) k),
+         nk AS (SELECT n.*, k FROM n JOIN ch USING (id) CROSS JOIN LATERAL unnest(0 || n.category_ids) k),
+         del AS (DELETE FROM product_listing l USING ok
+                  WHERE l.product_id = ok.id AND l.list_key = ok.k
+                    AND NOT EXISTS (SELECT 1 FROM nk WHERE nk.id = ok.id AND nk.k = ok.k)),
+         ins AS (INSERT INTO product_listing AS l (list_key, product_id, brand_id, status, featured,
+                        in_stock, price_amount, created_at, name)
+                 SELECT k, id, brand_id, status, featured, in_stock, price_amount, created_at, name
+                   FROM nk ORDER BY id, k
+                 ON CONFLICT (product_id, list_key) DO UPDATE
+                    SET brand_id = EXCLUDED.brand_id, status = EXCLUDED.status,
+                        featured = EXCLUDED.featured, in_stock = EXCLUDED.in_stock,
+                        price_amount = EXCLUDED.price_amount, created_at = EXCLUDED.created_at,
+                        name = EXCLUDED.name),
+         d AS (SELECT k, 0::smallint AS kind, c AS value, -1 AS d FROM ok CROSS JOIN LATERAL unnest(ok.category_ids) c
+               UNION ALL SELECT k, 1::smallint, brand_id, -1 FROM ok
+               UNION ALL SELECT k, 2::smallint, listing_price_band(price_amount), -1 FROM ok
+               UNION ALL SELECT k, 0::smallint, c, 1 FROM nk CROSS JOIN LATERAL unnest(nk.category_ids) c
+               UNION ALL SELECT k, 1::smallint, brand_id, 1 FROM nk
+               UNION ALL SELECT k, 2::smallint, listing_price_band(price_amount), 1 FROM nk)
+    INSERT INTO listing_facet_counts AS f (list_key, kind, value, n)
+    SELECT k, kind, value, sum(d) FROM d GROUP BY 1, 2, 3 HAVING sum(d) <> 0 ORDER BY 1, 2, 3
+    ON CONFLICT (list_key, kind, value) DO UPDATE SET n = f.n + EXCLUDED.n
+    $sql$,
+        CASE WHEN TG_OP = 'INSERT' THEN none ELSE 'SELECT * FROM old_rows' END,
+        CASE WHEN TG_OP = 'DELETE' THEN none ELSE 'SELECT * FROM new_rows' END);
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER products_listing_inserted AFTER INSERT ON products
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION products_listing_sync();
+CREATE TRIGGER products_listing_updated AFTER UPDATE ON products
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION products_listing_sync();
+CREATE TRIGGER products_listing_deleted AFTER DELETE ON products
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION products_listing_sync();
+
+-- A tree move changes the ancestors of the products below the moved categories only:
+-- those whose category_ids hold a moved category (GIN-indexed), not the whole catalog.
+CREATE OR REPLACE FUNCTION categories_moved() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM products_category_ids_refresh(ARRAY(
+        SELECT p.id FROM products p
+         WHERE p.category_ids && ARRAY(SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id
+                                        WHERE n.parent_id IS DISTINCT FROM o.parent_id)));
+    RETURN NULL;
+END
+$$;
+DROP TRIGGER categories_moved ON categories;
+CREATE TRIGGER categories_moved AFTER UPDATE ON categories
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION categories_moved();
+
+-- --- the lexicon ----------------------------------------------------------------------
+
+-- COLLATE "C" so `word LIKE 'pre%'` is a btree range (search-as-you-type prefixes).
+CREATE TABLE search_lexicon (
+    word text COLLATE "C" PRIMARY KEY
+);
+CREATE INDEX search_lexicon_trgm_idx ON search_lexicon USING gist (word gist_trgm_ops);
+
+-- Words only ever join the lexicon here; one left behind by a deleted product only makes
+-- a typo correct to a word that finds nothing (catalog_search_rebuild() prunes them).
+CREATE FUNCTION products_lexicon_add() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO search_lexicon (word)
+        SELECT DISTINCT w FROM new_rows n, sf_search_words(n.name || ' ' || n.description) w
+        ORDER BY 1 ON CONFLICT DO NOTHING;
+    ELSE
+        INSERT INTO search_lexicon (word)
+        SELECT DISTINCT w FROM new_rows n JOIN old_rows o ON o.id = n.id,
+               sf_search_words(n.name || ' ' || n.description) w
+         WHERE (n.name, n.description) IS DISTINCT FROM (o.name, o.description)
+        ORDER BY 1 ON CONFLICT DO NOTHING;
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER products_lexicon_inserted AFTER INSERT ON products
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION products_lexicon_add();
+CREATE TRIGGER products_lexicon_updated AFTER UPDATE ON products
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION products_lexicon_add();
+
+-- Brand and category names (INSERT and UPDATE share the body: only new_rows is read).
+CREATE FUNCTION names_lexicon_add() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO search_lexicon (word)
+    SELECT DISTINCT w FROM new_rows n, sf_search_words(n.name) w ORDER BY 1 ON CONFLICT DO NOTHING;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER brands_lexicon_inserted AFTER INSERT ON brands
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION names_lexicon_add();
+CREATE TRIGGER brands_lexicon_updated AFTER UPDATE ON brands
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION names_lexicon_add();
+CREATE TRIGGER categories_lexicon_inserted AFTER INSERT ON categories
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION names_lexicon_add();
+CREATE TRIGGER categories_lexicon_updated AFTER UPDATE ON categories
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION names_lexicon_add();
+
+-- --- the query side -------------------------------------------------------------------
+
+-- What a search box sends, as a tsquery: every word must match (AND); the last word is
+-- also a prefix (search-as-you-type: "mech" finds "mechanical"); a word of 4+ letters that
+-- is not in the lexicon (and, for the last word, starts no lexicon word) is replaced by
+-- the most similar lexicon word by trigrams ("keybord" -> "keyboard"); words with digits
+-- are model numbers and kept exact. `weights` ('' or e.g. 'AB') restricts every word to
+-- those parts of the document (AB: name and brand). At most 8 words. Returns an empty
+-- tsquery (matches nothing) when nothing searchable is left.
+CREATE FUNCTION search_query(q text, weights text DEFAULT '') RETURNS tsquery
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+-- to_tsquery NOTICEs a stop word ("the"); that is expected here, not news for the log.
+SET client_min_messages = warning AS $$
+DECLARE
+    words text[];
+    w text;
+    fixed text;
+    term tsquery;
+    result tsquery := NULL;
+    n int;
+    is_last boolean;
+BEGIN
+    -- "Wi-Fi" and "usb-c" join up ("wifi", "usbc") as the documents also hold them;
+    -- anything else that is not a letter or digit separates words.
+    words := ARRAY(SELECT x FROM regexp_split_to_table(regexp_replace(regexp_replace(
+                       lower(sf_unaccent(coalesce(q, ''))), '([a-z0-9])[-/.]+(?=[a-z0-9])', '\1', 'g'),
+                       '[^a-z0-9]+', ' ', 'g'), ' ') AS x WHERE x <> '' LIMIT 8);
+    n := coalesce(array_length(words, 1), 0);
+    FOR i IN 1 .. n LOOP
+        w := words[i];
+        is_last := i = n;
+        -- A btree range, not LIKE: a LIKE pattern from a variable gets no index in a
+        -- generic plan. w holds only [a-z0-9], so bumping its last byte ends the range.
+        IF is_last AND EXISTS (SELECT 1 FROM search_lexicon
+                                WHERE word >= w AND word < left(w, -1) || chr(ascii(right(w, 1)) + 1)) THEN
+            term := to_tsquery('english', quote_literal(w) || ':*' || weights);
+        ELSE
+            IF length(w) >= 4 AND w !~ '[0-9]'
+               AND NOT EXISTS (SELECT 1 FROM search_lexicon WHERE word = w) THEN
+                SELECT word INTO fixed FROM search_lexicon
+                 WHERE word % w ORDER BY word <-> w, word LIMIT 1;
+                w := coalesce(fixed, w);
+            END IF;
+            term := to_tsquery('english', quote_literal(w) || CASE WHEN is_last THEN ':*' ELSE ':' END
+                                            || weights);
+        END IF;
+        IF numnode(term) > 0 THEN
+            result := CASE WHEN result IS NULL THEN term ELSE result && term END;
+        END IF;
+    END LOOP;
+    RETURN coalesce(result, ''::tsquery);
+END
+$$;
+
+-- --- plain recomputation --------------------------------------------------------------
+
+-- Recomputes the listing, the facet counters and the lexicon from the catalog tables, the
+-- obviously-correct way. For operators (after editing with triggers disabled) and for the
+-- seed's bulk loads; the tests compare what the triggers keep with the same definitions.
+CREATE FUNCTION catalog_search_rebuild() RETURNS void LANGUAGE sql AS $$
+    DELETE FROM product_listing;
+    INSERT INTO product_listing (list_key, product_id, brand_id, status, featured, in_stock,
+                                 price_amount, created_at, name)
+    SELECT k, p.id, p.brand_id, p.status, p.featured, p.in_stock, p.price_amount, p.created_at, p.name
+      FROM products p CROSS JOIN LATERAL unnest(0 || p.category_ids) k WHERE p.active;
+    DELETE FROM listing_facet_counts;
+    INSERT INTO listing_facet_counts (list_key, kind, value, n)
+    SELECT l.list_key, 0, c, count(*) FROM product_listing l JOIN products p ON p.id = l.product_id
+           CROSS JOIN LATERAL unnest(p.category_ids) c GROUP BY 1, 3
+    UNION ALL
+    SELECT list_key, 1, brand_id, count(*) FROM product_listing GROUP BY 1, 3
+    UNION ALL
+    SELECT list_key, 2, listing_price_band(price_amount), count(*) FROM product_listing GROUP BY 1, 3;
+    DELETE FROM search_lexicon;
+    INSERT INTO search_lexicon (word)
+    SELECT w FROM products p, sf_search_words(p.name || ' ' || p.description) w
+    UNION SELECT w FROM brands b, sf_search_words(b.name) w
+    UNION SELECT w FROM categories c, sf_search_words(c.name) w;
+$$;
+
+SELECT catalog_search_rebuild();
