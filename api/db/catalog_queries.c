@@ -101,7 +101,8 @@ sf_status db_products_search(db_conn *c, arena *a, const db_product_filter *f,
             add(&b, arena_sprintf(a,
                                   " JOIN products s ON s.id = l.product_id AND (s.search @@"
                                   " search_query($%d) OR s.id IN (SELECT v.product_id FROM"
-                                  " product_variants v WHERE upper(v.sku) = upper(btrim($%d))))",
+                                  " product_variants v WHERE upper(v.sku) = upper(btrim($%d)) AND"
+                                  " v.active))",
                                   qp, qp));
         }
         add_listing_where(&b, a, f);
@@ -148,11 +149,17 @@ sf_status db_products_facets(db_conn *c, arena *a, const db_product_filter *f,
          * many were counted, so the caller can tell exact from bounded. */
         add(&b, "WITH m AS MATERIALIZED (SELECT p.id, p.brand_id, p.price_amount, p.category_ids"
                 " FROM products p");
+        int qp = f->q ? param(&b, f->q) : 0;
         if (f->q)
-            add(&b, arena_sprintf(a, " CROSS JOIN search_query($%d) tsq", param(&b, f->q)));
+            add(&b, arena_sprintf(a, " CROSS JOIN search_query($%d) tsq", qp));
         add(&b, " WHERE true");
+        /* The same matches as the list: the text, or an exact SKU typed into the box. */
         if (f->q)
-            add(&b, " AND p.search @@ tsq");
+            add(&b, arena_sprintf(a,
+                                  " AND (p.search @@ tsq OR p.id IN (SELECT v.product_id FROM"
+                                  " product_variants v WHERE upper(v.sku) = upper(btrim($%d))"
+                                  " AND v.active))",
+                                  qp));
         add_product_filters(&b, a, f);
         add(&b, arena_sprintf(a, " LIMIT %d)", FACET_SAMPLE + 1));
         /* A category's count includes its descendants (category_ids carries the
