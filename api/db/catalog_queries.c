@@ -96,14 +96,16 @@ sf_status db_products_search(db_conn *c, arena *a, const db_product_filter *f,
                               " FROM product_listing l",
                               col, col));
         if (f->q) {
-            /* A SKU typed into the box matches its product under every sort. */
+            /* A SKU typed into the box matches its product under every sort. The tsquery is
+             * a sub-select so it is built once, not once per row the walk reads. */
             int qp = param(&b, f->q);
-            add(&b, arena_sprintf(a,
-                                  " JOIN products s ON s.id = l.product_id AND (s.search @@"
-                                  " search_query($%d) OR s.id IN (SELECT v.product_id FROM"
-                                  " product_variants v WHERE upper(v.sku) = upper(btrim($%d)) AND"
-                                  " v.active))",
-                                  qp, qp));
+            add(&b, arena_sprintf(
+                        a,
+                        " JOIN products s ON s.id = l.product_id AND (s.search @@"
+                        " (SELECT search_query($%d)) OR s.id = ANY (ARRAY(SELECT v.product_id FROM"
+                        " product_variants v WHERE upper(v.sku) = upper(btrim($%d)) AND"
+                        " v.active)))",
+                        qp, qp));
         }
         add_listing_where(&b, a, f);
         add_keyset(&b, a, f, arena_sprintf(a, "l.%s", col), "l.product_id");
@@ -155,11 +157,12 @@ sf_status db_products_facets(db_conn *c, arena *a, const db_product_filter *f,
         add(&b, " WHERE true");
         /* The same matches as the list: the text, or an exact SKU typed into the box. */
         if (f->q)
-            add(&b, arena_sprintf(a,
-                                  " AND (p.search @@ tsq OR p.id IN (SELECT v.product_id FROM"
-                                  " product_variants v WHERE upper(v.sku) = upper(btrim($%d))"
-                                  " AND v.active))",
-                                  qp));
+            add(&b,
+                arena_sprintf(a,
+                              " AND (p.search @@ tsq OR p.id = ANY (ARRAY(SELECT v.product_id FROM"
+                              " product_variants v WHERE upper(v.sku) = upper(btrim($%d))"
+                              " AND v.active)))",
+                              qp));
         add_product_filters(&b, a, f);
         add(&b, arena_sprintf(a, " LIMIT %d)", FACET_SAMPLE + 1));
         /* A category's count includes its descendants (category_ids carries the
@@ -189,18 +192,20 @@ static const db_stmt suggestions_stmt = {
     "catalog_suggestions",
     "WITH q AS MATERIALIZED (SELECT search_query($1) AS tsq, search_query($1, 'AB') AS tsq_ab),"
     " s AS ("
-    "(SELECT 0 AS kind, b.slug, b.name, NULL::text AS brand, 1::real AS score FROM brands b, q"
-    "  WHERE to_tsvector('english', sf_search_normalize(b.name)) @@ q.tsq ORDER BY b.name LIMIT 3)"
+    "(SELECT 0 AS kind, b.slug, b.name, NULL::text AS brand,"
+    "  row_number() OVER (ORDER BY b.name) AS ord FROM brands b, q"
+    "  WHERE to_tsvector('english', sf_search_normalize(b.name)) @@ q.tsq ORDER BY ord LIMIT 3)"
     " UNION ALL "
-    "(SELECT 1, c.slug, c.name, NULL, 1 FROM categories c, q"
-    "  WHERE to_tsvector('english', sf_search_normalize(c.name)) @@ q.tsq"
-    "  ORDER BY length(c.name), c.name LIMIT 3)"
+    "(SELECT 1, c.slug, c.name, NULL, row_number() OVER (ORDER BY length(c.name), c.name)"
+    "  FROM categories c, q WHERE to_tsvector('english', sf_search_normalize(c.name)) @@ q.tsq"
+    "  ORDER BY 5 LIMIT 3)"
     " UNION ALL "
-    "(SELECT 2, p.slug, p.name, b.name, ts_rank(p.search, q.tsq_ab, 32)"
+    "(SELECT 2, p.slug, p.name, b.name,"
+    "  row_number() OVER (ORDER BY ts_rank(p.search, q.tsq_ab, 32) DESC, p.id DESC)"
     "  FROM (SELECT p.id FROM products p, q WHERE p.active AND p.search @@ q.tsq_ab"
     "        LIMIT " SEARCH_CANDIDATES ") c JOIN products p ON p.id = c.id"
-    "  JOIN brands b ON b.id = p.brand_id, q ORDER BY 5 DESC, p.id DESC LIMIT $2::integer))"
-    " SELECT kind, slug, name, brand FROM s",
+    "  JOIN brands b ON b.id = p.brand_id, q ORDER BY 5 LIMIT $2::integer))"
+    " SELECT kind, slug, name, brand FROM s ORDER BY kind, ord",
     2};
 
 sf_status db_search_suggestions(db_conn *c, arena *a, const char *q, int limit,

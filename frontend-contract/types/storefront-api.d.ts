@@ -153,7 +153,7 @@ export interface paths {
          *     with `q`).
          *
          *     Search (`q`) reads what a person types into a search box: every word must
-         *     match (in the name, the brand or the description); the last word also matches
+         *     match (in the name, the brand or the description; the first 8 words count); the last word also matches
          *     as a prefix (`mech` finds "mechanical"); a word of four or more letters that
          *     the catalog does not contain is replaced by the closest catalog word by
          *     trigram similarity (`keybord` finds "keyboard"); case, accents and joining
