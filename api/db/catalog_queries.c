@@ -21,7 +21,10 @@
 
 #include "storefront/db_catalog.h"
 
-#define MAX_PARAMS 16
+/* The most one statement binds: a relevance search with q, all seven filters and a
+ * cursor binds the filters once per candidate tier and once more on the ranked rows:
+ * 1 + 3 * 7 + 2 + 1 = 25. */
+#define MAX_PARAMS 32
 /* Matches taken per relevance tier (name+brand, anywhere) before ranking: the cost of a
  * search is bounded by this, whatever a common word matches. */
 #define SEARCH_CANDIDATES "200"
@@ -33,6 +36,7 @@ typedef struct sql_buf {
     size_t len;
     const char *params[MAX_PARAMS];
     int nparams;
+    bool overflow; /* a parameter or fragment did not fit: the statement must not run */
 } sql_buf;
 
 static void add(sql_buf *b, const char *fragment);
@@ -118,6 +122,8 @@ sf_status db_products_search(db_conn *c, arena *a, const db_product_filter *f,
     }
     if (f->q && f->sort == DB_SORT_RELEVANCE)
         add(&b, arena_sprintf(a, " LIMIT $%d::integer", param(&b, db_param_int64(a, f->limit))));
+    if (b.overflow)
+        return sf_fail(e, SF_INTERNAL, NULL, "product search statement too large");
     PGresult *r = db_exec_sql(c, b.text, b.nparams, b.params, e);
     if (!r)
         return e->status;
@@ -180,6 +186,8 @@ sf_status db_products_facets(db_conn *c, arena *a, const db_product_filter *f,
                 " UNION ALL SELECT 3, NULL, NULL, count(*), NULL, NULL FROM m"
                 " ORDER BY 1, 5, 4 DESC, 2");
     }
+    if (b.overflow)
+        return sf_fail(e, SF_INTERNAL, NULL, "product facets statement too large");
     PGresult *r = db_exec_sql(c, b.text, b.nparams, b.params, e);
     if (!r)
         return e->status;
@@ -353,9 +361,12 @@ sf_status db_product_detail(db_conn *c, arena *a, const char *slug, db_product_d
 static void add(sql_buf *b, const char *fragment)
 {
     size_t n = strlen(fragment);
-    /* Fragments are ours and bounded; 4 KiB holds the largest combination with room. */
-    if (b->len + n >= sizeof b->text)
+    /* Fragments are ours and bounded; 6 KiB holds the largest combination with room. A
+     * cut statement could still parse with a filter missing, so it is refused. */
+    if (b->len + n >= sizeof b->text) {
+        b->overflow = true;
         n = sizeof b->text - b->len - 1;
+    }
     memcpy(b->text + b->len, fragment, n);
     b->len += n;
     b->text[b->len] = '\0';
@@ -363,6 +374,11 @@ static void add(sql_buf *b, const char *fragment)
 
 static int param(sql_buf *b, const char *value)
 {
+    /* Past the array it would overwrite the stack; the statement is refused instead. */
+    if (b->nparams == MAX_PARAMS) {
+        b->overflow = true;
+        return MAX_PARAMS;
+    }
     b->params[b->nparams++] = value;
     return b->nparams;
 }
