@@ -35,11 +35,13 @@ $$;
 -- "Wi-Fi" also as "wifi", "USB-C" as "usbc", "RTX 4060" as "rtx4060", "MX Master 3S" as
 -- "master3s". Used on both sides (documents and queries), so "wifi", "wi-fi" and "Wi-Fi"
 -- all meet. Two functions so unaccent runs once per text: the search trigger runs this
--- three times per product row of a bulk load.
+-- three times per product row of a bulk load. A word joined to the number after it is
+-- kept on its own as well: "Wi-Fi 6E" gives "wifi wifi6e", not only "wifi6e", which
+-- would leave "wifi" in no document (and search_query() would correct it to "wi").
 CREATE FUNCTION sf_search_join(s text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $$
     SELECT s || ' ' || regexp_replace(regexp_replace(s, '([a-z0-9])[-/.](?=[a-z0-9])', '\1', 'g'),
-                                      '([a-z]) (?=[0-9])', '\1', 'g')
+                                      '([a-z]+) ([0-9][a-z0-9]*)', '\1 \1\2', 'g')
 $$;
 CREATE FUNCTION sf_search_normalize(t text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $$
