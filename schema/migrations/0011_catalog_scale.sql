@@ -387,8 +387,10 @@ BEGIN
             suffix := ':*';
         ELSIF length(w) >= 4 AND w !~ '[0-9]'
               AND NOT EXISTS (SELECT 1 FROM search_lexicon WHERE word = stem) THEN
+            -- Only to a word of 4+ letters too: a short word is similar to many, and as a
+            -- prefix ("wi" for "wifi") it would match half the catalog.
             SELECT word INTO fixed FROM search_lexicon
-             WHERE word % stem ORDER BY word <-> stem, word LIMIT 1;
+             WHERE word % stem AND length(word) >= 4 ORDER BY word <-> stem, word LIMIT 1;
             IF fixed IS NOT NULL THEN
                 stem := fixed;
                 suffix := CASE WHEN i = n THEN ':*' ELSE '' END;
