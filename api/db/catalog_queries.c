@@ -43,6 +43,7 @@ static void add(sql_buf *b, const char *fragment);
 static int param(sql_buf *b, const char *value);
 static void add_listing_where(sql_buf *b, arena *a, const db_product_filter *f);
 static void add_product_filters(sql_buf *b, arena *a, const db_product_filter *f);
+static void add_column_filters(sql_buf *b, arena *a, const db_product_filter *f, const char *t);
 static void add_keyset(sql_buf *b, arena *a, const db_product_filter *f, const char *key_expr,
                        const char *id_expr);
 static const char *listing_sort_column(db_product_sort sort);
@@ -393,23 +394,7 @@ static void add_listing_where(sql_buf *b, arena *a, const db_product_filter *f)
                              param(b, f->category)));
     else
         add(b, " WHERE l.list_key = 0");
-    if (f->brand)
-        add(b, arena_sprintf(a, " AND l.brand_id = (SELECT id FROM brands WHERE slug = $%d)",
-                             param(b, f->brand)));
-    if (f->status)
-        add(b, arena_sprintf(a, " AND l.status = $%d::product_status", param(b, f->status)));
-    if (f->featured >= 0)
-        add(b, arena_sprintf(a, " AND l.featured = $%d::boolean",
-                             param(b, db_param_bool(f->featured))));
-    if (f->in_stock >= 0)
-        add(b, arena_sprintf(a, " AND l.in_stock = $%d::boolean",
-                             param(b, db_param_bool(f->in_stock))));
-    if (f->min_price >= 0)
-        add(b, arena_sprintf(a, " AND l.price_amount >= $%d::bigint",
-                             param(b, db_param_int64(a, f->min_price))));
-    if (f->max_price >= 0)
-        add(b, arena_sprintf(a, " AND l.price_amount <= $%d::bigint",
-                             param(b, db_param_int64(a, f->max_price))));
+    add_column_filters(b, a, f, "l");
 }
 
 /* The same filters on a products row `p` (search candidates, bounded facets).
@@ -424,22 +409,29 @@ static void add_product_filters(sql_buf *b, arena *a, const db_product_filter *f
                              " AND p.category_ids @> ARRAY[(SELECT id FROM categories"
                              " WHERE slug = $%d)]",
                              param(b, f->category)));
+    add_column_filters(b, a, f, "p");
+}
+
+/* brand, status, featured, in_stock and the price range, on the columns that products
+ * and product_listing share, of the row aliased `t`. */
+static void add_column_filters(sql_buf *b, arena *a, const db_product_filter *f, const char *t)
+{
     if (f->brand)
-        add(b, arena_sprintf(a, " AND p.brand_id = (SELECT id FROM brands WHERE slug = $%d)",
+        add(b, arena_sprintf(a, " AND %s.brand_id = (SELECT id FROM brands WHERE slug = $%d)", t,
                              param(b, f->brand)));
     if (f->status)
-        add(b, arena_sprintf(a, " AND p.status = $%d::product_status", param(b, f->status)));
+        add(b, arena_sprintf(a, " AND %s.status = $%d::product_status", t, param(b, f->status)));
     if (f->featured >= 0)
-        add(b, arena_sprintf(a, " AND p.featured = $%d::boolean",
+        add(b, arena_sprintf(a, " AND %s.featured = $%d::boolean", t,
                              param(b, db_param_bool(f->featured))));
     if (f->in_stock >= 0)
-        add(b, arena_sprintf(a, " AND p.in_stock = $%d::boolean",
+        add(b, arena_sprintf(a, " AND %s.in_stock = $%d::boolean", t,
                              param(b, db_param_bool(f->in_stock))));
     if (f->min_price >= 0)
-        add(b, arena_sprintf(a, " AND p.price_amount >= $%d::bigint",
+        add(b, arena_sprintf(a, " AND %s.price_amount >= $%d::bigint", t,
                              param(b, db_param_int64(a, f->min_price))));
     if (f->max_price >= 0)
-        add(b, arena_sprintf(a, " AND p.price_amount <= $%d::bigint",
+        add(b, arena_sprintf(a, " AND %s.price_amount <= $%d::bigint", t,
                              param(b, db_param_int64(a, f->max_price))));
 }
 
