@@ -7,9 +7,11 @@
 -- Usage: wrk ... -s catalog.lua URL -- MODE [FILE]
 --   MODE list    GET /v1/products?category=<random line of FILE>&limit=20
 --   MODE detail  GET /v1/products/<random line of FILE>
+--   MODE paths   GET <random line of FILE>: each line a whole path with its query string,
+--                already URL-encoded (the scenarios of catalog.sh: sorts, filters, search)
 --   MODE static  GET <path of URL> every time (no Lua per request: the HTTP ceiling)
--- FILE holds one slug per line. The request strings are formatted once in init(), so
--- the per-request Lua cost is one math.random and one table lookup.
+-- FILE holds one slug (or path) per line. The request strings are formatted once in
+-- init(), so the per-request Lua cost is one math.random and one table lookup.
 --
 -- done() prints one line that catalog.sh parses:
 --   BENCH requests=N duration_us=N rps=F p50_us=N p90_us=N p99_us=N p999_us=N max_us=N
@@ -44,6 +46,8 @@ function init(args)
                 path = "/v1/products?category=" .. slug .. "&limit=20"
             elseif mode == "detail" then
                 path = "/v1/products/" .. slug
+            elseif mode == "paths" then
+                path = slug
             else
                 error("unknown mode " .. mode)
             end
