@@ -1,6 +1,7 @@
 /*
  * seed.c — `storefront seed [--products N]`: load the sample catalog and discount codes,
- * and optionally N synthetic products for load tests.
+ * and optionally N synthetic products for load tests (seed_synthetic.c: with them come
+ * the brands only they use; the sample catalog itself is the same with or without).
  *
  * The sample catalog is a few hundred rows, so it goes in with ordinary parameterized
  * upserts keyed on slug / SKU: that makes the seed idempotent (same rows, same ids on
@@ -26,7 +27,7 @@
 #define SEED_LOCK_KEY "6000575110497715009"
 
 static bool tables_exist(db_conn *c);
-static bool load_brands(db_conn *c);
+static bool load_brands(db_conn *c, const seed_brand *brands, size_t count);
 static bool load_categories(db_conn *c);
 static bool load_products(db_conn *c);
 static bool load_discount_codes(db_conn *c);
@@ -169,7 +170,8 @@ int sf_seed(const char *conninfo, long synthetic_products, FILE *out)
     const char *key[] = {SEED_LOCK_KEY};
     if (db_begin(c, &e) != SF_OK || !exec_ok(c, &st_lock, key, "cannot take the seed lock", ""))
         goto out;
-    if (!load_brands(c) || !load_categories(c) || !load_products(c) || !load_discount_codes(c))
+    if (!load_brands(c, seed_brands, seed_brands_count) || !load_categories(c) ||
+        !load_products(c) || !load_discount_codes(c))
         goto out;
     fprintf(out,
             "sample catalog: %zu brands, %zu categories, %zu products, %zu discount codes "
@@ -177,7 +179,9 @@ int sf_seed(const char *conninfo, long synthetic_products, FILE *out)
             seed_brands_count, seed_categories_count, seed_sample_product_count(),
             sizeof seed_discounts / sizeof seed_discounts[0], seconds_since(&t0));
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    if (synthetic_products > 0 && !seed_bulk_synthetic(c, synthetic_products, &added))
+    if (synthetic_products > 0 &&
+        (!load_brands(c, seed_synthetic_brands, seed_synthetic_brands_count) ||
+         !seed_bulk_synthetic(c, synthetic_products, &added)))
         goto out;
     if (db_commit(c, &e) != SF_OK) {
         report_pg_error(c, "commit failed", "");
@@ -191,8 +195,8 @@ int sf_seed(const char *conninfo, long synthetic_products, FILE *out)
                        "ANALYZE products, product_variants, product_images, "
                        "product_categories",
                        &e);
-        fprintf(out, "synthetic products: %ld requested, %ld added (%.2f s)\n", synthetic_products,
-                added, seconds_since(&t1));
+        fprintf(out, "synthetic products: %ld requested, %ld added, %zu more brands (%.2f s)\n",
+                synthetic_products, added, seed_synthetic_brands_count, seconds_since(&t1));
     }
     rc = 0;
 out:
@@ -220,10 +224,10 @@ static bool tables_exist(db_conn *c)
     return ok;
 }
 
-static bool load_brands(db_conn *c)
+static bool load_brands(db_conn *c, const seed_brand *brands, size_t count)
 {
-    for (size_t i = 0; i < seed_brands_count; i++) {
-        const seed_brand *b = &seed_brands[i];
+    for (size_t i = 0; i < count; i++) {
+        const seed_brand *b = &brands[i];
         char logo[200];
         snprintf(logo, sizeof logo, "https://images.storefront.example/brands/%s.png", b->slug);
         const char *params[] = {b->slug, b->name, b->description, logo};

@@ -6,7 +6,9 @@
  * users and developers rely on: a catalog big and varied enough to exercise the API
  * (brands, a 3-level category tree, 200+ products with variants, images, categories,
  * sales, stock-outs, dates across a year, searchable specs), a second run that changes
- * nothing and keeps every id, and a synthetic bulk load that is exact and idempotent.
+ * nothing and keeps every id, and a synthetic bulk load that is exact, idempotent,
+ * deterministic and shaped like a shop (skewed category sizes, searchable names,
+ * readable SKUs).
  */
 #include <libpq-fe.h>
 #include <stdbool.h>
@@ -26,6 +28,7 @@ static int timed_seed(const char *url, long n, const char *label);
 static void check_catalog_shape(const char *url);
 static void check_catalog_content(const char *url);
 static void check_discount_codes(const char *url);
+static void check_synthetic_content(const char *url);
 static void test_sample(const char *url);
 static void test_synthetic(const char *url);
 static void test_unmigrated(const char *url);
@@ -126,8 +129,9 @@ static void test_synthetic(const char *url)
     CHECK(query_long(url, "SELECT count(*) FROM products") == products + 1000);
     CHECK(query_long(url, "SELECT count(*) FROM products WHERE slug LIKE 'synthetic-%'") == 1000);
     long synth_variants = query_long(url, "SELECT count(*) FROM product_variants") - variants;
-    CHECK(synth_variants >= 1000 && synth_variants <= 2000);
+    CHECK(synth_variants >= 1300 && synth_variants <= 2000); /* 1 to 3 each, mostly 1 or 2 */
     check_catalog_shape(url); /* every synthetic product has variants, images, categories */
+    check_synthetic_content(url);
 
     char *before = query_text(url, fingerprint_sql);
     CHECK(timed_seed(url, 1000, "sample + 1000 synthetic, second run") == 0);
@@ -141,6 +145,82 @@ static void test_synthetic(const char *url)
     CHECK(timed_seed(url, 1500, "sample + 1500 synthetic") == 0);
     CHECK(query_long(url, "SELECT count(*) FROM products") == products + 1500);
     CHECK(sf_seed(url, -1, stdout) != 0);
+
+    /* Same number, same product: one deleted by hand comes back exactly as it was. */
+    static const char *one_sql =
+        "SELECT md5(concat_ws('|', p.name, p.description, b.slug, p.status, p.featured, "
+        "p.price_amount, p.in_stock, p.category_ids::text, p.image_url, (SELECT string_agg("
+        "concat_ws('|', sku, name, options::text, price_amount, stock), ',' ORDER BY position) "
+        "FROM product_variants v WHERE v.product_id = p.id))) FROM products p "
+        "JOIN brands b ON b.id = p.brand_id WHERE p.slug = 'synthetic-777'";
+    char *kept = query_text(url, one_sql);
+    CHECK(query_long(url, "WITH d AS (DELETE FROM products WHERE slug = 'synthetic-777' "
+                          "RETURNING 1) SELECT count(*) FROM d") == 1);
+    CHECK(timed_seed(url, 1500, "sample + 1500 synthetic, one restored") == 0);
+    char *restored = query_text(url, one_sql);
+    CHECK_STR(restored, kept);
+    free(kept);
+    free(restored);
+    CHECK(query_long(url, "SELECT count(*) FROM products") == products + 1500);
+}
+
+/* What makes the synthetic catalog worth measuring with: categories of very different
+ * sizes, names and descriptions made of words shoppers search for (some Vietnamese),
+ * readable unique SKUs, and the same mix of statuses and stock as a real shop. */
+static void check_synthetic_content(const char *url)
+{
+    static const char *synth = "FROM products WHERE slug LIKE 'synthetic-%'";
+    char sql[640];
+    /* Category sizes: a few big leaves, a long tail. */
+    CHECK(query_long(url, "SELECT count(*) FROM product_categories pc JOIN products p ON "
+                          "p.id = pc.product_id JOIN categories k ON k.id = pc.category_id "
+                          "WHERE p.slug LIKE 'synthetic-%' AND EXISTS (SELECT 1 FROM "
+                          "categories c WHERE c.parent_id = k.id)") == 0);
+    static const char *sizes =
+        "WITH s AS (SELECT pc.category_id, count(*) AS n FROM product_categories pc JOIN "
+        "products p ON p.id = pc.product_id WHERE p.slug LIKE 'synthetic-%' GROUP BY 1) ";
+    snprintf(sql, sizeof sql, "%sSELECT count(*) FROM s", sizes);
+    CHECK(query_long(url, sql) >= 20);
+    snprintf(sql, sizeof sql, "%sSELECT max(n) / min(n) FROM s", sizes);
+    CHECK(query_long(url, sql) >= 10);
+    snprintf(sql, sizeof sql, "%sSELECT 100 * max(n) / sum(n) FROM s", sizes);
+    long top = query_long(url, sql);
+    CHECK(top >= 15 && top <= 40);
+
+    /* Search finds products by model, feature and (with accents) Vietnamese name. */
+    static const char *const queries[] = {"mx master 3s",  "k8 pro",  "rtx 4060",    "wi-fi 6e",
+                                          "hot-swappable", "backlit", "bàn phím cơ", "usb-c"};
+    for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++) {
+        snprintf(sql, sizeof sql,
+                 "SELECT count(*) %s AND search @@ plainto_tsquery('english', '%s')", synth,
+                 queries[i]);
+        long n = query_long(url, sql);
+        if (n <= 0)
+            fprintf(stderr, "  full-text search finds no synthetic product for \"%s\"\n",
+                    queries[i]);
+        CHECK(n > 0);
+    }
+    snprintf(sql, sizeof sql, "SELECT count(*) %s AND octet_length(name) > char_length(name)",
+             synth);
+    long vi = query_long(url, sql);
+    CHECK(vi > 0 && vi < 1500 / 5);
+    snprintf(sql, sizeof sql, "SELECT count(DISTINCT name) * 100 / count(*) %s", synth);
+    CHECK(query_long(url, sql) >= 50);
+
+    /* SKUs: brand code, model code, serial, variant code. */
+    CHECK(query_long(url, "SELECT count(*) FROM product_variants v JOIN products p ON "
+                          "p.id = v.product_id WHERE p.slug LIKE 'synthetic-%' AND v.sku !~ "
+                          "'^[A-Z]{3}-[A-Z0-9]{1,15}-[0-9A-Z]{4,}-[A-Z0-9]{1,6}$'") == 0);
+
+    snprintf(sql, sizeof sql, "SELECT count(DISTINCT status) %s", synth);
+    CHECK(query_long(url, sql) == 4);
+    snprintf(sql, sizeof sql, "SELECT count(*) %s AND featured", synth);
+    long featured = query_long(url, sql);
+    CHECK(featured > 0 && featured < 1500 / 10);
+    snprintf(sql, sizeof sql, "SELECT count(*) %s AND NOT in_stock", synth);
+    CHECK(query_long(url, sql) > 0);
+    snprintf(sql, sizeof sql, "SELECT count(DISTINCT brand_id) %s", synth);
+    CHECK(query_long(url, sql) >= 25);
 }
 
 static void test_unmigrated(const char *url)
