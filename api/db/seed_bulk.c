@@ -4,17 +4,31 @@
  * Why COPY into temp tables and then INSERT ... SELECT: COPY is the fastest way into
  * PostgreSQL, and going through temp tables lets one set-based statement per table
  * skip products that already exist (idempotent re-runs) and resolve brand, category and
- * product ids by join instead of per-row lookups.
+ * product ids by join instead of per-row lookups. The catalog's derived data is kept
+ * by statement-level triggers with transition tables (0003 and later), which see a
+ * whole statement's rows at once: one INSERT per table per chunk is what keeps them
+ * cheap, and what they are written for.
  *
- * Why products carry their price columns on insert: products.price_amount /
+ * Why chunks of 100,000 products, all in the caller's one transaction: the
+ * product_images and product_categories triggers rewrite every product they touch.
+ * Over a million products at once, those rewrites visit heap pages from the whole
+ * load, which no longer fit in shared_buffers, and each statement took five to six
+ * minutes (the load took 14.7 min; 100k loaded in 44 s). A chunk keeps each
+ * statement's working set to recent pages, while every statement still carries
+ * 100k+ rows. A chunk whose products all exist is skipped after one indexed count, so
+ * a re-run of 1M costs seconds. The transaction stays one: a failure leaves nothing.
+ *
+ * Why products carry their derived columns on insert: products.price_amount /
  * compare_at_amount / in_stock are normally maintained by the per-row rollup trigger
  * on product_variants. Left alone, it would UPDATE each new product once per variant,
  * i.e. write every product row (and its GIN search entry) two or three times. We write
  * the values the trigger would compute (seed_product.c mirrors its rule), so its
- * UPDATE matches no row and costs an index probe. The trigger still runs and still
- * has the last word, so a mismatch would cost speed, never correctness. Disabling the
- * trigger or session_replication_role would need ownership or superuser and an
- * exclusive lock; we need neither.
+ * UPDATE matches no row and costs an index probe. Likewise image_url / image_alt
+ * (first image) and category_ids (categories and their ancestors) go in with the row,
+ * so a trigger that skips rows already right has nothing to do. The triggers still run
+ * and still have the last word, so a mismatch would cost speed, never correctness.
+ * Disabling triggers or session_replication_role would need ownership or superuser
+ * and an exclusive lock; we need neither.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +38,8 @@
 #include "storefront/db.h"
 
 #define COPY_FLUSH_BYTES (256 * 1024)
+/* Products per chunk; every statement of a chunk carries at least this many rows. */
+#define CHUNK_PRODUCTS 100000L
 
 typedef struct copy_buf {
     char *data;
@@ -33,7 +49,9 @@ typedef struct copy_buf {
 
 typedef enum copy_table { COPY_PRODUCTS, COPY_VARIANTS, COPY_IMAGES, COPY_CATEGORIES } copy_table;
 
-static bool copy_table_rows(db_conn *c, copy_table t, long count);
+static bool load_chunk(db_conn *c, long first, long last, long *added);
+static long chunk_existing(db_conn *c, long first, long last);
+static bool copy_table_rows(db_conn *c, copy_table t, long first, long last);
 static void write_rows(copy_buf *b, copy_table t, long n, const seed_product *p);
 static void put_text(copy_buf *b, const char *s, char sep);
 static void put_long(copy_buf *b, long v, char sep);
@@ -42,16 +60,30 @@ static void put_raw(copy_buf *b, const char *s, size_t n);
 static bool run(db_conn *c, const char *sql, const char *what);
 static long run_count(db_conn *c, const char *sql, const char *what);
 
-/* Temp tables vanish at commit; the caller's transaction is open. */
+/* Settings for one big load, local to the caller's transaction (SET LOCAL needs no
+ * privilege): the COPY text is UTF-8 whatever the client environment says; sorts,
+ * hash joins and the triggers' transition tables stay in memory instead of spilling,
+ * and so do the temp tables (temp_buffers must be set before the session's first
+ * temp table, which is the first statement below that makes one). Temp tables vanish
+ * at commit. seed_tmp_closure: each category with its ancestors, as category_ids
+ * stores them. */
 static const char *const setup_sql[] = {
+    "SET LOCAL client_encoding = 'UTF8'",
+    "SET LOCAL work_mem = '256MB'",
+    "SET LOCAL temp_buffers = '256MB'",
     "CREATE TEMP TABLE seed_tmp_products (n bigint, slug text, name text, brand text, "
     "description text, status text, featured boolean, age_minutes int, price bigint, "
-    "compare_at bigint, in_stock boolean) ON COMMIT DROP",
+    "compare_at bigint, in_stock boolean, image_url text, image_alt text) ON COMMIT DROP",
     "CREATE TEMP TABLE seed_tmp_variants (n bigint, sku text, name text, options jsonb, "
     "price bigint, compare_at bigint, stock int, position int) ON COMMIT DROP",
     "CREATE TEMP TABLE seed_tmp_images (n bigint, url text, alt text, position int) "
     "ON COMMIT DROP",
     "CREATE TEMP TABLE seed_tmp_categories (n bigint, category text) ON COMMIT DROP",
+    "CREATE TEMP TABLE seed_tmp_ids (n bigint, id bigint) ON COMMIT DROP",
+    "CREATE TEMP TABLE seed_tmp_closure ON COMMIT DROP AS "
+    "WITH RECURSIVE anc(slug, id) AS (SELECT slug, id FROM categories UNION "
+    "SELECT a.slug, c.parent_id FROM anc a JOIN categories c ON c.id = a.id "
+    "WHERE c.parent_id IS NOT NULL) SELECT slug, id FROM anc",
 };
 static const char *const copy_sql[] = {
     [COPY_PRODUCTS] = "COPY seed_tmp_products FROM STDIN",
@@ -60,14 +92,46 @@ static const char *const copy_sql[] = {
     [COPY_CATEGORIES] = "COPY seed_tmp_categories FROM STDIN",
 };
 
+/* How many of products first..last exist: one probe of the slug index each. */
+static const db_stmt st_existing = {
+    "sf_seed_bulk_existing",
+    "SELECT count(*) FROM generate_series($1::bigint, $2::bigint) g "
+    "JOIN products p ON p.slug = 'synthetic-' || g",
+    2};
+
 bool seed_bulk_synthetic(db_conn *c, long count, long *added)
 {
     *added = 0;
     for (size_t i = 0; i < sizeof setup_sql / sizeof setup_sql[0]; i++)
-        if (!run(c, setup_sql[i], "cannot create temp tables"))
+        if (!run(c, setup_sql[i], "cannot prepare the bulk load"))
             return false;
+    for (long first = 1; first <= count; first += CHUNK_PRODUCTS) {
+        long last = count - first < CHUNK_PRODUCTS ? count : first + CHUNK_PRODUCTS - 1;
+        long n = chunk_existing(c, first, last);
+        if (n < 0)
+            return false;
+        if (n == last - first + 1)
+            continue;
+        if (!load_chunk(c, first, last, &n))
+            return false;
+        *added += n;
+    }
+    return true;
+}
+
+/* --- static helpers --------------------------------------------------------------- */
+
+/* Loads products first..last that do not exist yet; *added gets their number. */
+static bool load_chunk(db_conn *c, long first, long last, long *added)
+{
+    *added = 0;
+    if (!run(c,
+             "TRUNCATE seed_tmp_products, seed_tmp_variants, seed_tmp_images, "
+             "seed_tmp_categories, seed_tmp_ids",
+             "cannot empty temp tables"))
+        return false;
     for (copy_table t = COPY_PRODUCTS; t <= COPY_CATEGORIES; t++)
-        if (!copy_table_rows(c, t, count))
+        if (!copy_table_rows(c, t, first, last))
             return false;
     /* Temp tables are never auto-analyzed; without statistics the joins below would
      * be planned for a near-empty table. */
@@ -78,14 +142,20 @@ bool seed_bulk_synthetic(db_conn *c, long count, long *added)
         !run(c, "DELETE FROM seed_tmp_products t USING products p WHERE p.slug = t.slug",
              "cannot skip existing products"))
         return false;
+    /* Ids follow arrival (created_at), as in a shop that has been adding products for
+     * a year; the newest index then takes its entries in order, not at random. */
     long n = run_count(
         c,
         "INSERT INTO products (slug, name, brand_id, description, status, featured, "
-        "price_amount, compare_at_amount, in_stock, created_at) "
+        "price_amount, compare_at_amount, in_stock, image_url, image_alt, category_ids, "
+        "created_at) "
         "SELECT t.slug, t.name, b.id, t.description, t.status::product_status, t.featured, "
-        "t.price, t.compare_at, t.in_stock, date_trunc('day', now()) - "
-        "make_interval(mins => t.age_minutes) "
-        "FROM seed_tmp_products t JOIN brands b ON b.slug = t.brand ORDER BY t.n "
+        "t.price, t.compare_at, t.in_stock, t.image_url, t.image_alt, coalesce(k.ids, '{}'), "
+        "date_trunc('day', now()) - make_interval(mins => t.age_minutes) "
+        "FROM seed_tmp_products t JOIN brands b ON b.slug = t.brand "
+        "LEFT JOIN (SELECT tc.n, array_agg(DISTINCT cl.id ORDER BY cl.id) AS ids "
+        "FROM seed_tmp_categories tc JOIN seed_tmp_closure cl ON cl.slug = tc.category "
+        "GROUP BY tc.n) k ON k.n = t.n ORDER BY t.age_minutes DESC, t.n "
         "ON CONFLICT (slug) DO NOTHING",
         "cannot insert products");
     if (n < 0)
@@ -94,7 +164,7 @@ bool seed_bulk_synthetic(db_conn *c, long count, long *added)
     if (n == 0)
         return true;
     return run(c,
-               "CREATE TEMP TABLE seed_tmp_ids ON COMMIT DROP AS SELECT t.n, p.id "
+               "INSERT INTO seed_tmp_ids SELECT t.n, p.id "
                "FROM seed_tmp_products t JOIN products p ON p.slug = t.slug",
                "cannot map product ids") &&
            run(c, "ANALYZE seed_tmp_ids", "cannot analyze temp tables") &&
@@ -103,25 +173,42 @@ bool seed_bulk_synthetic(db_conn *c, long count, long *added)
                "compare_at_amount, stock, position) "
                "SELECT i.id, v.sku, v.name, v.options, v.price, v.compare_at, v.stock, "
                "v.position FROM seed_tmp_variants v JOIN seed_tmp_ids i ON i.n = v.n "
-               "ORDER BY v.n, v.position ON CONFLICT (sku) DO NOTHING",
+               "ORDER BY i.id, v.position ON CONFLICT (sku) DO NOTHING",
                "cannot insert variants") &&
            run(c,
                "INSERT INTO product_images (product_id, url, alt, position) "
                "SELECT i.id, m.url, m.alt, m.position FROM seed_tmp_images m "
-               "JOIN seed_tmp_ids i ON i.n = m.n ORDER BY m.n, m.position",
+               "JOIN seed_tmp_ids i ON i.n = m.n ORDER BY i.id, m.position",
                "cannot insert images") &&
            run(c,
                "INSERT INTO product_categories (product_id, category_id) "
                "SELECT i.id, k.id FROM seed_tmp_categories t JOIN seed_tmp_ids i ON i.n = t.n "
-               "JOIN categories k ON k.slug = t.category ON CONFLICT DO NOTHING",
+               "JOIN categories k ON k.slug = t.category ORDER BY i.id "
+               "ON CONFLICT DO NOTHING",
                "cannot categorise products");
 }
 
-/* --- static helpers --------------------------------------------------------------- */
+static long chunk_existing(db_conn *c, long first, long last)
+{
+    char a[24], b[24];
+    snprintf(a, sizeof a, "%ld", first);
+    snprintf(b, sizeof b, "%ld", last);
+    const char *params[] = {a, b};
+    sf_error e;
+    sf_error_clear(&e);
+    PGresult *r = db_exec(c, &st_existing, params, &e);
+    if (!r) {
+        fprintf(stderr, "seed: cannot count existing products: %s", PQerrorMessage(db_conn_pg(c)));
+        return -1;
+    }
+    long n = strtol(PQgetvalue(r, 0, 0), NULL, 10);
+    PQclear(r);
+    return n;
+}
 
 /* One COPY per table, regenerating the products each time: expanding a product costs
- * about a microsecond, far less than holding every table's text in memory at once. */
-static bool copy_table_rows(db_conn *c, copy_table t, long count)
+ * a few microseconds, less than holding every table's text in memory at once. */
+static bool copy_table_rows(db_conn *c, copy_table t, long first, long last)
 {
     PGconn *pg = db_conn_pg(c);
     PGresult *r = PQexec(pg, copy_sql[t]);
@@ -134,12 +221,12 @@ static bool copy_table_rows(db_conn *c, copy_table t, long count)
     copy_buf b = {0};
     seed_product p;
     bool ok = true;
-    for (long n = 1; n <= count && ok; n++) {
+    for (long n = first; n <= last && ok; n++) {
         seed_product_synthetic(n, &p);
         write_rows(&b, t, n, &p);
         if (b.oom)
             ok = false;
-        else if (b.len >= COPY_FLUSH_BYTES || n == count) {
+        else if (b.len >= COPY_FLUSH_BYTES || n == last) {
             ok = PQputCopyData(pg, b.data, (int)b.len) == 1;
             b.len = 0;
         }
@@ -177,7 +264,9 @@ static void write_rows(copy_buf *b, copy_table t, long n, const seed_product *p)
         put_long(b, p->age_minutes, '\t');
         put_long(b, p->price, '\t');
         put_amount_or_null(b, p->compare_at, '\t');
-        put_text(b, p->in_stock ? "t" : "f", '\n');
+        put_text(b, p->in_stock ? "t" : "f", '\t');
+        put_text(b, p->image_url[0], '\t');
+        put_text(b, p->image_alt[0], '\n');
         break;
     case COPY_VARIANTS:
         for (int v = 0; v < p->nvariants; v++) {

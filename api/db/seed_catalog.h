@@ -140,9 +140,10 @@ int seed_kind_options(seed_kind kind);
 size_t seed_sample_product_count(void);
 
 /* Bulk-loads synthetic products 1..count with COPY inside the caller's open
- * transaction (seed_bulk.c); products whose slug exists are skipped. Needs the sample
- * categories and all brands (sample and synthetic) in place. Returns false after
- * printing one line to stderr; *added receives the number of new products. */
+ * transaction (seed_bulk.c), 100,000 at a time; products whose slug exists are
+ * skipped. Needs the sample categories and all brands (sample and synthetic) in place.
+ * Returns false after printing one line to stderr; *added receives the number of new
+ * products. */
 typedef struct db_conn db_conn;
 bool seed_bulk_synthetic(db_conn *c, long count, long *added);
 
