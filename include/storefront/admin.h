@@ -32,12 +32,13 @@ int sf_migrate(const char *conninfo, FILE *out);
  * someone edited sample rows restores them.
  *
  * synthetic_products > 0 additionally bulk-loads that many generated products
- * (slugs "synthetic-<n>", n = 1..synthetic_products, SKUs "SYN-<n>-<v>") in the same
- * transaction, for load tests and pagination at scale; products that already exist
- * are skipped, so re-running with the same or a smaller count adds nothing and a
- * larger count adds only the difference. 0 = the sample catalog only; negative is an
- * error. The database must be migrated first. Returns 0 on success, non-zero on
- * failure (nothing is left half-loaded). */
+ * (slugs "synthetic-<n>", n = 1..synthetic_products, shaped like a shop's catalog: see
+ * api/db/seed_synthetic.c) in the same transaction, for load tests, facets, search and
+ * pagination at scale; products that already exist are skipped, so re-running with
+ * the same or a smaller count adds nothing and a larger count adds only the
+ * difference. 0 = the sample catalog only; negative is an error. The database must be
+ * migrated first. Returns 0 on success, non-zero on failure (nothing is left
+ * half-loaded). */
 int sf_seed(const char *conninfo, long synthetic_products, FILE *out);
 
 #endif
