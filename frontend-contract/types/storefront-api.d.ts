@@ -161,9 +161,9 @@ export interface paths {
          *     phím"); a model number matches written together or apart (`rtx4060`, `rtx
          *     4060`); an exact variant SKU finds its product. `relevance` ranks, in this
          *     order, an exact SKU, then products with every word in the name or brand, then
-         *     the rest, each by text rank; it ranks a bounded set of candidates (at most 200
+         *     the rest, each by the text rank of its name and brand (then newest first); it ranks a bounded set of candidates (at most 100
          *     per tier), so its cost stays flat on a catalog of any size and a very common
-         *     word lists up to 400 of its matches. The other sorts list every match.
+         *     word lists up to 200 of its matches. The other sorts list every match.
          *
          *     Every sort walks an index in its order, so a page costs the same on a catalog
          *     of 200 or a million products; following `next_cursor` visits every match
@@ -1552,7 +1552,7 @@ export interface components {
          *     A category page (or the whole catalog) with no other filter reads counters kept
          *     with every catalog change, so its counts are exact at any size. With any other
          *     filter (`q`, `brand`, `status`, `featured`, `in_stock`, a price range) the counts
-         *     are taken over at most the first 2,001 matches: `exact` says whether every
+         *     are taken over at most the first 1,001 matches: `exact` says whether every
          *     match was counted, `counted` how many were when not.
          */
         Facets: {
@@ -2424,7 +2424,7 @@ export interface operations {
                 /**
                  * @description Also return facet counts for the whole result set (ignoring `cursor` and
                  *     `limit`). Exact for a category (or the whole catalog) with no other filter;
-                 *     otherwise counted over at most the first 2,001 matches (`facets.exact`).
+                 *     otherwise counted over at most the first 1,001 matches (`facets.exact`).
                  */
                 facets?: boolean;
             };

@@ -58,13 +58,20 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $$
     SELECT w FROM unnest(tsvector_to_array(doc)) AS w WHERE w ~ '^[a-z]{2,40}$'
 $$;
 
--- The search document: name (A), brand (B), description (C), each normalized as above.
+-- The search document: name (A), brand (B), description (C), each normalized as above;
+-- and name_search, the name and brand alone: relevance's "every word in the name or
+-- brand" tier matches it through its own GIN index, with no weight recheck (which would
+-- detoast every candidate's whole document) and a small vector to rank.
+ALTER TABLE products ADD COLUMN name_search tsvector;
+
 CREATE OR REPLACE FUNCTION products_search_refresh() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    name_doc tsvector := to_tsvector('english', sf_search_normalize(coalesce(NEW.name, '')));
+    brand_doc tsvector := to_tsvector('english', sf_search_normalize(coalesce(
+                              (SELECT b.name FROM brands b WHERE b.id = NEW.brand_id), '')));
 BEGIN
-    NEW.search :=
-        setweight(to_tsvector('english', sf_search_normalize(coalesce(NEW.name, ''))), 'A') ||
-        setweight(to_tsvector('english', sf_search_normalize(coalesce(
-            (SELECT b.name FROM brands b WHERE b.id = NEW.brand_id), ''))), 'B') ||
+    NEW.name_search := name_doc || brand_doc;
+    NEW.search := setweight(name_doc, 'A') || setweight(brand_doc, 'B') ||
         setweight(to_tsvector('english', sf_search_normalize(coalesce(NEW.description, ''))), 'C');
     RETURN NEW;
 END
@@ -73,6 +80,7 @@ $$;
 -- Existing products get the new documents (the trigger above runs per row). This comes
 -- before the listing triggers exist, so it does not churn them.
 UPDATE products SET name = name;
+CREATE INDEX products_name_search_idx ON products USING gin (name_search);
 
 -- 0003's refreshes wrote every product they were given; now only those whose value
 -- differs, so a bulk load that stores category_ids and the first image with the product
@@ -138,18 +146,18 @@ CREATE TABLE product_listing (
 );
 
 -- One btree per sort; a page scans it forward (price, name) or backward (newest, -price)
--- from the cursor and stops after limit + 1 rows. Brand pages (key 0 with a brand) have
--- their own, smaller indexes; a brand inside a category walks the category's index and
--- checks brand_id on the narrow row.
+-- from the cursor and stops after limit + 1 rows. A brand, on a brand page (key 0) or
+-- inside a category, has its own three: a brand is the filter shoppers narrow a big
+-- category by, and walking the category's index for it read 27k rows per page at 100k
+-- products (measured: docs/benchmarks.md).
 CREATE INDEX product_listing_newest_idx ON product_listing (list_key, created_at, product_id);
 CREATE INDEX product_listing_price_idx ON product_listing (list_key, price_amount, product_id);
 CREATE INDEX product_listing_name_idx ON product_listing (list_key, name, product_id);
-CREATE INDEX product_listing_brand_newest_idx ON product_listing (brand_id, created_at, product_id)
-    WHERE list_key = 0;
-CREATE INDEX product_listing_brand_price_idx ON product_listing (brand_id, price_amount, product_id)
-    WHERE list_key = 0;
-CREATE INDEX product_listing_brand_name_idx ON product_listing (brand_id, name, product_id)
-    WHERE list_key = 0;
+CREATE INDEX product_listing_brand_newest_idx
+    ON product_listing (list_key, brand_id, created_at, product_id);
+CREATE INDEX product_listing_brand_price_idx
+    ON product_listing (list_key, brand_id, price_amount, product_id);
+CREATE INDEX product_listing_brand_name_idx ON product_listing (list_key, brand_id, name, product_id);
 
 CREATE TABLE listing_facet_counts (
     list_key bigint NOT NULL,
@@ -348,11 +356,10 @@ CREATE TRIGGER categories_lexicon_updated AFTER UPDATE ON categories
 -- 4+ letters whose stem the lexicon does
 -- not hold (and, for the last word, that starts no lexicon word) is replaced by the most
 -- similar lexicon word by trigrams ("keybord" -> "keyboard"); words with digits are model
--- numbers and kept exact. `weights` ('' or e.g. 'AB') restricts every word to those parts
--- of the document (AB: name and brand). The lexicon holds stems, as the documents do, so a
+-- numbers and kept exact. The lexicon holds stems, as the documents do, so a
 -- word is looked up by its stem ("laptops" -> "laptop"). Returns an empty tsquery (matches
 -- nothing) when nothing searchable is left ("the").
-CREATE FUNCTION search_query(q text, weights text DEFAULT '') RETURNS tsquery
+CREATE FUNCTION search_query(q text) RETURNS tsquery
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 -- to_tsquery NOTICEs a stop word; that is expected here, not news for the log.
 SET client_min_messages = warning AS $$
@@ -397,10 +404,7 @@ BEGIN
             END IF;
         END IF;
         -- The stem is already a lexeme: 'simple' keeps it as it is.
-        term := to_tsquery('simple', quote_literal(stem) || suffix ||
-                                     CASE WHEN weights <> '' THEN
-                                          CASE WHEN suffix = '' THEN ':' ELSE '' END || weights
-                                     ELSE '' END);
+        term := to_tsquery('simple', quote_literal(stem) || suffix);
         result := CASE WHEN result IS NULL THEN term ELSE result && term END;
     END LOOP;
     RETURN coalesce(result, ''::tsquery);

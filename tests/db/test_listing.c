@@ -40,7 +40,7 @@
 #define QUERIES_PER_CATALOG 12
 #define MUTATING_QUERIES    3 /* the last ones of each catalog change it between pages */
 #define MAX_PAGES           1000
-#define SEARCH_CANDIDATES   200 /* catalog_queries.c: a relevance search ranks this many */
+#define SEARCH_CANDIDATES   100 /* catalog_queries.c: a relevance search ranks this many */
 #define DERIVED_SEED        777u
 
 /* What the property test did, printed at its end: a test that walks nothing passes too. */
