@@ -43,7 +43,8 @@ static void add(sql_buf *b, const char *fragment);
 static int param(sql_buf *b, const char *value);
 static void add_listing_where(sql_buf *b, arena *a, const db_product_filter *f);
 static void add_product_filters(sql_buf *b, arena *a, const db_product_filter *f);
-static void add_column_filters(sql_buf *b, arena *a, const db_product_filter *f, const char *t);
+static void add_column_filters(sql_buf *b, arena *a, const db_product_filter *f, const char *t,
+                               const char *price);
 static void add_keyset(sql_buf *b, arena *a, const db_product_filter *f, const char *key_expr,
                        const char *id_expr);
 static const char *listing_sort_column(db_product_sort sort);
@@ -399,7 +400,12 @@ static void add_listing_where(sql_buf *b, arena *a, const db_product_filter *f)
                              param(b, f->category)));
     else
         add(b, " WHERE l.list_key = 0");
-    add_column_filters(b, a, f, "l");
+    /* Outside the price sorts the price range is written so no index can use it
+     * (price_amount + 0): the page must walk the sort's index and check the price on
+     * each row. Given the choice, the generic plan took the price index's range instead
+     * and sorted it: 3,521 rows read for a page of 20 at 100k products (brand + price). */
+    bool price_sort = f->sort == DB_SORT_PRICE || f->sort == DB_SORT_PRICE_DESC;
+    add_column_filters(b, a, f, "l", price_sort ? "l.price_amount" : "(l.price_amount + 0)");
 }
 
 /* The same filters on a products row `p` (search candidates, bounded facets).
@@ -414,12 +420,13 @@ static void add_product_filters(sql_buf *b, arena *a, const db_product_filter *f
                              " AND p.category_ids @> ARRAY[(SELECT id FROM categories"
                              " WHERE slug = $%d)]",
                              param(b, f->category)));
-    add_column_filters(b, a, f, "p");
+    add_column_filters(b, a, f, "p", "p.price_amount");
 }
 
 /* brand, status, featured, in_stock and the price range, on the columns that products
- * and product_listing share, of the row aliased `t`. */
-static void add_column_filters(sql_buf *b, arena *a, const db_product_filter *f, const char *t)
+ * and product_listing share, of the row aliased `t`; `price` is the price expression. */
+static void add_column_filters(sql_buf *b, arena *a, const db_product_filter *f, const char *t,
+                               const char *price)
 {
     if (f->brand)
         add(b, arena_sprintf(a, " AND %s.brand_id = (SELECT id FROM brands WHERE slug = $%d)", t,
@@ -433,10 +440,10 @@ static void add_column_filters(sql_buf *b, arena *a, const db_product_filter *f,
         add(b, arena_sprintf(a, " AND %s.in_stock = $%d::boolean", t,
                              param(b, db_param_bool(f->in_stock))));
     if (f->min_price >= 0)
-        add(b, arena_sprintf(a, " AND %s.price_amount >= $%d::bigint", t,
+        add(b, arena_sprintf(a, " AND %s >= $%d::bigint", price,
                              param(b, db_param_int64(a, f->min_price))));
     if (f->max_price >= 0)
-        add(b, arena_sprintf(a, " AND %s.price_amount <= $%d::bigint", t,
+        add(b, arena_sprintf(a, " AND %s <= $%d::bigint", price,
                              param(b, db_param_int64(a, f->max_price))));
 }
 
