@@ -2,7 +2,8 @@
 //
 // Every response passes through validateResponse() (contract.mjs) before a test sees
 // it, so any answer the server gives that openapi.yaml does not document fails the
-// test that provoked it. `api` uses fetch; `rawRequest` uses node:http with the path
+// test that provoked it. `api` uses fetch (or, with {fresh: true}, node:http on a
+// connection of its own); `rawRequest` uses node:http with the path
 // string exactly as given (no URL normalisation), for requests fetch would rewrite or
 // refuse: literal %00 or raw non-UTF-8 bytes, over-long URLs, bodies the server may
 // reject before reading them.
@@ -32,13 +33,41 @@ function finish(method, path, unrouted, status, headers, text) {
  * validates the answer against openapi.yaml and returns {status, headers, body, text}:
  * headers with lower-case names, body parsed for JSON media types. Pass
  * {unrouted: true} when the request is meant to match no operation (unknown route or
- * method), so the spec's x-unrouted-responses apply; {base} to call another server.
+ * method), so the spec's x-unrouted-responses apply; {base} to call another server;
+ * {fresh: true} to send it on a new connection, closed after the answer, instead of a
+ * keep-alive one from fetch's pool (tests/api/events-limits.test.mjs says why).
  */
-export async function api(method, path, { headers = {}, body, unrouted = false, base } = {}) {
+export async function api(method, path, { headers = {}, body, unrouted = false, base, fresh = false } = {}) {
   // `base` targets a server a test started itself (tests/api/resilience.test.mjs).
-  const response = await fetch(`${base ?? baseUrl()}${path}`, { method, headers, body, redirect: 'manual' });
+  const url = `${base ?? baseUrl()}${path}`;
+  if (fresh) return freshRequest(method, path, unrouted, url, headers, body);
+  const response = await fetch(url, { method, headers, body, redirect: 'manual' });
   const text = await response.text();
   return finish(method, path, unrouted, response.status, Object.fromEntries(response.headers), text);
+}
+
+/* node:http without an agent: a new TCP connection, `Connection: close`. Repeated
+ * headers are joined with ", " as fetch's Headers would. */
+function freshRequest(method, path, unrouted, url, headers, body) {
+  return new Promise((resolvePromise, reject) => {
+    const req = http.request(url, { method, headers, agent: false }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const flat = Object.fromEntries(Object.entries(res.headers)
+          .map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]));
+        try {
+          resolvePromise(finish(method, path, unrouted, res.statusCode, flat,
+            Buffer.concat(chunks).toString('utf8')));
+        } catch (err) {
+          reject(err);
+        }
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 /**

@@ -25,7 +25,8 @@ export const storedRow = (id) => JSON.parse(sql(`SELECT row_to_json(e) FROM even
 
 /**
  * Starts a server trusting a JWKS the test serves; env adds settings.
- * {base, post(body, opts), token(sub), srv, stop()}.
+ * {base, post(body, opts), token(sub), srv, stop()}; post's opts: headers, token, raw
+ * (body sent as given), fresh (a new connection: api() in client.mjs).
  */
 export async function eventsWorld(name, env = {}) {
   const issuer = `https://cognito-idp.us-east-1.amazonaws.com/us-east-1_${name}`;
@@ -39,10 +40,10 @@ export async function eventsWorld(name, env = {}) {
     KINESIS_STREAM: undefined, ...env,
   });
   const token = (sub = randomUUID()) => sign(key, accessClaims(issuer, client, { sub }));
-  const post = (body, { headers = {}, token: t, raw = false } = {}) => {
+  const post = (body, { headers = {}, token: t, raw = false, fresh = false } = {}) => {
     const h = { 'content-type': 'application/json', ...(t ? { authorization: `Bearer ${t}` } : {}), ...headers };
     for (const [k, v] of Object.entries(h)) if (v === undefined) delete h[k];
-    return api('POST', '/v1/events', { base: srv.base, headers: h, body: raw ? body : JSON.stringify(body) });
+    return api('POST', '/v1/events', { base: srv.base, headers: h, body: raw ? body : JSON.stringify(body), fresh });
   };
   return {
     base: srv.base, srv, post, token,
