@@ -636,6 +636,8 @@ static int zipf_index(int count, uint64_t r)
     uint64_t total = 0;
     for (int i = 0; i < count; i++)
         total += 2520 / (uint64_t)(i + 1);
+    if (total == 0)
+        return 0; /* count < 1: no options, callers never ask */
     uint64_t x = r % total;
     int i = 0;
     for (; i < count - 1; i++) {
@@ -669,6 +671,8 @@ static const synth_line *pick_line(const synth_category *k, uint64_t h)
     int total = 0;
     for (int i = 0; i < LINES_PER_CATEGORY && k->lines[i].noun; i++)
         total += k->lines[i].weight;
+    if (total <= 0)
+        return &k->lines[0]; /* every category has weighted lines; this keeps % safe */
     int x = (int)(seed_mix(h, SALT_LINE) % (uint64_t)total);
     int i = 0;
     for (; i < LINES_PER_CATEGORY - 1 && k->lines[i + 1].noun; i++) {
