@@ -160,14 +160,9 @@ static bool fix_reset(fix_ctx *t)
 
 /* Adds n random products (slugs <prefix><first>..) in three statements, as a bulk load
  * would: products with price and in_stock as their variants will say, then the
- * variants, then 1-3 categories each. Returns how many were added, -1 on failure.
- *
- * bulk: the variants go in with the per-row price roll-up trigger (0001) off. Each
- * variant row otherwise costs an UPDATE of products and with it a run of every products
- * statement trigger (~3 ms), which for 30 catalogs would be most of the test's time;
- * the products already carry what the roll-up would write, and test_derived checks the
- * roll-up itself. */
-static int fix_add_products(fix_ctx *t, const char *prefix, int first, int n, bool bulk)
+ * variants (the roll-up, once per statement since 0013, then has nothing to write), then
+ * 1-3 categories each. Returns how many were added, -1 on failure. */
+static int fix_add_products(fix_ctx *t, const char *prefix, int first, int n)
 {
     strbuf prod = {0}, var = {0}, cat = {0};
     sb_printf(&prod, "INSERT INTO products (slug, name, brand_id, status, featured, active, "
@@ -215,17 +210,7 @@ static int fix_add_products(fix_ctx *t, const char *prefix, int first, int n, bo
     sb_printf(&var, ") v(slug, sku, price, stock) JOIN products p ON p.slug = v.slug");
     /* The same category drawn twice for one product is one row. */
     sb_printf(&cat, ") v(slug, c) JOIN products p ON p.slug = v.slug ON CONFLICT DO NOTHING");
-    bool ok = fix_exec(t, prod.s);
-    if (ok && bulk)
-        ok = fix_exec(t, "BEGIN; ALTER TABLE product_variants DISABLE TRIGGER "
-                         "product_variants_rollup_trg") &&
-             fix_exec(t, var.s) &&
-             fix_exec(t, "ALTER TABLE product_variants ENABLE TRIGGER "
-                         "product_variants_rollup_trg; COMMIT");
-    else if (ok)
-        ok = fix_exec(t, var.s);
-    if (!ok)
-        fix_exec(t, "ROLLBACK"); /* a failed bulk load must not leave the trigger off */
+    bool ok = fix_exec(t, prod.s) && fix_exec(t, var.s);
     ok = ok && fix_exec(t, cat.s);
     sb_free(&prod);
     sb_free(&var);
@@ -270,7 +255,7 @@ static bool fix_build_catalog(fix_ctx *t, int nproducts)
     bool ok = fix_exec(t, b.s);
     sb_free(&b);
     t->next_slug = 1;
-    return ok && fix_add_products(t, "p", 1, nproducts, true) == nproducts;
+    return ok && fix_add_products(t, "p", 1, nproducts) == nproducts;
 }
 
 #endif
