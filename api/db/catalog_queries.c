@@ -28,6 +28,10 @@
 /* Matches taken per relevance tier (name+brand, anywhere) before ranking: the cost of a
  * search is bounded by this, whatever a common word matches. */
 #define SEARCH_CANDIDATES "100"
+/* Postings of the rarest query term read at most, looking for the name tier's
+ * candidates (search_postings, 0013). A term in thousands of names whose other words
+ * are rare beside it fills fewer; the full-document tier then fills the rest. */
+#define SEARCH_WALK "2000"
 /* Facets over more matches than this are counted over the first FACET_SAMPLE + 1. */
 #define FACET_SAMPLE 1000
 
@@ -68,23 +72,32 @@ sf_status db_products_search(db_conn *c, arena *a, const db_product_filter *f,
 {
     sql_buf b = {.len = 0};
     if (f->q && f->sort == DB_SORT_RELEVANCE) {
-        /* Three tiers of candidates, each bounded: an exact SKU, every word in the name or
-         * brand (name_search, a small vector with its own index), every word anywhere.
-         * Rank = tier + the name and brand's ts_rank normalised into [0, 1), so a tier
-         * always outranks the one below and a cursor holds one number; ranking the small
-         * vector, not the whole document, keeps a candidate's cost off its description. */
+        /* Three tiers of candidates, each bounded: an exact SKU; every word in the name or
+         * brand, found by walking the postings of the query's rarest term (at most
+         * SEARCH_WALK of them) and checking the whole query on each product's small
+         * name_search vector; every word anywhere (the GIN index on the full document),
+         * only when the name tier found fewer than SEARCH_CANDIDATES. Rank = tier + the
+         * name and brand's ts_rank normalised into [0, 1), so a tier always outranks the
+         * one below and a cursor holds one number. */
         int qp = param(&b, f->q);
         add(&b, arena_sprintf(a,
                               "WITH q AS MATERIALIZED (SELECT search_query($%d) AS tsq,"
                               " upper(btrim($%d)) AS sku),"
-                              " hit AS (SELECT id, max(tier) AS tier FROM ("
-                              "(SELECT v.product_id AS id, 2 AS tier FROM product_variants v, q"
-                              " WHERE upper(v.sku) = q.sku AND v.active)",
+                              " named AS MATERIALIZED (SELECT p.id FROM q CROSS JOIN LATERAL"
+                              " search_driver(q.tsq, " SEARCH_WALK ") d CROSS JOIN LATERAL"
+                              " (SELECT s.product_id FROM search_postings s WHERE s.word >= d.lo"
+                              " AND s.word < d.hi ORDER BY s.word DESC, s.product_id DESC LIMIT"
+                              " " SEARCH_WALK ") s JOIN products p ON p.id = s.product_id"
+                              " WHERE p.name_search @@ q.tsq",
                               qp, qp));
-        add(&b, " UNION ALL (SELECT p.id, 1 FROM products p, q WHERE p.name_search @@ q.tsq");
         add_product_filters(&b, a, f);
-        add(&b, " LIMIT " SEARCH_CANDIDATES ") UNION ALL (SELECT p.id, 0 FROM products p, q"
-                " WHERE p.search @@ q.tsq");
+        add(&b, " LIMIT " SEARCH_CANDIDATES "),"
+                " hit AS (SELECT id, max(tier) AS tier FROM ("
+                "(SELECT v.product_id AS id, 2 AS tier FROM product_variants v, q"
+                " WHERE upper(v.sku) = q.sku AND v.active)"
+                " UNION ALL SELECT id, 1 FROM named"
+                " UNION ALL (SELECT p.id, 0 FROM products p, q WHERE p.search @@ q.tsq"
+                " AND (SELECT count(*) FROM named) < " SEARCH_CANDIDATES);
         add_product_filters(&b, a, f);
         add(&b, " LIMIT " SEARCH_CANDIDATES ")) u GROUP BY id),"
                 " r AS (SELECT h.id, (h.tier + ts_rank(p.name_search, q.tsq, 32))::real AS score"
@@ -202,7 +215,8 @@ sf_status db_products_facets(db_conn *c, arena *a, const db_product_filter *f,
 }
 
 /* Suggestions: brands and categories whose names match every word (the last as a prefix,
- * typos corrected as in search), then products matching in name or brand, ranked. */
+ * typos corrected as in search), then products matching in name or brand, ranked among
+ * the first SEARCH_CANDIDATES found as search's name tier finds them. */
 static const db_stmt suggestions_stmt = {
     "catalog_suggestions",
     "WITH q AS MATERIALIZED (SELECT search_query($1) AS tsq),"
@@ -217,7 +231,11 @@ static const db_stmt suggestions_stmt = {
     " UNION ALL "
     "(SELECT 2, p.slug, p.name, b.name,"
     "  row_number() OVER (ORDER BY ts_rank(p.name_search, q.tsq, 32) DESC, p.id DESC)"
-    "  FROM (SELECT p.id FROM products p, q WHERE p.active AND p.name_search @@ q.tsq"
+    "  FROM (SELECT p.id FROM q CROSS JOIN LATERAL search_driver(q.tsq, " SEARCH_WALK ") d"
+    "        CROSS JOIN LATERAL (SELECT s.product_id FROM search_postings s"
+    "         WHERE s.word >= d.lo AND s.word < d.hi"
+    "         ORDER BY s.word DESC, s.product_id DESC LIMIT " SEARCH_WALK ") s"
+    "        JOIN products p ON p.id = s.product_id WHERE p.active AND p.name_search @@ q.tsq"
     "        LIMIT " SEARCH_CANDIDATES ") c JOIN products p ON p.id = c.id"
     "  JOIN brands b ON b.id = p.brand_id, q ORDER BY 5 LIMIT $2::integer))"
     " SELECT kind, slug, name, brand FROM s ORDER BY kind, ord",

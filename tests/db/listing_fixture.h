@@ -154,8 +154,9 @@ static int64_t fix_random_price(fix_ctx *t)
  * statement triggers, so the derived tables are emptied with it). */
 static bool fix_reset(fix_ctx *t)
 {
-    return fix_exec(t, "TRUNCATE brands, categories, products, product_listing, "
-                       "listing_facet_counts, search_lexicon RESTART IDENTITY CASCADE");
+    return fix_exec(
+        t, "TRUNCATE brands, categories, products, product_listing, "
+           "listing_facet_counts, search_lexicon, search_postings RESTART IDENTITY CASCADE");
 }
 
 /* Adds n random products (slugs <prefix><first>..) in three statements, as a bulk load

@@ -964,6 +964,14 @@ static void check_derived(fix_ctx *t, const char *label)
                    " UNION SELECT sf_lexicon_words(to_tsvector('english',"
                    " sf_search_normalize(c.name))) FROM categories c) x"
                    " WHERE NOT EXISTS (SELECT 1 FROM search_lexicon l WHERE l.word = x.w)");
+    /* Every lexeme of every product's name_search, and nothing else (0013). */
+    expect_no_rows(t, label, "search_postings differs from the products' name_search",
+                   "WITH want AS (SELECT w::text AS word, p.id AS product_id FROM products p,"
+                   " unnest(tsvector_to_array(p.name_search)) w),"
+                   " have AS (SELECT word::text, product_id FROM search_postings)"
+                   " (SELECT 'missing', row_to_json(x)::text FROM (TABLE want EXCEPT ALL"
+                   " TABLE have) x) UNION ALL (SELECT 'extra', row_to_json(y)::text"
+                   " FROM (TABLE have EXCEPT ALL TABLE want) y)");
     expect_no_rows(t, label,
                    "products.price_amount / in_stock differ from the active variants (0001)",
                    "SELECT p.id::text, format('price %s in_stock %s; variants say %s %s',"
