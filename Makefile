@@ -3,7 +3,7 @@
 # docs/development.md. No logic here beyond calling the scripts.
 
 .DEFAULT_GOAL := help
-.PHONY: help run test build clean distclean format lint
+.PHONY: help run test build clean distclean format lint describe
 
 help:
 	@echo "Storefront targets:"
@@ -18,13 +18,18 @@ help:
 	@echo "  make distclean  clean, stop the local cluster, remove .local/ (its data and"
 	@echo "                  cognito-local's users too)"
 	@echo "  make format     clang-format -i the C sources"
-	@echo "  make lint       cppcheck api/"
+	@echo "  make lint       cppcheck api/; rows decoded only by generated code"
+	@echo "  make describe   after editing schema/queries/*.sql or adding a migration: ask a"
+	@echo "                  throw-away PostgreSQL for the queries' types (described.txt)"
 
 run:
 	@localstack/run.sh
 
 test:
 	@localstack/test.sh
+
+describe:
+	@schema/gen/describe.sh
 
 build:
 	@localstack/run.sh --build-only
@@ -47,3 +52,4 @@ lint:
 	@localstack/bootstrap.sh --only cppcheck
 	@cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,performance,portability \
 		--inline-suppr -D_GNU_SOURCE -I include -I api api/
+	@localstack/lint-db-access.sh

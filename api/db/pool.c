@@ -13,6 +13,8 @@
  */
 #include "storefront/db.h"
 
+#include "values.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -351,6 +353,79 @@ char *db_timestamp(arena *a, const PGresult *r, int row, int col)
         memcpy(out + n, ":00", 4);
     }
     return out;
+}
+
+bool db_get_int64(const PGresult *r, int row, int col, int64_t *out)
+{
+    if (PQgetisnull(r, row, col))
+        return false;
+    *out = strtoll(PQgetvalue(r, row, col), NULL, 10);
+    return true;
+}
+
+bool db_get_int32(const PGresult *r, int row, int col, int32_t *out)
+{
+    if (PQgetisnull(r, row, col))
+        return false;
+    *out = (int32_t)strtol(PQgetvalue(r, row, col), NULL, 10);
+    return true;
+}
+
+bool db_get_bool(const PGresult *r, int row, int col, bool *out)
+{
+    if (PQgetisnull(r, row, col))
+        return false;
+    *out = PQgetvalue(r, row, col)[0] == 't';
+    return true;
+}
+
+bool db_get_double(const PGresult *r, int row, int col, double *out)
+{
+    if (PQgetisnull(r, row, col))
+        return false;
+    *out = strtod(PQgetvalue(r, row, col), NULL);
+    return true;
+}
+
+int db_get_int64_array(arena *a, const PGresult *r, int row, int col, int64_t **v, size_t *n)
+{
+    *v = NULL;
+    *n = 0;
+    if (PQgetisnull(r, row, col))
+        return 0;
+    return db_parse_int64_array(a, PQgetvalue(r, row, col), v, n);
+}
+
+int db_get_int32_array(arena *a, const PGresult *r, int row, int col, int32_t **v, size_t *n)
+{
+    int64_t *wide;
+    *v = NULL;
+    *n = 0;
+    if (PQgetisnull(r, row, col))
+        return 0;
+    if (db_parse_int64_array(a, PQgetvalue(r, row, col), &wide, n) < 0)
+        return -1;
+    *v = *n ? arena_alloc(a, *n * sizeof **v) : NULL;
+    for (size_t i = 0; i < *n; i++)
+        (*v)[i] = (int32_t)wide[i];
+    return 1;
+}
+
+int db_get_text_array(arena *a, const PGresult *r, int row, int col, char ***v, size_t *n)
+{
+    *v = NULL;
+    *n = 0;
+    if (PQgetisnull(r, row, col))
+        return 0;
+    return db_parse_text_array(a, PQgetvalue(r, row, col), v, n);
+}
+
+bool db_decode_failed(sf_error *e, const char *query, const char *column)
+{
+    y_log_message(Y_LOG_LEVEL_ERROR, "db: query %s: column %s: NULL or unreadable value", query,
+                  column);
+    sf_fail(e, SF_INTERNAL, "internal-error", "Unexpected database failure.");
+    return false;
 }
 
 char *db_param_int64(arena *a, int64_t v)

@@ -104,6 +104,26 @@ char *db_timestamp(arena *a, const PGresult *r, int row, int col);
 char *db_param_int64(arena *a, int64_t v);
 const char *db_param_bool(bool v); /* "t" / "f" */
 
+/* For the generated queries (queries_gen.c). Scalars: false when SQL NULL. Arrays in
+ * PostgreSQL's text form (one dimension): 1 = a value, 0 = SQL NULL (*v NULL, *n 0),
+ * -1 = malformed. */
+bool db_get_int64(const PGresult *r, int row, int col, int64_t *out);
+bool db_get_int32(const PGresult *r, int row, int col, int32_t *out);
+bool db_get_bool(const PGresult *r, int row, int col, bool *out);
+bool db_get_double(const PGresult *r, int row, int col, double *out);
+int db_get_int64_array(arena *a, const PGresult *r, int row, int col, int64_t **v, size_t *n);
+int db_get_int32_array(arena *a, const PGresult *r, int row, int col, int32_t **v, size_t *n);
+int db_get_text_array(arena *a, const PGresult *r, int row, int col, char ***v, size_t *n);
+/* A value a generated decoder cannot take (NULL in a NOT NULL column, an unknown enum
+ * label): logs query and column, fills e with SF_INTERNAL, returns false. */
+bool db_decode_failed(sf_error *e, const char *query, const char *column);
+/* Parameters in text form, in the arena: a float, and one-dimensional array literals
+ * ('{}' when n is 0; text elements quoted, NULL elements as NULL). */
+char *db_param_double(arena *a, double v);
+char *db_param_int64_array(arena *a, const int64_t *v, size_t n);
+char *db_param_int32_array(arena *a, const int32_t *v, size_t n);
+char *db_param_text_array(arena *a, const char *const *v, size_t n);
+
 /* Maps a failed result to e (and logs it). Exposed for code that uses libpq directly. */
 sf_status db_result_error(db_conn *c, const PGresult *r, sf_error *e);
 

@@ -63,6 +63,11 @@ static const char *const c_keywords[] = {
 static const char *const param_names[] = {"a",   "c",   "e",    "i",     "n",     "r",      "st",
                                           "out", "row", "rows", "limit", "items", "params", NULL};
 
+bool is_c_keyword(const char *s)
+{
+    return in_list(s, c_keywords);
+}
+
 bool col_writable(const column *c)
 {
     return !c->identity && !c->generated;

@@ -135,6 +135,8 @@ void schema_validate(const schema *s);
 
 /* ---- column helpers (model.c) ---- */
 
+/* A C keyword (or bool/true/false): never a field name. */
+bool is_c_keyword(const char *s);
 /* Identity and generated columns: never written by insert/update/from_json. */
 bool col_writable(const column *c);
 /* Nullable = no NOT NULL and not part of the primary key. */

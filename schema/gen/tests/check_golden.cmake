@@ -2,13 +2,14 @@
 # output differs from GOLDEN_DIR. Invoked by the gen/golden ctest test.
 file(REMOVE_RECURSE ${OUT_DIR})
 execute_process(
-  COMMAND ${SFGEN} --out-dir ${OUT_DIR} --source-root ${SOURCE_ROOT} ${FIXTURES}
+  COMMAND ${SFGEN} --out-dir ${OUT_DIR} --source-root ${SOURCE_ROOT} --described ${DESCRIBED}
+    ${FIXTURES} --queries ${QUERIES}
   RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "sfgen failed (exit ${rc}) on ${FIXTURES}")
 endif()
 set(failed FALSE)
-foreach(f storefront/db_gen.h db_gen.c migrations_embed.c)
+foreach(f storefront/db_gen.h db_gen.c migrations_embed.c storefront/queries_gen.h queries_gen.c)
   execute_process(
     COMMAND diff -u ${GOLDEN_DIR}/${f} ${OUT_DIR}/${f}
     RESULT_VARIABLE drc OUTPUT_VARIABLE out ERROR_VARIABLE err)

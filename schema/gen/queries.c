@@ -1,0 +1,207 @@
+/*
+ * queries.c — reads the files of schema/queries/: named statements with @name parameters.
+ *
+ *   -- Why-comment lines directly above the name line become the C doc comment.
+ *   -- name: order_get_by_number :one
+ *   SELECT … FROM orders WHERE number = @number AND customer_id = @customer_id;
+ *
+ * Kinds: :one (first row, SF_NOT_FOUND when none), :many (all rows), :exec (no rows),
+ * :execrows (the affected-row count). `@name` becomes `$n` (the same name, the same n);
+ * `@name?` marks a parameter that may be NULL (a scalar then gets `name_is_null`). The
+ * SQL PostgreSQL sees is rebuilt from the lexer's tokens (comments dropped, whitespace
+ * collapsed), and each token remembers its source line, so an error position reported
+ * by PostgreSQL at describe time maps back to file:line.
+ */
+#include "query.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+static void parse_one(query_set *qs, const char *file, char **lines, int nlines, int name_at,
+                      int doc_at, int end);
+static void rewrite(query *q, const token_list *toks);
+static int param_index(query *q, const char *name, bool nullable);
+static bool is_comment(const char *line);
+static bool is_blank(const char *line);
+static char **split_lines(const char *text, int *n);
+
+uint64_t fnv1a(uint64_t h, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+void queries_parse_file(query_set *qs, const char *file, const char *text)
+{
+    int n;
+    char **lines = split_lines(text, &n);
+    int *names = xcalloc((size_t)n + 1, sizeof *names), nnames = 0;
+    for (int i = 0; i < n; i++)
+        if (strncmp(lines[i], "-- name:", 8) == 0)
+            names[nnames++] = i;
+    if (nnames == 0)
+        die_at(file, 1, "no `-- name: <name> :<kind>` line: nothing to generate");
+
+    /* The doc block of each query: the comment lines directly above its name line. */
+    int *docs = xcalloc((size_t)nnames, sizeof *docs);
+    for (int k = 0; k < nnames; k++) {
+        int d = names[k];
+        while (d > 0 && is_comment(lines[d - 1]) && strncmp(lines[d - 1], "-- name:", 8) != 0)
+            d--;
+        docs[k] = d;
+    }
+    for (int i = 0; i < docs[0]; i++)
+        if (!is_blank(lines[i]) && !is_comment(lines[i]))
+            die_at(file, i + 1, "SQL before the first `-- name:` line");
+    for (int k = 0; k < nnames; k++)
+        parse_one(qs, file, lines, n, names[k], docs[k], k + 1 < nnames ? docs[k + 1] : n);
+}
+
+int query_line_at(const query *q, int position)
+{
+    int line = q->line + 1;
+    for (int i = 0; i < q->ntok && q->tok_off[i] < position; i++)
+        line = q->tok_line[i];
+    return line;
+}
+
+/* --- static helpers --------------------------------------------------------------- */
+
+static void parse_one(query_set *qs, const char *file, char **lines, int nlines, int name_at,
+                      int doc_at, int end)
+{
+    (void)nlines;
+    query q = {.file = file, .line = name_at + 1};
+    char name[128], kind[32];
+    if (sscanf(lines[name_at], "-- name: %127s :%31s", name, kind) != 2)
+        die_at(file, q.line, "expected `-- name: <name> :one|:many|:exec|:execrows`");
+    for (const char *p = name; *p; p++)
+        if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '_') ||
+            isdigit((unsigned char)name[0]))
+            die_at(file, q.line, "query name `%s`: lower-case letters, digits and _ only", name);
+    if (strcmp(kind, "one") == 0)
+        q.kind = QK_ONE;
+    else if (strcmp(kind, "many") == 0)
+        q.kind = QK_MANY;
+    else if (strcmp(kind, "exec") == 0)
+        q.kind = QK_EXEC;
+    else if (strcmp(kind, "execrows") == 0)
+        q.kind = QK_EXECROWS;
+    else
+        die_at(file, q.line, "unknown kind `:%s` (one, many, exec, execrows)", kind);
+    q.name = xstrdup(name);
+    for (int i = 0; i < qs->n; i++)
+        if (strcmp(qs->v[i].name, q.name) == 0)
+            die_at(file, q.line, "query `%s` is already defined at %s:%d", q.name, qs->v[i].file,
+                   qs->v[i].line);
+
+    sb doc = {0};
+    for (int i = doc_at; i < name_at; i++) {
+        const char *l = lines[i] + 2;
+        sb_printf(&doc, "%s\n", *l == ' ' ? l + 1 : l);
+    }
+    q.doc = doc.s ? doc.s : xstrdup("");
+
+    /* The body, padded with newlines so the lexer's line numbers are the file's. */
+    sb body = {0};
+    for (int i = 0; i <= name_at; i++)
+        sb_puts(&body, "\n");
+    for (int i = name_at + 1; i < end; i++)
+        sb_printf(&body, "%s\n", lines[i]);
+    token_list toks = {0};
+    lex(file, body.s, &toks);
+    if (toks.n && toks.v[toks.n - 1].kind == TK_EOF)
+        toks.n--;
+    if (toks.n && toks.v[toks.n - 1].kind == TK_PUNCT && toks.v[toks.n - 1].src[0] == ';')
+        toks.n--;
+    if (toks.n == 0)
+        die_at(file, q.line, "query `%s` has no SQL", q.name);
+    rewrite(&q, &toks);
+    q.hash = fnv1a(FNV_OFFSET, q.sql, strlen(q.sql));
+
+    qs->v = xrealloc(qs->v, (size_t)(qs->n + 1) * sizeof *qs->v);
+    qs->v[qs->n++] = q;
+}
+
+/* Rebuilds the SQL from tokens, replacing @name by $n and dropping the `?` of @name?. */
+static void rewrite(query *q, const token_list *toks)
+{
+    sb sql = {0};
+    q->tok_off = xcalloc(toks->n, sizeof *q->tok_off);
+    q->tok_line = xcalloc(toks->n, sizeof *q->tok_line);
+    for (size_t i = 0; i < toks->n; i++) {
+        const token *t = &toks->v[i];
+        if (t->kind == TK_PUNCT && t->src[0] == ';')
+            die_at(toks->file, t->line, "one statement per query (`%s`)", q->name);
+        if (t->kind == TK_PARAM)
+            die_at(toks->file, t->line, "write parameters as @name, not %.*s", (int)t->len, t->src);
+        if (sql.len && t->space_before)
+            sb_puts(&sql, " ");
+        q->tok_off[q->ntok] = (int)sql.len;
+        q->tok_line[q->ntok++] = t->line;
+
+        const token *next = i + 1 < toks->n ? &toks->v[i + 1] : NULL;
+        if (t->kind == TK_OP && t->src[t->len - 1] == '@' && next && next->kind == TK_IDENT &&
+            !next->space_before) {
+            sb_putn(&sql, t->src, t->len - 1);
+            const token *after = i + 2 < toks->n ? &toks->v[i + 2] : NULL;
+            bool nullable =
+                after && after->kind == TK_OP && after->src[0] == '?' && !after->space_before;
+            sb_printf(&sql, "$%d", param_index(q, next->low, nullable));
+            i++;
+            if (nullable) {
+                sb_putn(&sql, after->src + 1, after->len - 1);
+                i++;
+            }
+            continue;
+        }
+        sb_putn(&sql, t->src, t->len);
+    }
+    q->sql = sql.s;
+}
+
+static int param_index(query *q, const char *name, bool nullable)
+{
+    for (int i = 0; i < q->nparams; i++)
+        if (strcmp(q->params[i].name, name) == 0) {
+            q->params[i].nullable |= nullable;
+            return i + 1;
+        }
+    q->params = xrealloc(q->params, (size_t)(q->nparams + 1) * sizeof *q->params);
+    q->params[q->nparams] = (qfield){.name = xstrdup(name), .nullable = nullable};
+    return ++q->nparams;
+}
+
+static bool is_comment(const char *line)
+{
+    while (*line == ' ' || *line == '\t')
+        line++;
+    return line[0] == '-' && line[1] == '-';
+}
+
+static bool is_blank(const char *line)
+{
+    while (*line == ' ' || *line == '\t' || *line == '\r')
+        line++;
+    return *line == '\0';
+}
+
+static char **split_lines(const char *text, int *n)
+{
+    int cap = 64;
+    char **v = xcalloc((size_t)cap, sizeof *v);
+    *n = 0;
+    for (const char *p = text; *p;) {
+        const char *e = strchr(p, '\n');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (*n == cap)
+            v = xrealloc(v, (size_t)(cap *= 2) * sizeof *v);
+        v[(*n)++] = xstrndup(p, len);
+        p += len + (e != NULL);
+    }
+    return v;
+}

@@ -1,0 +1,3 @@
+-- expect: {file}:2: unknown kind `:first` (one, many, exec, execrows)
+-- name: fx_bad :first
+SELECT id FROM customers;
