@@ -149,6 +149,10 @@ port = $port
 unix_socket_directories = '$socket_dir'
 max_connections = 100
 shared_buffers = 128MB
+# A 1M-product seed writes several GB of WAL in one transaction: at the default 1GB a
+# checkpoint (and, durable, a full-page image of every page touched after it) comes every
+# few seconds of the load.
+max_wal_size = 4GB
 # off only for throw-away test clusters (--ephemeral)
 fsync = $durable
 synchronous_commit = $durable

@@ -2424,7 +2424,9 @@ export interface operations {
                 /**
                  * @description Also return facet counts for the whole result set (ignoring `cursor` and
                  *     `limit`). Exact for a category (or the whole catalog) with no other filter;
-                 *     otherwise counted over at most the first 1,001 matches (`facets.exact`).
+                 *     otherwise counted over a sample of at most 1,001 matches (`facets.exact`
+                 *     says whether that was every match). With `q`, the sample prefers products
+                 *     that match in their name or brand, so its cost stays flat on any catalog.
                  */
                 facets?: boolean;
             };
