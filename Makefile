@@ -50,6 +50,7 @@ format:
 
 lint:
 	@localstack/bootstrap.sh --only cppcheck
+	@localstack/run.sh --generate-only
 	@cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,performance,portability \
-		--inline-suppr -D_GNU_SOURCE -I include -I api api/
+		--inline-suppr -D_GNU_SOURCE -I include -I api -I build/generated api/
 	@localstack/lint-db-access.sh

@@ -12,17 +12,11 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 UNMOVED=(
-    api/db/analytics_queries.c
-    api/db/cart_queries.c
     api/db/catalog_queries.c
     api/db/event_queries.c
     api/db/migrate.c
-    api/db/order_queries.c
-    api/db/outbox_queries.c
-    api/db/payment_queries.c
     api/db/seed.c
     api/db/seed_bulk.c
-    api/http/h_health.c
 )
 PATTERN='PQgetvalue|PQgetisnull|db_text\(|db_int64\(|db_int32\(|db_bool\(|db_timestamp\(|db_stmt |db_exec_sql\('
 

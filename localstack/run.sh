@@ -13,7 +13,9 @@
 # COGNITO_ISSUER, COGNITO_JWKS_URL, COGNITO_CLIENT_IDS and COGNITO_ALLOW_HTTP=1, and
 # prints how to get a token. S3 and Kinesis emulators are not started (make test does).
 #
-# Usage: localstack/run.sh [--build-only]
+# Usage: localstack/run.sh [--build-only | --generate-only]
+#   --generate-only: install, configure and generate build/generated/ (sfgen) only, for
+#   make lint, which reads the generated headers without compiling the rest.
 # Environment (defaults): PORT (8080), LISTEN_ADDR (127.0.0.1), PGPORT (5433),
 #   CORS_ALLOWED_ORIGINS (http://localhost:5173), LOG_LEVEL (info), COGNITO_PORT (9229),
 #   AWS_REGION (us-east-1: the region in the local pool's id and issuer),
@@ -174,7 +176,16 @@ main() {
     case "${1:-}" in
         "") ;;
         --build-only) build_only=1 ;;
-        *) sf_die "usage: $0 [--build-only]" ;;
+        --generate-only)
+            cd "$SF_ROOT"
+            "$SF_ROOT/localstack/bootstrap.sh"
+            cmake -S "$SF_ROOT" -B "$SF_ROOT/$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null ||
+                sf_die "cmake configure failed (see above)"
+            env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL cmake --build "$SF_ROOT/$BUILD_DIR" \
+                --target generate >/dev/null || sf_die "generating the data layer failed (see above)"
+            return 0
+            ;;
+        *) sf_die "usage: $0 [--build-only | --generate-only]" ;;
     esac
     cd "$SF_ROOT"
 

@@ -11,7 +11,7 @@ static sf_status no_customer(sf_status s, sf_error *e);
 
 sf_status db_customer_lock_by_sub(db_conn *c, const char *sub, int64_t *customer_id, sf_error *e)
 {
-    q_customer_lock_by_sub_row row;
+    q_customer_lock_by_sub_row row = {0};
     sf_status s = q_customer_lock_by_sub(c, &(q_customer_lock_by_sub_params){.sub = sub}, &row, e);
     if (s == SF_OK)
         *customer_id = row.id;
@@ -20,7 +20,7 @@ sf_status db_customer_lock_by_sub(db_conn *c, const char *sub, int64_t *customer
 
 sf_status db_customer_id_by_sub(db_conn *c, const char *sub, int64_t *customer_id, sf_error *e)
 {
-    q_customer_id_by_sub_row row;
+    q_customer_id_by_sub_row row = {0};
     sf_status s = q_customer_id_by_sub(c, &(q_customer_id_by_sub_params){.sub = sub}, &row, e);
     if (s == SF_OK)
         *customer_id = row.id;
@@ -29,7 +29,7 @@ sf_status db_customer_id_by_sub(db_conn *c, const char *sub, int64_t *customer_i
 
 sf_status db_address_count(db_conn *c, int64_t customer_id, int *n, sf_error *e)
 {
-    q_address_count_row row;
+    q_address_count_row row = {0};
     sf_status s =
         q_address_count(c, &(q_address_count_params){.customer_id = customer_id}, &row, e);
     if (s == SF_OK)

@@ -5,8 +5,7 @@
 #include <stdlib.h>
 
 #include "http/http.h"
-
-static const db_stmt ready_stmt = {"health_ready", "SELECT 1", 0};
+#include "storefront/queries_gen.h"
 
 void h_healthz(http_ctx *c)
 {
@@ -28,13 +27,13 @@ void h_readyz(http_ctx *c)
         http_send_error(c, &e);
         return;
     }
-    PGresult *r = db_exec(conn, &ready_stmt, NULL, &e);
+    q_health_ready_row row = {0};
+    sf_status s = q_health_ready(conn, &row, &e);
     db_pool_release(c->app->pool, conn);
-    if (!r) {
+    if (s != SF_OK) {
         http_send_error(c, &e);
         return;
     }
-    PQclear(r);
     jw w;
     jw_init(&w, 32);
     jw_obj_begin(&w);

@@ -30,6 +30,7 @@ static void emit_bind(const query *q, int i, sb *o);
 static void emit_decode_col(const query *q, int i, sb *o);
 static void emit_doc(const query *q, sb *o);
 static bool has_row(const query *q);
+static int embed_at(const query *q, int col, int *width);
 static bool needs_arena(const query *q);
 static bool bind_buffer(const query *q, int i);
 
@@ -53,8 +54,15 @@ void emit_queries_header(const schema *s, const query_set *qs, sb *o)
         }
         if (has_row(q)) {
             sb_printf(o, "typedef struct q_%s_row {\n", q->name);
-            for (int k = 0; k < q->ncols; k++)
+            for (int k = 0, w; k < q->ncols; k++) {
+                int t = embed_at(q, k, &w);
+                if (t >= 0) {
+                    sb_printf(o, "    %s %s;\n", struct_name(q->embeds[t]), q->embeds[t]->singular);
+                    k += w - 1;
+                    continue;
+                }
                 emit_row_field(q, &q->cols[k], o);
+            }
             sb_printf(o, "} q_%s_row;\n", q->name);
         }
         emit_wrapped(o, sig(q), 4, ";\n");
@@ -85,8 +93,16 @@ void emit_queries_source(const schema *s, const query_set *qs, sb *o)
                                  "*out, sf_error *e)",
                                  q->name, needs_arena(q) ? "arena *a, " : "", q->name),
                          4, "\n{\n");
-            for (int k = 0; k < q->ncols; k++)
+            for (int k = 0, w; k < q->ncols; k++) {
+                int t = embed_at(q, k, &w);
+                if (t >= 0) {
+                    sb_printf(o, "    %s_decode(a, r, row, %d, &out->%s);\n",
+                              struct_name(q->embeds[t]), k, q->embeds[t]->singular);
+                    k += w - 1;
+                    continue;
+                }
                 emit_decode_col(q, k, o);
+            }
             sb_puts(o, "    (void)e;\n    return true;\n}\n");
         }
 
@@ -139,13 +155,16 @@ static bool bind_buffer(const query *q, int i)
     return !t.array && (t.k == VK_INT64 || t.k == VK_INT32 || t.k == VK_DOUBLE);
 }
 
-/* The arena holds array parameters and decoded text/array columns; a query with
- * neither takes none, so the signature says whether results outlive a stack frame. */
+/* The arena holds array parameters, :many's rows and decoded text/array columns; a
+ * query with none of them takes none, so the signature says whether results outlive a
+ * stack frame. */
 static bool needs_arena(const query *q)
 {
     for (int i = 0; i < q->nparams; i++)
         if (map_type(q, &q->params[i]).array)
             return true;
+    if (q->kind == QK_MANY || q->nembeds)
+        return true; /* the rows themselves; table decoders take one */
     if (!has_row(q))
         return false;
     for (int i = 0; i < q->ncols; i++) {
@@ -154,6 +173,35 @@ static bool needs_arena(const query *q)
             return true;
     }
     return false;
+}
+
+/* When an sfgen.embed(table) starts at result column `col`: the embed's index, and its
+ * width (the table's column count) in *width; -1 otherwise. An embed starts at the
+ * first column from which the table's columns follow by name, in order; the k-th embed
+ * is searched after the (k-1)-th. */
+static int embed_at(const query *q, int col, int *width)
+{
+    int from = 0;
+    for (int k = 0; k < q->nembeds; k++) {
+        const table *t = q->embeds[k];
+        int at = -1;
+        for (int i = from; at < 0 && i + t->ncols <= q->ncols; i++) {
+            bool match = true;
+            for (int j = 0; match && j < t->ncols; j++)
+                match = strcmp(q->cols[i + j].name, t->cols[j].name) == 0;
+            if (match)
+                at = i;
+        }
+        if (at < 0)
+            die_at(q->file, q->line, "%s: the columns of sfgen.embed(%s) are not in the result",
+                   q->name, t->name);
+        if (at == col) {
+            *width = t->ncols;
+            return k;
+        }
+        from = at + t->ncols;
+    }
+    return -1;
 }
 
 static bool has_row(const query *q)

@@ -73,7 +73,7 @@ int main(int argc, char **argv)
     for (int i = qfirst; i < argc; i++) {
         size_t len;
         char *text = read_file(argv[i], &len);
-        queries_parse_file(&qs, relative_path(argv[i], root), text);
+        queries_parse_file(&qs, &s, relative_path(argv[i], root), text);
     }
 
     if (conninfo) {

@@ -5,6 +5,10 @@
  *   -- name: order_get_by_number :one
  *   SELECT … FROM orders WHERE number = @number AND customer_id = @customer_id;
  *
+ * `sfgen.embed(table [alias])` in a select list stands for the table's columns (those its
+ * generated struct holds, qualified by the alias or the table name); the row then holds
+ * that struct, decoded by the table's generated decoder (sqlc's sqlc.embed).
+ *
  * Kinds: :one (first row, SF_NOT_FOUND when none), :many (all rows), :exec (no rows),
  * :execrows (the affected-row count). `@name` becomes `$n` (the same name, the same n);
  * `@name?` marks a parameter that may be NULL (a scalar then gets `name_is_null`). The
@@ -18,9 +22,10 @@
 #include <stdio.h>
 #include <string.h>
 
-static void parse_one(query_set *qs, const char *file, char **lines, int nlines, int name_at,
+static void parse_one(query_set *qs, const schema *s, const char *file, char **lines, int name_at,
                       int doc_at, int end);
-static void rewrite(query *q, const token_list *toks);
+static void rewrite(query *q, const schema *s, const token_list *toks);
+static bool is_tok(const token_list *toks, size_t i, tok_kind kind, const char *low);
 static int param_index(query *q, const char *name, bool nullable);
 static bool is_comment(const char *line);
 static bool is_blank(const char *line);
@@ -35,7 +40,7 @@ uint64_t fnv1a(uint64_t h, const char *s, size_t n)
     return h;
 }
 
-void queries_parse_file(query_set *qs, const char *file, const char *text)
+void queries_parse_file(query_set *qs, const schema *s, const char *file, const char *text)
 {
     int n;
     char **lines = split_lines(text, &n);
@@ -58,7 +63,7 @@ void queries_parse_file(query_set *qs, const char *file, const char *text)
         if (!is_blank(lines[i]) && !is_comment(lines[i]))
             die_at(file, i + 1, "SQL before the first `-- name:` line");
     for (int k = 0; k < nnames; k++)
-        parse_one(qs, file, lines, n, names[k], docs[k], k + 1 < nnames ? docs[k + 1] : n);
+        parse_one(qs, s, file, lines, names[k], docs[k], k + 1 < nnames ? docs[k + 1] : n);
 }
 
 int query_line_at(const query *q, int position)
@@ -71,10 +76,9 @@ int query_line_at(const query *q, int position)
 
 /* --- static helpers --------------------------------------------------------------- */
 
-static void parse_one(query_set *qs, const char *file, char **lines, int nlines, int name_at,
+static void parse_one(query_set *qs, const schema *s, const char *file, char **lines, int name_at,
                       int doc_at, int end)
 {
-    (void)nlines;
     query q = {.file = file, .line = name_at + 1};
     char name[128], kind[32];
     if (sscanf(lines[name_at], "-- name: %127s :%31s", name, kind) != 2)
@@ -120,7 +124,7 @@ static void parse_one(query_set *qs, const char *file, char **lines, int nlines,
         toks.n--;
     if (toks.n == 0)
         die_at(file, q.line, "query `%s` has no SQL", q.name);
-    rewrite(&q, &toks);
+    rewrite(&q, s, &toks);
     q.hash = fnv1a(FNV_OFFSET, q.sql, strlen(q.sql));
 
     qs->v = xrealloc(qs->v, (size_t)(qs->n + 1) * sizeof *qs->v);
@@ -128,7 +132,7 @@ static void parse_one(query_set *qs, const char *file, char **lines, int nlines,
 }
 
 /* Rebuilds the SQL from tokens, replacing @name by $n and dropping the `?` of @name?. */
-static void rewrite(query *q, const token_list *toks)
+static void rewrite(query *q, const schema *s, const token_list *toks)
 {
     sb sql = {0};
     q->tok_off = xcalloc(toks->n, sizeof *q->tok_off);
@@ -144,6 +148,30 @@ static void rewrite(query *q, const token_list *toks)
         q->tok_off[q->ntok] = (int)sql.len;
         q->tok_line[q->ntok++] = t->line;
 
+        if (is_tok(toks, i, TK_IDENT, "sfgen") && is_tok(toks, i + 1, TK_PUNCT, ".") &&
+            is_tok(toks, i + 2, TK_IDENT, "embed") && is_tok(toks, i + 3, TK_PUNCT, "(")) {
+            size_t k = i + 4;
+            const token *tt = k < toks->n ? &toks->v[k] : NULL;
+            table *et = NULL;
+            for (int j = 0; tt && tt->kind == TK_IDENT && j < s->ntables; j++)
+                if (strcmp(s->tables[j]->name, tt->low) == 0)
+                    et = s->tables[j];
+            if (!et)
+                die_at(toks->file, toks->v[i].line,
+                       "sfgen.embed(table [alias]): no table `%s` in the migrations",
+                       tt ? tt->low : "");
+            const char *qual = et->name;
+            if (is_tok(toks, k + 1, TK_IDENT, NULL))
+                qual = toks->v[++k].low;
+            if (!is_tok(toks, k + 1, TK_PUNCT, ")"))
+                die_at(toks->file, toks->v[i].line, "sfgen.embed(table [alias]): expected `)`");
+            for (int j = 0; j < et->ncols; j++)
+                sb_printf(&sql, "%s%s.%s", j ? ", " : "", qual, sql_ident(et->cols[j].name));
+            q->embeds = xrealloc(q->embeds, (size_t)(q->nembeds + 1) * sizeof *q->embeds);
+            q->embeds[q->nembeds++] = et;
+            i = k + 1;
+            continue;
+        }
         const token *next = i + 1 < toks->n ? &toks->v[i + 1] : NULL;
         if (t->kind == TK_OP && t->src[t->len - 1] == '@' && next && next->kind == TK_IDENT &&
             !next->space_before) {
@@ -162,6 +190,12 @@ static void rewrite(query *q, const token_list *toks)
         sb_putn(&sql, t->src, t->len);
     }
     q->sql = sql.s;
+}
+
+/* Token i is of this kind (and, when low is given, this lower-cased text). */
+static bool is_tok(const token_list *toks, size_t i, tok_kind kind, const char *low)
+{
+    return i < toks->n && toks->v[i].kind == kind && (!low || strcmp(toks->v[i].low, low) == 0);
 }
 
 static int param_index(query *q, const char *name, bool nullable)

@@ -38,6 +38,8 @@ typedef struct query {
     qfield *cols;
     int ncols;
     bool described;
+    table **embeds; /* sfgen.embed(table): decoded as the table's generated struct */
+    int nembeds;
 } query;
 
 typedef struct query_set {
@@ -51,8 +53,9 @@ uint64_t fnv1a(uint64_t h, const char *s, size_t n);
 #define FNV_OFFSET 0xcbf29ce484222325ULL
 
 /* Reads one queries file (path relative to the root for messages) into qs; dies with
- * file:line on a malformed annotation, a positional $n, a duplicate name. */
-void queries_parse_file(query_set *qs, const char *file, const char *text);
+ * file:line on a malformed annotation, a positional $n, a duplicate name, an embed of an
+ * unknown table. */
+void queries_parse_file(query_set *qs, const schema *s, const char *file, const char *text);
 /* The source line of a 1-based character position in q->sql (PostgreSQL's error
  * position). */
 int query_line_at(const query *q, int position);

@@ -6,7 +6,8 @@
  * a stored generated column, enum labels added by ALTER TYPE and labels with quotes, a
  * key made of every column (no update), and a text foreign key. Then the named queries of
  * tests/queries/fixture.sql: every kind, nullable parameters and columns, enums, arrays
- * both ways (with text that needs quoting), a float, an unexpected NULL refused.
+ * both ways (with text that needs quoting), a float, a table embedded with
+ * sfgen.embed, an unexpected NULL refused.
  *
  * Reads STOREFRONT_TEST_DATABASE_URL and fails when it is unset. Works in its own schema,
  * dropped at the end.
@@ -302,6 +303,13 @@ static void test_queries(db_conn *c, arena *a)
     q_fx_stats_row st;
     CHECK(q_fx_stats(c, &st, &e) == SF_OK);
     CHECK(st.half > 0 && !st.any_vip_is_null && st.any_vip);
+
+    q_fx_order_with_email_row we;
+    CHECK(q_fx_order_with_email(c, a, &(q_fx_order_with_email_params){.id = ids[1]}, &we, &e) ==
+          SF_OK);
+    CHECK(we.order.id == ids[1] && we.order.total == 200 && we.order.customer_id == ins.id);
+    CHECK(we.order.status == DB_ORDER_STATUS_PAID && we.order.order == 0);
+    CHECK_STR(we.email, "Q@Example.com");
 
     /* A NULL where the description says NOT NULL is an error, never a silent 0. */
     q_fx_top_total_row top;

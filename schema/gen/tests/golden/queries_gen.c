@@ -267,3 +267,41 @@ sf_status q_fx_top_total(db_conn *c, const q_fx_top_total_params *p, q_fx_top_to
     PQclear(r);
     return ok ? SF_OK : e->status;
 }
+
+/* schema/gen/tests/queries/fixture.sql:48 */
+static const db_stmt q_stmt_fx_order_with_email = {
+    .name = "q_fx_order_with_email",
+    .sql = "SELECT o.id, o.customer_id, o.status, o.currency, o.total, o.\"order\","
+           " o.placed_at, o.notes, c.email FROM orders o JOIN customers c ON c.id ="
+           " o.customer_id WHERE o.id = $1",
+    .nparams = 1,
+};
+
+static bool q_fx_order_with_email_decode(arena *a, const PGresult *r, int row,
+    q_fx_order_with_email_row *out, sf_error *e)
+{
+    db_order_decode(a, r, row, 0, &out->order);
+    out->email = db_text(a, r, row, 8);
+    (void)e;
+    return true;
+}
+
+sf_status q_fx_order_with_email(db_conn *c, arena *a, const q_fx_order_with_email_params *p,
+    q_fx_order_with_email_row *out, sf_error *e)
+{
+    const char *params[1];
+    char b0[32];
+
+    snprintf(b0, sizeof b0, "%" PRId64, (int64_t)p->id);
+    params[0] = b0;
+    PGresult *r = db_exec(c, &q_stmt_fx_order_with_email, params, e);
+    if (!r)
+        return e->status;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        return sf_fail(e, SF_NOT_FOUND, "not-found", "Not found.");
+    }
+    bool ok = q_fx_order_with_email_decode(a, r, 0, out, e);
+    PQclear(r);
+    return ok ? SF_OK : e->status;
+}

@@ -42,3 +42,10 @@ SELECT count(*)::float8 / 2 AS "half!", bool_or(vip) AS any_vip FROM customers;
 -- `!` promises NOT NULL; max() over no rows breaks the promise: SF_INTERNAL, not 0.
 -- name: fx_top_total :one
 SELECT max(total) AS "top!" FROM orders WHERE customer_id = @customer_id;
+
+-- sfgen.embed: the order as the table's generated struct (its quoted "order" column too),
+-- decoded by db_order_decode, beside a joined column.
+-- name: fx_order_with_email :one
+SELECT sfgen.embed(orders o), c.email
+  FROM orders o JOIN customers c ON c.id = o.customer_id
+ WHERE o.id = @id;

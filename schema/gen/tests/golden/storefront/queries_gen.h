@@ -119,4 +119,18 @@ typedef struct q_fx_top_total_row {
 sf_status q_fx_top_total(db_conn *c, const q_fx_top_total_params *p, q_fx_top_total_row *out,
     sf_error *e);
 
+/* schema/gen/tests/queries/fixture.sql:48 (:one, SF_NOT_FOUND when no row)
+ * sfgen.embed: the order as the table's generated struct (its quoted "order" column too),
+ * decoded by db_order_decode, beside a joined column.
+ */
+typedef struct q_fx_order_with_email_params {
+    int64_t id;
+} q_fx_order_with_email_params;
+typedef struct q_fx_order_with_email_row {
+    db_order order;
+    char *email;
+} q_fx_order_with_email_row;
+sf_status q_fx_order_with_email(db_conn *c, arena *a, const q_fx_order_with_email_params *p,
+    q_fx_order_with_email_row *out, sf_error *e);
+
 #endif

@@ -1,0 +1,30 @@
+-- schema/queries/payments.sql — the payment webhook's dedupe row and the unpaid-order
+-- sweep (api/db/payment_queries.c, db_orders.h).
+
+-- ON CONFLICT DO NOTHING waits for a concurrent insert of the same id to commit, so of
+-- two deliveries of one event exactly one goes on to change the order (1 row = first).
+-- name: payment_event_record :execrows
+INSERT INTO payment_events (event_id, order_id, type)
+VALUES (@event_id, (SELECT id FROM orders WHERE number = @number), @type)
+ON CONFLICT (event_id) DO NOTHING;
+
+-- The batch is chosen and locked with SKIP LOCKED; the UPDATE re-checks the status, the
+-- history rows and the stock increments come from its RETURNING in the same statement.
+-- name: unpaid_cancel_batch :one
+WITH due AS (
+    SELECT id FROM orders
+     WHERE status = 'pending_payment' AND payment_method <> 'cod'
+       AND placed_at < now() - @ttl_seconds::int * interval '1 second'
+     ORDER BY id LIMIT @batch::int FOR UPDATE SKIP LOCKED),
+upd AS (
+    UPDATE orders o SET status = 'cancelled', updated_at = now() FROM due
+     WHERE o.id = due.id AND o.status = 'pending_payment' RETURNING o.id),
+ev AS (
+    INSERT INTO order_events (order_id, from_status, to_status, actor, note)
+    SELECT id, 'pending_payment', 'cancelled', 'system', 'not paid in time' FROM upd),
+rs AS (
+    UPDATE product_variants v SET stock = v.stock + l.qty
+      FROM (SELECT variant_id, sum(quantity) AS qty FROM order_lines
+             WHERE order_id IN (SELECT id FROM upd) GROUP BY variant_id) l
+     WHERE v.id = l.variant_id)
+SELECT count(*) AS "cancelled!" FROM upd;
