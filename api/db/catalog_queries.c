@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "storefront/db_catalog.h"
+#include "storefront/queries_gen.h"
 
 /* The most one statement binds: a relevance search with q, all seven filters and a
  * cursor binds the filters once per candidate tier and once more on the ranked rows:
@@ -55,7 +56,6 @@ static const char *listing_sort_column(db_product_sort sort);
 static bool sort_descending(db_product_sort sort);
 static sf_status decode_rows(PGresult *r, arena *a, db_product_row **rows, size_t *n);
 static sf_status decode_facets(PGresult *r, arena *a, db_product_facets *out);
-static int column_count(const char *list);
 
 static const char *const price_bands =
     "(VALUES (0::bigint, 2500::bigint), (2500, 5000), (5000, 10000), (10000, 25000),"
@@ -238,100 +238,50 @@ sf_status db_products_facets(db_conn *c, arena *a, const db_product_filter *f,
     return decode_facets(r, a, out);
 }
 
-/* Suggestions: brands and categories whose names match every word (the last as a prefix,
- * typos corrected as in search), then products matching in name or brand, ranked among
- * the first SEARCH_CANDIDATES found as search's name tier finds them. */
-static const db_stmt suggestions_stmt = {
-    "catalog_suggestions",
-    "WITH q AS MATERIALIZED (SELECT search_query($1) AS tsq),"
-    " s AS ("
-    "(SELECT 0 AS kind, b.slug, b.name, NULL::text AS brand,"
-    "  row_number() OVER (ORDER BY b.name) AS ord FROM brands b, q"
-    "  WHERE to_tsvector('english', sf_search_normalize(b.name)) @@ q.tsq ORDER BY ord LIMIT 3)"
-    " UNION ALL "
-    "(SELECT 1, c.slug, c.name, NULL, row_number() OVER (ORDER BY length(c.name), c.name)"
-    "  FROM categories c, q WHERE to_tsvector('english', sf_search_normalize(c.name)) @@ q.tsq"
-    "  ORDER BY 5 LIMIT 3)"
-    " UNION ALL "
-    "(SELECT 2, p.slug, p.name, b.name,"
-    "  row_number() OVER (ORDER BY ts_rank(p.name_search, q.tsq, 32) DESC, p.id DESC)"
-    "  FROM (SELECT p.id FROM q CROSS JOIN LATERAL search_driver(q.tsq, " SEARCH_WALK ") d"
-    "        CROSS JOIN LATERAL (SELECT s.product_id FROM search_postings s"
-    "         WHERE s.word >= d.lo AND s.word < d.hi"
-    "         ORDER BY s.word DESC, s.product_id DESC LIMIT " SEARCH_WALK ") s"
-    "        JOIN products p ON p.id = s.product_id WHERE p.active AND p.name_search @@ q.tsq"
-    "        LIMIT " SEARCH_CANDIDATES ") c JOIN products p ON p.id = c.id"
-    "  JOIN brands b ON b.id = p.brand_id, q ORDER BY 5 LIMIT $2::integer))"
-    " SELECT kind, slug, name, brand FROM s ORDER BY kind, ord",
-    2};
-
 sf_status db_search_suggestions(db_conn *c, arena *a, const char *q, int limit,
                                 db_suggestion **items, size_t *n, sf_error *e)
 {
-    const char *params[] = {q, db_param_int64(a, limit)};
-    PGresult *r = db_exec(c, &suggestions_stmt, params, e);
-    if (!r)
-        return e->status;
-    int nr = PQntuples(r);
-    db_suggestion *out = arena_calloc(a, sizeof *out * (size_t)(nr ? nr : 1));
-    for (int i = 0; i < nr; i++) {
-        out[i].kind = (db_suggestion_kind)db_int32(r, i, 0);
-        out[i].slug = db_text(a, r, i, 1);
-        out[i].name = db_text(a, r, i, 2);
-        out[i].brand_name = db_text(a, r, i, 3);
-    }
-    PQclear(r);
+    q_catalog_suggestions_row *v = NULL;
+    size_t rows = 0;
+    sf_status s = q_catalog_suggestions(
+        c, a, &(q_catalog_suggestions_params){.q = q, .max_products = limit}, &v, &rows, e);
+    if (s != SF_OK)
+        return s;
+    db_suggestion *out = arena_calloc(a, sizeof *out * (rows ? rows : 1));
+    for (size_t i = 0; i < rows; i++)
+        out[i] = (db_suggestion){.kind = (db_suggestion_kind)v[i].kind,
+                                 .slug = v[i].slug,
+                                 .name = v[i].name,
+                                 .brand_name = v[i].brand_name};
     *items = out;
-    *n = (size_t)nr;
+    *n = rows;
     return SF_OK;
 }
 
-static const db_stmt category_exists_stmt = {"catalog_category_exists",
-                                             "SELECT 1 FROM categories WHERE slug = $1", 1};
-static const db_stmt brand_exists_stmt = {"catalog_brand_exists",
-                                          "SELECT 1 FROM brands WHERE slug = $1", 1};
-
-static sf_status slug_exists(db_conn *c, const db_stmt *st, const char *slug, bool *exists,
-                             sf_error *e)
+/* SF_NOT_FOUND from a check is an answer (false), not an error. */
+static sf_status exists_answer(sf_status s, bool *exists, sf_error *e)
 {
-    const char *params[] = {slug};
-    PGresult *r = db_exec(c, st, params, e);
-    if (!r)
-        return e->status;
-    *exists = PQntuples(r) > 0;
-    PQclear(r);
+    *exists = s == SF_OK;
+    if (s != SF_NOT_FOUND)
+        return s;
+    sf_error_clear(e);
     return SF_OK;
 }
 
 sf_status db_category_slug_exists(db_conn *c, const char *slug, bool *exists, sf_error *e)
 {
-    return slug_exists(c, &category_exists_stmt, slug, exists, e);
+    q_category_slug_exists_row row;
+    return exists_answer(
+        q_category_slug_exists(c, &(q_category_slug_exists_params){.slug = slug}, &row, e), exists,
+        e);
 }
 
 sf_status db_brand_slug_exists(db_conn *c, const char *slug, bool *exists, sf_error *e)
 {
-    return slug_exists(c, &brand_exists_stmt, slug, exists, e);
+    q_brand_slug_exists_row row;
+    return exists_answer(
+        q_brand_slug_exists(c, &(q_brand_slug_exists_params){.slug = slug}, &row, e), exists, e);
 }
-
-/* Product detail in one round trip: the product and brand columns as the generated
- * decoders read them (each table selected in its own sub-select, since the generated
- * column lists are unqualified), then its images, active variants and categories as JSON
- * arrays in display order. */
-static const db_stmt product_detail_stmt = {
-    "catalog_product_detail",
-    "SELECT p.*, b.*,"
-    " (SELECT coalesce(json_agg(json_build_object('id', i.id, 'url', i.url, 'alt', i.alt)"
-    "   ORDER BY i.position, i.id), '[]') FROM product_images i WHERE i.product_id = p.id),"
-    " (SELECT coalesce(json_agg(json_build_object('id', v.id, 'sku', v.sku, 'name', v.name,"
-    "   'options', v.options::text, 'price', v.price_amount, 'compare_at', v.compare_at_amount,"
-    "   'currency', v.currency, 'stock', v.stock) ORDER BY v.position, v.id), '[]')"
-    "   FROM product_variants v WHERE v.product_id = p.id AND v.active),"
-    " (SELECT coalesce(json_agg(json_build_object('id', c.id, 'slug', c.slug, 'name', c.name)"
-    "   ORDER BY c.position, c.name, c.id), '[]') FROM product_categories pc"
-    "   JOIN categories c ON c.id = pc.category_id WHERE pc.product_id = p.id)"
-    " FROM (SELECT " DB_PRODUCT_COLUMNS " FROM products WHERE slug = $1 AND active) p"
-    " CROSS JOIN LATERAL (SELECT " DB_BRAND_COLUMNS " FROM brands WHERE brands.id = p.brand_id) b",
-    1};
 
 static const char *json_text(arena *a, json_t *o, const char *key)
 {
@@ -339,9 +289,9 @@ static const char *json_text(arena *a, json_t *o, const char *key)
     return s ? arena_strdup(a, s) : NULL;
 }
 
-static json_t *json_array_column(const PGresult *r, int col, size_t *n)
+static json_t *json_array_text(const char *text, size_t *n)
 {
-    json_t *arr = json_loads(PQgetvalue(r, 0, col), 0, NULL);
+    json_t *arr = json_loads(text, 0, NULL);
     *n = json_is_array(arr) ? json_array_size(arr) : 0;
     return arr;
 }
@@ -350,19 +300,18 @@ sf_status db_product_detail(db_conn *c, arena *a, const char *slug, db_product_d
                             sf_error *e)
 {
     memset(out, 0, sizeof *out);
-    const char *params[] = {slug};
-    PGresult *r = db_exec(c, &product_detail_stmt, params, e);
-    if (!r)
-        return e->status;
-    if (PQntuples(r) == 0) {
-        PQclear(r);
+    q_product_detail_row row = {0};
+    sf_status s = q_product_detail(c, a, &(q_product_detail_params){.slug = slug}, &row, e);
+    if (s == SF_NOT_FOUND) {
+        sf_error_clear(e);
         return sf_fail(e, SF_NOT_FOUND, "not-found", "product not found");
     }
-    int np = column_count(DB_PRODUCT_COLUMNS), nb = column_count(DB_BRAND_COLUMNS);
-    db_product_decode(a, r, 0, 0, &out->product);
-    db_brand_decode(a, r, 0, np, &out->brand); /* the brand's columns follow the product's */
-    size_t n = 0;
-    json_t *images = json_array_column(r, np + nb, &n);
+    if (s != SF_OK)
+        return s;
+    out->product = row.product;
+    out->brand = row.brand;
+    size_t n;
+    json_t *images = json_array_text(row.images, &n);
     out->images = arena_calloc(a, sizeof *out->images * (n + 1));
     for (size_t i = 0; i < n; i++) {
         json_t *o = json_array_get(images, i);
@@ -371,7 +320,7 @@ sf_status db_product_detail(db_conn *c, arena *a, const char *slug, db_product_d
         out->images[i].alt = (char *)json_text(a, o, "alt");
     }
     out->nimages = n;
-    json_t *variants = json_array_column(r, np + nb + 1, &n);
+    json_t *variants = json_array_text(row.variants, &n);
     out->variants = arena_calloc(a, sizeof *out->variants * (n + 1));
     for (size_t i = 0; i < n; i++) {
         json_t *o = json_array_get(variants, i);
@@ -389,7 +338,7 @@ sf_status db_product_detail(db_conn *c, arena *a, const char *slug, db_product_d
         v->active = true;
     }
     out->nvariants = n;
-    json_t *cats = json_array_column(r, np + nb + 2, &n);
+    json_t *cats = json_array_text(row.categories, &n);
     out->categories = arena_calloc(a, sizeof *out->categories * (n + 1));
     for (size_t i = 0; i < n; i++) {
         json_t *o = json_array_get(cats, i);
@@ -401,7 +350,6 @@ sf_status db_product_detail(db_conn *c, arena *a, const char *slug, db_product_d
     json_decref(images);
     json_decref(variants);
     json_decref(cats);
-    PQclear(r);
     return SF_OK;
 }
 
@@ -596,13 +544,4 @@ static sf_status decode_facets(PGresult *r, arena *a, db_product_facets *out)
     }
     PQclear(r);
     return SF_OK;
-}
-
-/* Columns in a generated "a, b, c" select list. */
-static int column_count(const char *list)
-{
-    int n = 1;
-    for (; *list; list++)
-        n += *list == ',';
-    return n;
 }

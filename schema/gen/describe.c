@@ -32,7 +32,8 @@ static PGconn *connect_to(const char *conninfo, const char *dbname);
 static void exec_ok(PGconn *c, const char *sql, const char *what);
 static char *type_name(const query *q, Oid oid);
 static bool column_not_null(const query *q, Oid rel, int col);
-static void describe_one(query *q);
+static void describe_one(query *q, const schema *s);
+static sql_enum *model_enum(const schema *s, const char *name);
 static bool c_identifier(const char *s);
 
 void describe_all(query_set *qs, const char *conninfo, const schema *s, char *const *mtexts)
@@ -54,13 +55,13 @@ void describe_all(query_set *qs, const char *conninfo, const schema *s, char *co
         PQclear(r);
     }
     for (int i = 0; i < qs->n; i++)
-        describe_one(&qs->v[i]);
+        describe_one(&qs->v[i], s);
     exec_ok(scratch, "ROLLBACK", "rollback");
 }
 
 /* --- static helpers --------------------------------------------------------------- */
 
-static void describe_one(query *q)
+static void describe_one(query *q, const schema *s)
 {
     PGresult *r = PQprepare(scratch, q->name, q->sql, 0, NULL);
     if (PQresultStatus(r) != PGRES_COMMAND_OK) {
@@ -76,8 +77,10 @@ static void describe_one(query *q)
     if (PQnparams(r) != q->nparams)
         fail_at(q->file, q->line, "%s: PostgreSQL counts %d parameters, the source %d", q->name,
                 PQnparams(r), q->nparams);
-    for (int i = 0; i < q->nparams; i++)
+    for (int i = 0; i < q->nparams; i++) {
         q->params[i].pgtype = type_name(q, PQparamtype(r, i));
+        q->params[i].en = model_enum(s, q->params[i].pgtype);
+    }
 
     q->ncols = PQnfields(r);
     q->cols = xcalloc((size_t)q->ncols + 1, sizeof *q->cols);
@@ -95,11 +98,11 @@ static void describe_one(query *q)
             fail_at(q->file, q->line,
                     "%s: result column %d is named `%s`: give it a C identifier (AS name)", q->name,
                     i + 1, raw);
-        for (int k = 0; k < i; k++)
-            if (strcmp(q->cols[k].name, name) == 0)
-                fail_at(q->file, q->line, "%s: two result columns are named `%s`", q->name, name);
+        /* Two columns of one name are refused when the row struct is emitted, where the
+         * columns of an sfgen.embed (a product's id beside its brand's) are known. */
         f->name = name;
         f->pgtype = type_name(q, PQftype(r, i));
+        f->en = model_enum(s, f->pgtype);
         f->nullable = force ? force < 0 : !column_not_null(q, PQftable(r, i), PQftablecol(r, i));
     }
     PQclear(r);
@@ -130,6 +133,14 @@ static char *type_name(const query *q, Oid oid)
         fail_at(q->file, q->line, "%s: type `%s` has no C mapping (cast it, e.g. ::text)", q->name,
                 name);
     return name;
+}
+
+static sql_enum *model_enum(const schema *s, const char *name)
+{
+    for (int i = 0; i < s->nenums; i++)
+        if (strcmp(s->enums[i]->name, name) == 0)
+            return s->enums[i];
+    return NULL;
 }
 
 static bool column_not_null(const query *q, Oid rel, int col)

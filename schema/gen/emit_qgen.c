@@ -31,8 +31,22 @@ static void emit_decode_col(const query *q, int i, sb *o);
 static void emit_doc(const query *q, sb *o);
 static bool has_row(const query *q);
 static int embed_at(const query *q, int col, int *width);
+static void check_field_names(const query *q);
 static bool needs_arena(const query *q);
 static bool bind_buffer(const query *q, int i);
+
+void queries_validate(const query_set *qs)
+{
+    for (int i = 0; i < qs->n; i++) {
+        const query *q = &qs->v[i];
+        for (int k = 0; k < q->nparams; k++)
+            (void)map_type(q, &q->params[k]);
+        for (int k = 0; k < q->ncols; k++)
+            (void)map_type(q, &q->cols[k]);
+        if (has_row(q))
+            check_field_names(q);
+    }
+}
 
 void emit_queries_header(const schema *s, const query_set *qs, sb *o)
 {
@@ -53,6 +67,7 @@ void emit_queries_header(const schema *s, const query_set *qs, sb *o)
             sb_printf(o, "} q_%s_params;\n", q->name);
         }
         if (has_row(q)) {
+            check_field_names(q);
             sb_printf(o, "typedef struct q_%s_row {\n", q->name);
             for (int k = 0, w; k < q->ncols; k++) {
                 int t = embed_at(q, k, &w);
@@ -202,6 +217,25 @@ static int embed_at(const query *q, int col, int *width)
         from = at + t->ncols;
     }
     return -1;
+}
+
+/* The row struct's field names (columns outside embeds, and each embed's) are unique. */
+static void check_field_names(const query *q)
+{
+    const char **names = xcalloc((size_t)q->ncols + 1, sizeof *names);
+    int n = 0;
+    for (int k = 0, w; k < q->ncols; k++) {
+        int t = embed_at(q, k, &w);
+        const char *name = t >= 0 ? q->embeds[t]->singular : q->cols[k].name;
+        if (t >= 0)
+            k += w - 1;
+        for (int i = 0; i < n; i++)
+            if (strcmp(names[i], name) == 0)
+                die_at(q->file, q->line, "%s: two result fields are named `%s` (alias one)",
+                       q->name, name);
+        names[n++] = name;
+    }
+    free(names);
 }
 
 static bool has_row(const query *q)

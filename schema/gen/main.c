@@ -78,6 +78,7 @@ int main(int argc, char **argv)
 
     if (conninfo) {
         describe_all(&qs, conninfo, &s, texts);
+        queries_validate(&qs);
         sb d = {0};
         described_write(&qs, &d);
         write_if_changed(described, &d);

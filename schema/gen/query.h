@@ -69,6 +69,9 @@ void described_write(const query_set *qs, sb *out);
  * applied and records the types PostgreSQL reports; dies with file:line on any error. */
 void describe_all(query_set *qs, const char *conninfo, const schema *s, char *const *mtexts);
 
+/* Dies at a query's file:line on what the C cannot carry: a type without a mapping, a
+ * C keyword, two fields of one name. Run after describing and before emitting. */
+void queries_validate(const query_set *qs);
 /* storefront/queries_gen.h and queries_gen.c. */
 void emit_queries_header(const schema *s, const query_set *qs, sb *out);
 void emit_queries_source(const schema *s, const query_set *qs, sb *out);
