@@ -1,0 +1,176 @@
+/*
+ * event_copy.c — the clickstream flush the other way (EVENTS_INSERT_METHOD=copy), kept to
+ * measure the two against each other (docs/clickstream.md): BEGIN, COPY the rows into a
+ * temporary table, INSERT … SELECT from it, COMMIT. Its statements stay SQL text here,
+ * like the seed's bulk loader: COPY … FROM STDIN cannot be prepared, and the statements
+ * that read the session's temporary table cannot be described before it exists. The
+ * default path, one INSERT … SELECT FROM unnest, is schema/queries/events.sql.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "storefront/db_events.h"
+
+#define EVENT_COLUMNS                                                                              \
+    "event_id, event_time, event_type, source, app_id, anonymous_id, session_id, user_id,"         \
+    " page_url, referrer, product_id, sku, order_number, search_query, props, user_agent,"         \
+    " client_ip"
+/* The COPY path: the same columns as unnest's, staged in a temporary table. */
+#define STAGE_COLUMNS                                                                              \
+    "id uuid, t bigint, ty text, src text, app text, anon text, sess text, uid text, url text,"    \
+    " ref text, pid bigint, sku text, ord text, q text, props text, ua text, ip text"
+#define STAGE_SELECT                                                                               \
+    "SELECT u.id, timestamptz 'epoch' + u.t * interval '1 millisecond', u.ty, u.src, u.app,"       \
+    " u.anon, u.sess, u.uid, u.url, u.ref, u.pid, u.sku, u.ord, u.q, u.props::jsonb, u.ua,"        \
+    " u.ip FROM events_stage u"
+static const db_stmt stage_insert_stmt = {
+    "events_stage_insert",
+    "INSERT INTO events (" EVENT_COLUMNS ") " STAGE_SELECT " ON CONFLICT DO NOTHING", 0};
+static const db_stmt stage_insert_outbox_stmt = {
+    "events_stage_insert_outbox",
+    "WITH ins AS (INSERT INTO events (" EVENT_COLUMNS ") " STAGE_SELECT
+    " ON CONFLICT DO NOTHING RETURNING event_id, event_time),"
+    " ob AS (INSERT INTO event_outbox (event_id, event_time) SELECT event_id, event_time"
+    " FROM ins) SELECT count(*) FROM ins",
+    0};
+
+/* A growing buffer holding one PostgreSQL array literal. */
+typedef struct arr {
+    char *buf;
+    size_t len, cap;
+    bool ok;
+} arr;
+
+static void arr_init(arr *a, size_t cap);
+static void arr_put(arr *a, const char *s, size_t n);
+static void copy_field(arr *a, const char *s, bool last);
+static sf_status copy_rows(db_conn *c, const cs_event *ev, size_t n, sf_error *e);
+
+sf_status db_events_insert_copy(db_conn *c, const cs_event *ev, size_t n, bool outbox, bool setup,
+                                int64_t *inserted, sf_error *e)
+{
+    if (setup && db_command(c,
+                            "CREATE TEMP TABLE IF NOT EXISTS events_stage (" STAGE_COLUMNS
+                            ") ON COMMIT DELETE ROWS",
+                            e) != SF_OK)
+        return e->status;
+    if (db_begin(c, e) != SF_OK)
+        return e->status;
+    if (copy_rows(c, ev, n, e) != SF_OK) {
+        db_rollback(c);
+        return e->status;
+    }
+    PGresult *r = db_exec(c, outbox ? &stage_insert_outbox_stmt : &stage_insert_stmt, NULL, e);
+    if (!r) {
+        db_rollback(c);
+        return e->status;
+    }
+    *inserted = strtoll(outbox ? PQgetvalue(r, 0, 0) : PQcmdTuples(r), NULL, 10);
+    PQclear(r);
+    if (db_commit(c, e) != SF_OK) {
+        db_rollback(c);
+        return e->status;
+    }
+    return SF_OK;
+}
+
+/* COPY events_stage FROM STDIN in text format, all rows in one buffer. */
+static sf_status copy_rows(db_conn *c, const cs_event *ev, size_t n, sf_error *e)
+{
+    PGconn *pg = db_conn_pg(c);
+    PGresult *r = PQexec(pg, "COPY events_stage FROM STDIN");
+    if (PQresultStatus(r) != PGRES_COPY_IN) {
+        sf_status st = db_result_error(c, r, e);
+        PQclear(r);
+        return st;
+    }
+    PQclear(r);
+    arr b;
+    arr_init(&b, 256 * n + 64);
+    b.len = 0; /* arr_init starts an array literal; a COPY buffer has no brace */
+    char num[32];
+    for (size_t i = 0; i < n; i++) {
+        const cs_event *x = &ev[i];
+        copy_field(&b, x->event_id, false);
+        snprintf(num, sizeof num, "%lld", (long long)x->time_ms);
+        copy_field(&b, num, false);
+        copy_field(&b, x->event_type, false);
+        copy_field(&b, x->source, false);
+        copy_field(&b, x->app_id, false);
+        copy_field(&b, x->anonymous_id, false);
+        copy_field(&b, x->session_id, false);
+        copy_field(&b, x->user_id, false);
+        copy_field(&b, x->page_url, false);
+        copy_field(&b, x->referrer, false);
+        if (x->has_product_id)
+            snprintf(num, sizeof num, "%lld", (long long)x->product_id);
+        copy_field(&b, x->has_product_id ? num : NULL, false);
+        copy_field(&b, x->sku, false);
+        copy_field(&b, x->order_number, false);
+        copy_field(&b, x->search_query, false);
+        copy_field(&b, x->props_json, false);
+        copy_field(&b, x->user_agent, false);
+        copy_field(&b, x->client_ip, true);
+    }
+    bool ok = b.ok && PQputCopyData(pg, b.buf, (int)b.len) == 1;
+    free(b.buf);
+    PQputCopyEnd(pg, ok ? NULL : "out of memory");
+    r = PQgetResult(pg);
+    sf_status st = SF_OK;
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+        st = db_result_error(c, r, e);
+    PQclear(r);
+    while ((r = PQgetResult(pg)))
+        PQclear(r);
+    return st;
+}
+
+static void arr_init(arr *a, size_t cap)
+{
+    a->buf = malloc(cap);
+    a->cap = cap;
+    a->len = 0;
+    a->ok = a->buf != NULL;
+    if (a->ok)
+        a->buf[a->len++] = '{';
+}
+
+static void arr_put(arr *a, const char *s, size_t n)
+{
+    if (!a->ok)
+        return;
+    if (a->len + n > a->cap) {
+        size_t cap = a->cap * 2 > a->len + n ? a->cap * 2 : a->len + n + 64;
+        char *b = realloc(a->buf, cap);
+        if (!b) {
+            a->ok = false;
+            return;
+        }
+        a->buf = b;
+        a->cap = cap;
+    }
+    memcpy(a->buf + a->len, s, n);
+    a->len += n;
+}
+
+/* One field of a text-format COPY row: \N for NULL, backslash escapes for the four
+ * characters the format reserves. */
+static void copy_field(arr *a, const char *s, bool last)
+{
+    if (!s) {
+        arr_put(a, "\\N", 2);
+    } else {
+        for (const char *p = s;;) {
+            size_t run = strcspn(p, "\\\t\n\r");
+            arr_put(a, p, run);
+            p += run;
+            if (!*p)
+                break;
+            const char *esc = *p == '\\' ? "\\\\" : *p == '\t' ? "\\t" : *p == '\n' ? "\\n" : "\\r";
+            arr_put(a, esc, 2);
+            p++;
+        }
+    }
+    arr_put(a, last ? "\n" : "\t", 1);
+}
