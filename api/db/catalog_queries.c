@@ -54,18 +54,19 @@ static void add_keyset(sql_buf *b, arena *a, const db_product_filter *f, const c
                        const char *id_expr);
 static const char *listing_sort_column(db_product_sort sort);
 static bool sort_descending(db_product_sort sort);
-static sf_status decode_rows(PGresult *r, arena *a, db_product_row **rows, size_t *n);
-static sf_status decode_facets(PGresult *r, arena *a, db_product_facets *out);
+static sf_status decode_rows(PGresult *r, arena *a, db_product_row **rows, size_t *n, sf_error *e);
+static sf_status decode_facets(PGresult *r, arena *a, db_product_facets *out, sf_error *e);
 
 static const char *const price_bands =
     "(VALUES (0::bigint, 2500::bigint), (2500, 5000), (5000, 10000), (10000, 25000),"
     " (25000, 50000), (50000, 100000), (100000, 200000), (200000, NULL))";
 
-/* The columns of a listed product; the sort key comes last. */
+/* The columns of a listed product, as schema/queries/catalog.sql's product_row shape
+ * names them (its generated decoder checks); the sort key, `sort_key`, comes last. */
 #define ROW_COLUMNS                                                                                \
-    "p.id, p.slug, p.name, p.status, p.currency, b.id, b.slug, b.name, p.price_amount,"            \
-    " p.compare_at_amount, p.featured, p.in_stock, p.rating_count, p.rating_total, p.image_url,"   \
-    " p.image_alt, "
+    "p.id, p.slug, p.name, p.status::text AS status, p.currency, b.id AS brand_id,"                \
+    " b.slug AS brand_slug, b.name AS brand_name, p.price_amount, p.compare_at_amount,"            \
+    " p.featured, p.in_stock, p.rating_count, p.rating_total, p.image_url, p.image_alt, "
 
 sf_status db_products_search(db_conn *c, arena *a, const db_product_filter *f,
                              db_product_row **rows, size_t *n, sf_error *e)
@@ -104,7 +105,8 @@ sf_status db_products_search(db_conn *c, arena *a, const db_product_filter *f,
                 " FROM hit h JOIN products p ON p.id = h.id, q WHERE true");
         /* The SKU tier has not been filtered yet. */
         add_product_filters(&b, a, f);
-        add(&b, ") SELECT " ROW_COLUMNS "r.score::text FROM r JOIN products p ON p.id = r.id"
+        add(&b, ") SELECT " ROW_COLUMNS
+                "r.score::text AS sort_key FROM r JOIN products p ON p.id = r.id"
                 " JOIN brands b ON b.id = p.brand_id WHERE true");
         add_keyset(&b, a, f, "r.score", "p.id");
         add(&b, " ORDER BY r.score DESC, p.id DESC");
@@ -113,7 +115,8 @@ sf_status db_products_search(db_conn *c, arena *a, const db_product_filter *f,
         const char *col = listing_sort_column(f->sort);
         const char *dir = sort_descending(f->sort) ? " DESC" : "";
         add(&b, arena_sprintf(a,
-                              "SELECT " ROW_COLUMNS "l.%s::text FROM (SELECT l.product_id, l.%s"
+                              "SELECT " ROW_COLUMNS
+                              "l.%s::text AS sort_key FROM (SELECT l.product_id, l.%s"
                               " FROM product_listing l",
                               col, col));
         if (f->q) {
@@ -147,7 +150,7 @@ sf_status db_products_search(db_conn *c, arena *a, const db_product_filter *f,
     PGresult *r = db_exec_sql(c, b.text, b.nparams, b.params, e);
     if (!r)
         return e->status;
-    return decode_rows(r, a, rows, n);
+    return decode_rows(r, a, rows, n, e);
 }
 
 sf_status db_products_facets(db_conn *c, arena *a, const db_product_filter *f,
@@ -164,7 +167,8 @@ sf_status db_products_facets(db_conn *c, arena *a, const db_product_filter *f,
                             : "0::bigint");
         add(&b, " AS key), m AS (SELECT fc.kind, fc.value, fc.n FROM listing_facet_counts fc, k"
                 " WHERE fc.list_key = k.key AND fc.n > 0)"
-                " SELECT 0, c.slug, c.name, m.n, NULL::bigint, NULL::bigint FROM m"
+                " SELECT 0 AS kind, c.slug, c.name::text AS name, m.n AS count, NULL::bigint AS lo,"
+                " NULL::bigint AS hi FROM m"
                 " JOIN categories c ON c.id = m.value WHERE m.kind = 0"
                 " UNION ALL SELECT 1, b.slug, b.name, m.n, NULL, NULL FROM m"
                 " JOIN brands b ON b.id = m.value WHERE m.kind = 1"
@@ -217,7 +221,9 @@ sf_status db_products_facets(db_conn *c, arena *a, const db_product_filter *f,
         }
         /* A category's count includes its descendants (category_ids carries the
          * ancestors), so it equals what filtering by that category would return. */
-        add(&b, " SELECT 0, c.slug, c.name, count(*), NULL::bigint, NULL::bigint"
+        add(&b, " SELECT 0 AS kind, c.slug, c.name::text AS name, count(*) AS count, NULL::bigint "
+                "AS lo,"
+                " NULL::bigint AS hi"
                 " FROM m CROSS JOIN LATERAL unnest(m.category_ids) AS mc(id)"
                 " JOIN categories c ON c.id = mc.id GROUP BY c.slug, c.name"
                 " UNION ALL SELECT 1, b.slug, b.name, count(*), NULL, NULL FROM m"
@@ -235,7 +241,7 @@ sf_status db_products_facets(db_conn *c, arena *a, const db_product_filter *f,
     PGresult *r = db_exec_sql(c, b.text, b.nparams, b.params, e);
     if (!r)
         return e->status;
-    return decode_facets(r, a, out);
+    return decode_facets(r, a, out, e);
 }
 
 sf_status db_search_suggestions(db_conn *c, arena *a, const char *q, int limit,
@@ -486,31 +492,35 @@ static bool sort_descending(db_product_sort sort)
     return sort == DB_SORT_RELEVANCE || sort == DB_SORT_NEWEST || sort == DB_SORT_PRICE_DESC;
 }
 
-/* Takes r (cleared here). Columns: ROW_COLUMNS, then the sort key as text. */
-static sf_status decode_rows(PGresult *r, arena *a, db_product_row **rows, size_t *n)
+/* Takes r (cleared here): rows of the product_row shape. */
+static sf_status decode_rows(PGresult *r, arena *a, db_product_row **rows, size_t *n, sf_error *e)
 {
     int nr = PQntuples(r);
     db_product_row *out = arena_calloc(a, sizeof *out * (size_t)(nr ? nr : 1));
     for (int i = 0; i < nr; i++) {
-        db_product_row *p = &out[i];
-        p->id = db_int64(r, i, 0);
-        p->slug = db_text(a, r, i, 1);
-        p->name = db_text(a, r, i, 2);
-        p->status = db_text(a, r, i, 3);
-        p->currency = db_text(a, r, i, 4);
-        p->brand_id = db_int64(r, i, 5);
-        p->brand_slug = db_text(a, r, i, 6);
-        p->brand_name = db_text(a, r, i, 7);
-        p->price_amount = db_int64(r, i, 8);
-        p->compare_at_is_null = PQgetisnull(r, i, 9);
-        p->compare_at_amount = db_int64(r, i, 9);
-        p->featured = db_bool(r, i, 10);
-        p->in_stock = db_bool(r, i, 11);
-        p->rating_count = db_int32(r, i, 12);
-        p->rating_total = db_int32(r, i, 13);
-        p->image_url = db_text(a, r, i, 14);
-        p->image_alt = db_text(a, r, i, 15);
-        p->sort_key = db_text(a, r, i, 16);
+        q_product_row_row v;
+        if (!q_product_row_decode(a, r, i, &v, e)) {
+            PQclear(r);
+            return e->status;
+        }
+        out[i] = (db_product_row){.id = v.id,
+                                  .slug = v.slug,
+                                  .name = v.name,
+                                  .status = v.status,
+                                  .currency = v.currency,
+                                  .brand_id = v.brand_id,
+                                  .brand_slug = v.brand_slug,
+                                  .brand_name = v.brand_name,
+                                  .price_amount = v.price_amount,
+                                  .compare_at_amount = v.compare_at_amount,
+                                  .compare_at_is_null = v.compare_at_amount_is_null,
+                                  .featured = v.featured,
+                                  .in_stock = v.in_stock,
+                                  .rating_count = v.rating_count,
+                                  .rating_total = v.rating_total,
+                                  .image_url = v.image_url,
+                                  .image_alt = v.image_alt,
+                                  .sort_key = v.sort_key};
     }
     PQclear(r);
     *rows = out;
@@ -518,29 +528,31 @@ static sf_status decode_rows(PGresult *r, arena *a, db_product_row **rows, size_
     return SF_OK;
 }
 
-/* Takes r (cleared here). Rows of kind 0..2 are counts; one row of kind 3 carries how
- * many matches were counted (-1: exact counters, nothing sampled). */
-static sf_status decode_facets(PGresult *r, arena *a, db_product_facets *out)
+/* Takes r (cleared here): rows of the facet_row shape. Rows of kind 0..2 are counts; one
+ * row of kind 3 carries how many matches were counted (-1: exact counters). */
+static sf_status decode_facets(PGresult *r, arena *a, db_product_facets *out, sf_error *e)
 {
     int nr = PQntuples(r);
     memset(out, 0, sizeof *out);
     out->items = arena_calloc(a, sizeof *out->items * (size_t)(nr ? nr : 1));
     out->exact = true;
     for (int i = 0; i < nr; i++) {
-        int kind = db_int32(r, i, 0);
-        if (kind == 3) {
-            int64_t counted = db_int64(r, i, 3);
-            out->exact = counted <= FACET_SAMPLE;
-            out->counted = counted;
+        q_facet_row_row v;
+        if (!q_facet_row_decode(a, r, i, &v, e)) {
+            PQclear(r);
+            return e->status;
+        }
+        if (v.kind == 3) {
+            out->exact = v.count <= FACET_SAMPLE;
+            out->counted = v.count;
             continue;
         }
-        db_facet *f = &out->items[out->n++];
-        f->kind = (db_facet_kind)kind;
-        f->slug = db_text(a, r, i, 1);
-        f->name = db_text(a, r, i, 2);
-        f->count = db_int64(r, i, 3);
-        f->min = db_int64(r, i, 4);
-        f->max = PQgetisnull(r, i, 5) ? -1 : db_int64(r, i, 5);
+        out->items[out->n++] = (db_facet){.kind = (db_facet_kind)v.kind,
+                                          .slug = v.slug,
+                                          .name = v.name,
+                                          .count = v.count,
+                                          .min = v.lo_is_null ? 0 : v.lo,
+                                          .max = v.hi_is_null ? -1 : v.hi};
     }
     PQclear(r);
     return SF_OK;

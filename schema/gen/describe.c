@@ -106,8 +106,8 @@ static void describe_one(query *q, const schema *s)
         f->nullable = force ? force < 0 : !column_not_null(q, PQftable(r, i), PQftablecol(r, i));
     }
     PQclear(r);
-    if ((q->kind == QK_ONE || q->kind == QK_MANY) && q->ncols == 0)
-        fail_at(q->file, q->line, "%s: a :one/:many query must return columns", q->name);
+    if ((q->kind == QK_ONE || q->kind == QK_MANY || q->kind == QK_SHAPE) && q->ncols == 0)
+        fail_at(q->file, q->line, "%s: a :one/:many/:shape query must return columns", q->name);
     q->described = true;
 }
 

@@ -12,6 +12,7 @@
 #include "emit.h"
 #include "query.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 typedef enum vkind { VK_INT64, VK_INT32, VK_BOOL, VK_DOUBLE, VK_TEXT, VK_TIME, VK_ENUM } vkind;
@@ -29,6 +30,8 @@ static char *sig(const query *q);
 static void emit_bind(const query *q, int i, sb *o);
 static void emit_decode_col(const query *q, int i, sb *o);
 static void emit_doc(const query *q, sb *o);
+static char *decoder_sig(const query *q);
+static void emit_shape_decoder(const query *q, sb *o);
 static bool has_row(const query *q);
 static int embed_at(const query *q, int col, int *width);
 static void check_field_names(const query *q);
@@ -80,7 +83,10 @@ void emit_queries_header(const schema *s, const query_set *qs, sb *o)
             }
             sb_printf(o, "} q_%s_row;\n", q->name);
         }
-        emit_wrapped(o, sig(q), 4, ";\n");
+        if (q->kind == QK_SHAPE)
+            emit_wrapped(o, decoder_sig(q), 4, ";\n");
+        else
+            emit_wrapped(o, sig(q), 4, ";\n");
     }
     sb_puts(o, "\n#endif\n");
 }
@@ -91,9 +97,13 @@ void emit_queries_source(const schema *s, const query_set *qs, sb *o)
     sb_puts(o,
             " *\n * Definitions for storefront/queries_gen.h.\n */\n"
             "#include \"storefront/queries_gen.h\"\n\n#include <inttypes.h>\n#include <stdio.h>\n"
-            "#include <stdlib.h>\n");
+            "#include <stdlib.h>\n#include <string.h>\n");
     for (int i = 0; i < qs->n; i++) {
         const query *q = &qs->v[i];
+        if (q->kind == QK_SHAPE) {
+            emit_shape_decoder(q, o);
+            continue;
+        }
         sb_printf(o,
                   "\n/* %s:%d */\nstatic const db_stmt q_stmt_%s = {\n    .name = \"q_%s\",\n"
                   "    .sql = ",
@@ -136,7 +146,8 @@ void emit_queries_source(const schema *s, const query_set *qs, sb *o)
                   q->nparams ? "params" : "NULL");
         sb_puts(o, "    if (!r)\n        return e->status;\n");
         switch (q->kind) {
-        case QK_EXEC: break;
+        case QK_EXEC:
+        case QK_SHAPE: break;
         case QK_EXECROWS: sb_puts(o, "    *rows = strtol(PQcmdTuples(r), NULL, 10);\n"); break;
         case QK_ONE:
             sb_puts(o,
@@ -178,7 +189,7 @@ static bool needs_arena(const query *q)
     for (int i = 0; i < q->nparams; i++)
         if (map_type(q, &q->params[i]).array)
             return true;
-    if (q->kind == QK_MANY || q->nembeds)
+    if (q->kind == QK_MANY || q->kind == QK_SHAPE || q->nembeds)
         return true; /* the rows themselves; table decoders take one */
     if (!has_row(q))
         return false;
@@ -240,7 +251,7 @@ static void check_field_names(const query *q)
 
 static bool has_row(const query *q)
 {
-    return q->kind == QK_ONE || q->kind == QK_MANY;
+    return q->kind == QK_ONE || q->kind == QK_MANY || q->kind == QK_SHAPE;
 }
 
 static ctype map_type(const query *q, const qfield *f)
@@ -343,7 +354,8 @@ static char *sig(const query *q)
     case QK_ONE: sb_printf(&s, "q_%s_row *out, ", q->name); break;
     case QK_MANY: sb_printf(&s, "q_%s_row **rows, size_t *n, ", q->name); break;
     case QK_EXECROWS: sb_puts(&s, "long *rows, "); break;
-    case QK_EXEC: break;
+    case QK_EXEC:
+    case QK_SHAPE: break;
     }
     sb_puts(&s, "sf_error *e)");
     return s.s;
@@ -424,6 +436,46 @@ static void emit_decode_col(const query *q, int i, sb *o)
                   "    if (!db_get_%s(r, row, %d, &out->%s))\n"
                   "        return db_decode_failed(e, \"%s\", \"%s\");\n",
                   fn, i, name, q->name, name);
+}
+
+static char *decoder_sig(const query *q)
+{
+    return xprintf("bool q_%s_decode(arena *a, const PGresult *r, int row, q_%s_row *out, "
+                   "sf_error *e)",
+                   q->name, q->name);
+}
+
+/* A shape's decoder is public, and first checks that the result has the shape's columns
+ * by name and count: a statement assembled at run time that drifts from its shape fails
+ * loudly (SF_INTERNAL) instead of decoding the wrong column. */
+static void emit_shape_decoder(const query *q, sb *o)
+{
+    sb_printf(o, "\n/* %s:%d: the shape of statements assembled at run time. */\n", q->file,
+              q->line);
+    emit_wrapped(o, decoder_sig(q), 4, "\n{\n");
+    sb_puts(o, "    static const char *const names[] = {");
+    for (int k = 0; k < q->ncols; k++)
+        sb_printf(o, "%s\"%s\"", k ? ", " : "", q->cols[k].name);
+    sb_printf(o,
+              "};\n\n    if (PQnfields(r) != %d)\n        return db_decode_failed(e, \"%s\", "
+              "\"(column count)\");\n",
+              q->ncols, q->name);
+    sb_printf(
+        o,
+        "    for (int k = 0; k < %d; k++)\n        if (strcmp(PQfname(r, k), names[k]) != 0)\n"
+        "            return db_decode_failed(e, \"%s\", names[k]);\n",
+        q->ncols, q->name);
+    for (int k = 0, w; k < q->ncols; k++) {
+        int t = embed_at(q, k, &w);
+        if (t >= 0) {
+            sb_printf(o, "    %s_decode(a, r, row, %d, &out->%s);\n", struct_name(q->embeds[t]), k,
+                      q->embeds[t]->singular);
+            k += w - 1;
+            continue;
+        }
+        emit_decode_col(q, k, o);
+    }
+    sb_puts(o, "    (void)a;\n    return true;\n}\n");
 }
 
 static void emit_doc(const query *q, sb *o)

@@ -10,7 +10,8 @@
  * that struct, decoded by the table's generated decoder (sqlc's sqlc.embed).
  *
  * Kinds: :one (first row, SF_NOT_FOUND when none), :many (all rows), :exec (no rows),
- * :execrows (the affected-row count). `@name` becomes `$n` (the same name, the same n);
+ * :execrows (the affected-row count), :shape (never run: a row struct and a public
+ * decoder for statements assembled at run time). `@name` becomes `$n` (the same name, the same n);
  * `@name?` marks a parameter that may be NULL (a scalar then gets `name_is_null`). The
  * SQL PostgreSQL sees is rebuilt from the lexer's tokens (comments dropped, whitespace
  * collapsed), and each token remembers its source line, so an error position reported
@@ -95,8 +96,10 @@ static void parse_one(query_set *qs, const schema *s, const char *file, char **l
         q.kind = QK_EXEC;
     else if (strcmp(kind, "execrows") == 0)
         q.kind = QK_EXECROWS;
+    else if (strcmp(kind, "shape") == 0)
+        q.kind = QK_SHAPE;
     else
-        die_at(file, q.line, "unknown kind `:%s` (one, many, exec, execrows)", kind);
+        die_at(file, q.line, "unknown kind `:%s` (one, many, exec, execrows, shape)", kind);
     q.name = xstrdup(name);
     for (int i = 0; i < qs->n; i++)
         if (strcmp(qs->v[i].name, q.name) == 0)

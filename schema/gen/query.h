@@ -10,7 +10,9 @@
 
 #include "sfgen.h"
 
-typedef enum qkind { QK_ONE, QK_MANY, QK_EXEC, QK_EXECROWS } qkind;
+/* QK_SHAPE: never run; it gives a row struct and a public decoder to statements that
+ * are assembled at run time (the catalog's filter combinations). */
+typedef enum qkind { QK_ONE, QK_MANY, QK_EXEC, QK_EXECROWS, QK_SHAPE } qkind;
 
 /* A parameter or a result column. `pgtype` is PostgreSQL's type name as described
  * ("int8", "text", "timestamptz", "_int8" for int8[]); `en` is set when it names an enum

@@ -61,3 +61,20 @@ SELECT sfgen.embed(products p), sfgen.embed(brands b),
          WHERE pc.product_id = p.id)::text AS "categories!"
   FROM products p JOIN brands b ON b.id = p.brand_id
  WHERE p.slug = @slug AND p.active;
+
+-- The row of every product list, search and page (catalog_queries.c assembles those per
+-- filter combination and ends them in these columns, named so): never run, it gives the
+-- generated decoder, which checks the columns' names and count on every result.
+-- name: product_row :shape
+SELECT p.id, p.slug, p.name, p.status::text AS "status!", p.currency, b.id AS brand_id,
+       b.slug AS brand_slug, b.name AS brand_name, p.price_amount, p.compare_at_amount,
+       p.featured, p.in_stock, p.rating_count, p.rating_total, p.image_url, p.image_alt,
+       p.created_at::text AS "sort_key!"
+  FROM products p JOIN brands b ON b.id = p.brand_id;
+
+-- The rows of a facets statement: kind 0 category, 1 brand, 2 price band (lo, hi; hi NULL
+-- when open-ended), 3 how many matches were counted (-1: exact counters).
+-- name: facet_row :shape
+SELECT 0 AS "kind!", c.slug AS "slug?", c.name::text AS "name?", 0::bigint AS "count!",
+       NULL::bigint AS lo, NULL::bigint AS hi
+  FROM categories c;

@@ -311,6 +311,21 @@ static void test_queries(db_conn *c, arena *a)
     CHECK(we.order.status == DB_ORDER_STATUS_PAID && we.order.order == 0);
     CHECK_STR(we.email, "Q@Example.com");
 
+    /* A shape's decoder on a statement built at run time, and on one that drifted. */
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT id, total, status FROM orders WHERE id = %lld",
+             (long long)ids[0]);
+    PGresult *r = PQexec(db_conn_pg(c), sql);
+    q_fx_order_shape_row sh;
+    CHECK(PQntuples(r) == 1 && q_fx_order_shape_decode(a, r, 0, &sh, &e));
+    CHECK(sh.id == ids[0] && sh.total == 100 && sh.status == DB_ORDER_STATUS_PAID);
+    PQclear(r);
+    r = PQexec(db_conn_pg(c), "SELECT total, id, status FROM orders ORDER BY id");
+    CHECK(PQntuples(r) >= 1 && !q_fx_order_shape_decode(a, r, 0, &sh, &e) &&
+          e.status == SF_INTERNAL);
+    PQclear(r);
+    sf_error_clear(&e);
+
     /* A NULL where the description says NOT NULL is an error, never a silent 0. */
     q_fx_top_total_row top;
     CHECK(q_fx_top_total(c, &(q_fx_top_total_params){.customer_id = ins.id}, &top, &e) == SF_OK);

@@ -1,3 +1,3 @@
--- expect: {file}:2: unknown kind `:first` (one, many, exec, execrows)
+-- expect: {file}:2: unknown kind `:first` (one, many, exec, execrows, shape)
 -- name: fx_bad :first
 SELECT id FROM customers;

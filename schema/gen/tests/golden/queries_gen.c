@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* schema/gen/tests/queries/fixture.sql:8 */
 static const db_stmt q_stmt_fx_customer_get = {
@@ -304,4 +305,25 @@ sf_status q_fx_order_with_email(db_conn *c, arena *a, const q_fx_order_with_emai
     bool ok = q_fx_order_with_email_decode(a, r, 0, out, e);
     PQclear(r);
     return ok ? SF_OK : e->status;
+}
+
+/* schema/gen/tests/queries/fixture.sql:55: the shape of statements assembled at run time. */
+bool q_fx_order_shape_decode(arena *a, const PGresult *r, int row, q_fx_order_shape_row *out,
+    sf_error *e)
+{
+    static const char *const names[] = {"id", "total", "status"};
+
+    if (PQnfields(r) != 3)
+        return db_decode_failed(e, "fx_order_shape", "(column count)");
+    for (int k = 0; k < 3; k++)
+        if (strcmp(PQfname(r, k), names[k]) != 0)
+            return db_decode_failed(e, "fx_order_shape", names[k]);
+    if (!db_get_int64(r, row, 0, &out->id))
+        return db_decode_failed(e, "fx_order_shape", "id");
+    if (!db_get_int64(r, row, 1, &out->total))
+        return db_decode_failed(e, "fx_order_shape", "total");
+    if (!db_order_status_parse(PQgetvalue(r, row, 2), &out->status))
+        return db_decode_failed(e, "fx_order_shape", "status");
+    (void)a;
+    return true;
 }

@@ -49,3 +49,8 @@ SELECT max(total) AS "top!" FROM orders WHERE customer_id = @customer_id;
 SELECT sfgen.embed(orders o), c.email
   FROM orders o JOIN customers c ON c.id = o.customer_id
  WHERE o.id = @id;
+
+-- A shape: never run; its decoder serves statements built at run time, and refuses a
+-- result whose columns are not the shape's.
+-- name: fx_order_shape :shape
+SELECT o.id, o.total, o.status FROM orders o;

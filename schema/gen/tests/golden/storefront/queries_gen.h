@@ -133,4 +133,16 @@ typedef struct q_fx_order_with_email_row {
 sf_status q_fx_order_with_email(db_conn *c, arena *a, const q_fx_order_with_email_params *p,
     q_fx_order_with_email_row *out, sf_error *e);
 
+/* schema/gen/tests/queries/fixture.sql:55 (:execrows, the affected-row count)
+ * A shape: never run; its decoder serves statements built at run time, and refuses a
+ * result whose columns are not the shape's.
+ */
+typedef struct q_fx_order_shape_row {
+    int64_t id;
+    int64_t total;
+    db_order_status status;
+} q_fx_order_shape_row;
+bool q_fx_order_shape_decode(arena *a, const PGresult *r, int row, q_fx_order_shape_row *out,
+    sf_error *e);
+
 #endif
