@@ -27,8 +27,9 @@ void emit_header(const schema *s, sb *o)
 {
     emit_banner(s, o);
     sb_puts(o, " *\n"
-               " * The data layer of the tables above: a struct, a row decoder, insert / get /\n"
-               " * update / delete / keyset-list queries and JSON encode/decode per table.\n"
+               " * The data layer of the tables above: a struct and a row decoder per table, and\n"
+               " * for the tables schema/queries/crud.list names, insert / get / update /\n"
+               " * delete / keyset-list queries and JSON encode/decode.\n"
                " * Rows and strings are allocated in the caller's arena. Regenerated at build\n"
                " * time from the migrations (schema/gen), so it cannot drift from the SQL.\n"
                " *\n"
@@ -117,6 +118,8 @@ static void emit_prototypes(const table *t, sb *o)
               "\n/* Decodes DB_%s_COLUMNS found at first_col.. of row into *out (strings\n"
               " * in a). */\n%s;\n",
               upper_ident(s), sig_decode(t));
+    if (t->no_crud)
+        return;
     sb_printf(o,
               "/* Inserts every writable column of *in; *out receives the stored row. */\n"
               "%s;\n",

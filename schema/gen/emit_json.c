@@ -158,7 +158,10 @@ void emit_json_helpers(const schema *s, sb *o)
         sb_puts(o, helper_bool);
     if (u.json_in)
         sb_puts(o, helper_json_in);
-    if (s->ntables)
+    bool any = false;
+    for (int i = 0; i < s->ntables; i++)
+        any |= !s->tables[i]->no_crud;
+    if (any)
         sb_puts(o, helper_fields);
     if (u.text_out)
         sb_puts(o, helper_text_out);
@@ -176,7 +179,7 @@ static uses schema_uses(const schema *s)
 {
     uses u = {0};
     for (int i = 0; i < s->ntables; i++)
-        for (int j = 0; j < s->tables[i]->ncols; j++) {
+        for (int j = 0; j < s->tables[i]->ncols && !s->tables[i]->no_crud; j++) {
             const column *c = &s->tables[i]->cols[j];
             bool w = col_writable(c);
             bool js = c->type == CT_JSON || c->type == CT_JSONB;

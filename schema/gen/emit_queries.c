@@ -48,6 +48,8 @@ void emit_source(const schema *s, sb *o)
         const table *t = s->tables[i];
         sb_printf(o, "\n/* ---- table %s ---- */\n", t->name);
         emit_decode(t, o);
+        if (t->no_crud)
+            continue;
         emit_insert(t, o);
         if (table_has_pk(t))
             emit_get(t, NULL, o);

@@ -1,7 +1,7 @@
 /*
  * main.c — sfgen, the ORM generator.
  *
- *   sfgen --out-dir DIR --source-root ROOT [--described FILE] MIGRATION.sql...
+ *   sfgen --out-dir DIR --source-root ROOT [--described FILE] [--crud LIST] MIGRATION.sql...
  *         [--queries QUERIES.sql...]
  *   sfgen --describe CONNINFO --described FILE --source-root ROOT MIGRATION.sql...
  *         --queries QUERIES.sql...
@@ -9,7 +9,9 @@
  * Reads the migrations in the order given (CMake passes them sorted) and writes
  * DIR/storefront/db_gen.h, DIR/db_gen.c and DIR/migrations_embed.c; with --queries also
  * DIR/storefront/queries_gen.h and DIR/queries_gen.c, typed by the described FILE
- * (schema/queries/described.txt). --describe instead asks PostgreSQL for the queries'
+ * (schema/queries/described.txt). --crud LIST (schema/queries/crud.list) names the tables
+ * that get CRUD functions and JSON codecs; the others get their struct and decoder only
+ * (what sfgen.embed uses). --describe instead asks PostgreSQL for the queries'
  * types and (re)writes FILE; it needs a server where the role may CREATE DATABASE
  * (describe.c). Paths in the output
  * are relative to ROOT and nothing depends on the time or the machine, so the output is
@@ -26,10 +28,11 @@
 static void usage(void) __attribute__((noreturn));
 int __lsan_is_turned_off(void);
 static char *relative_path(const char *path, const char *root);
+static void read_crud_list(schema *s, const char *path, const char *shown);
 
 int main(int argc, char **argv)
 {
-    const char *out_dir = NULL, *root = NULL, *described = NULL, *conninfo = NULL;
+    const char *out_dir = NULL, *root = NULL, *described = NULL, *conninfo = NULL, *crud = NULL;
     int first = 1;
     for (; first < argc && strncmp(argv[first], "--", 2) == 0; first++) {
         if (strcmp(argv[first], "--out-dir") == 0 && first + 1 < argc)
@@ -40,6 +43,8 @@ int main(int argc, char **argv)
             described = argv[++first];
         else if (strcmp(argv[first], "--describe") == 0 && first + 1 < argc)
             conninfo = argv[++first];
+        else if (strcmp(argv[first], "--crud") == 0 && first + 1 < argc)
+            crud = argv[++first];
         else
             usage();
     }
@@ -70,6 +75,8 @@ int main(int argc, char **argv)
         parse_file(&s, &toks);
     }
     schema_validate(&s);
+    if (crud)
+        read_crud_list(&s, crud, relative_path(crud, root));
     for (int i = qfirst; i < argc; i++) {
         size_t len;
         char *text = read_file(argv[i], &len);
@@ -119,7 +126,8 @@ int __lsan_is_turned_off(void)
 
 static void usage(void)
 {
-    fputs("usage: sfgen --out-dir DIR --source-root ROOT [--described FILE] MIGRATION.sql...\n"
+    fputs("usage: sfgen --out-dir DIR --source-root ROOT [--described FILE] [--crud LIST]\n"
+          "             MIGRATION.sql...\n"
           "             [--queries QUERIES.sql...]\n"
           "       sfgen --describe CONNINFO --described FILE --source-root ROOT MIGRATION.sql...\n"
           "             --queries QUERIES.sql...\n",
@@ -136,4 +144,35 @@ static char *relative_path(const char *path, const char *root)
     if (strncmp(path, root, n) == 0 && path[n] == '/')
         return xstrdup(path + n + 1);
     return xstrdup(path);
+}
+
+/* --crud FILE: the tables that get generated CRUD and JSON codecs, one name per line
+ * (# starts a comment); every other table gets its struct and row decoder only. */
+static void read_crud_list(schema *s, const char *path, const char *shown)
+{
+    size_t len;
+    char *text = read_file(path, &len);
+    for (int i = 0; i < s->ntables; i++)
+        s->tables[i]->no_crud = true;
+    int lineno = 0;
+    for (char *line = text, *next; line && *line; line = next) {
+        lineno++;
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        char *hash = strchr(line, '#');
+        if (hash)
+            *hash = '\0';
+        char name[128];
+        if (sscanf(line, "%127s", name) != 1)
+            continue;
+        bool found = false;
+        for (int i = 0; i < s->ntables; i++)
+            if (strcmp(s->tables[i]->name, name) == 0) {
+                s->tables[i]->no_crud = false;
+                found = true;
+            }
+        if (!found)
+            die_at(shown, lineno, "no table `%s` in the migrations", name);
+    }
 }

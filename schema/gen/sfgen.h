@@ -117,6 +117,7 @@ typedef struct table {
     char *singular; /* products -> product */
     column *cols;
     int ncols;
+    bool no_crud; /* not in --crud's list: struct and decoder only */
 } table;
 
 typedef struct schema {
