@@ -14,9 +14,6 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 UNMOVED=(
     api/db/catalog_queries.c
     api/db/event_queries.c
-    api/db/migrate.c
-    api/db/seed.c
-    api/db/seed_bulk.c
 )
 PATTERN='PQgetvalue|PQgetisnull|db_text\(|db_int64\(|db_int32\(|db_bool\(|db_timestamp\(|db_stmt |db_exec_sql\('
 
