@@ -49,3 +49,11 @@ SELECT max(total) AS "top!" FROM orders WHERE customer_id = @customer_id;
 SELECT sfgen.embed(orders o), c.email
   FROM orders o JOIN customers c ON c.id = o.customer_id
  WHERE o.id = @id;
+
+-- A table made at run time, in no migration: describe runs a parameterless CREATE, so
+-- the query after it is typed against the table.
+-- name: fx_scratch_create :exec
+CREATE TEMP TABLE IF NOT EXISTS fx_scratch (n bigint NOT NULL, label text);
+
+-- name: fx_scratch_count :one
+SELECT count(*) AS "rows!", max(label) AS top FROM fx_scratch;
