@@ -13,6 +13,9 @@
  * once during a deploy): the second waits, then sees everything applied. Each
  * migration runs with its schema_migrations row in one transaction, so a failure
  * leaves the database exactly at the previous migration.
+ *
+ * The statements are named queries (schema/queries/migrate.sql); only the migration
+ * files themselves run as text, through PQexec.
  */
 #include "storefront/admin.h"
 
@@ -23,38 +26,27 @@
 #include <string.h>
 #include <time.h>
 
+#include "storefront/arena.h"
 #include "storefront/db.h"
 #include "storefront/migrations.h"
+#include "storefront/queries_gen.h"
 
 /* Any fixed 64-bit key works as long as nothing else uses it: "SFMIGRAT" in ASCII. */
-#define MIGRATE_LOCK_KEY "6000568530642288980"
+#define MIGRATE_LOCK_KEY INT64_C(6000568530642288980)
 #define SHA256_HEX_LEN   64
 
-typedef struct applied_row {
-    char *name;
-    char *checksum;
-} applied_row;
+typedef q_migrate_applied_row applied_row;
 
 static void sha256_hex(const char *data, size_t len, char out[SHA256_HEX_LEN + 1]);
 static bool compiled_sorted(void);
 static bool prepare_session(db_conn *c);
-static int load_applied(db_conn *c, applied_row **rows, int *nrows);
-static void free_applied(applied_row *rows, int nrows);
+static int load_applied(db_conn *c, arena *a, applied_row **rows, int *nrows);
 static const sf_migration *find_compiled(const char *name);
 static bool verify_applied(const applied_row *rows, int nrows);
 static bool is_applied(const applied_row *rows, int nrows, const char *name);
 static bool apply_one(db_conn *c, const sf_migration *m, FILE *out);
 static void report_pg_error(const char *what, db_conn *c);
 static double elapsed_ms(const struct timespec *t0);
-
-static const db_stmt st_lock = {"sf_migrate_lock", "SELECT pg_advisory_lock($1::bigint)", 1};
-static const db_stmt st_try_lock = {"sf_migrate_try_lock",
-                                    "SELECT pg_try_advisory_lock($1::bigint)", 1};
-static const db_stmt st_unlock = {"sf_migrate_unlock", "SELECT pg_advisory_unlock($1::bigint)", 1};
-static const db_stmt st_applied = {"sf_migrate_applied",
-                                   "SELECT name, checksum FROM schema_migrations ORDER BY name", 0};
-static const db_stmt st_record = {
-    "sf_migrate_record", "INSERT INTO schema_migrations (name, checksum) VALUES ($1, $2)", 2};
 
 int sf_migrate(const char *conninfo, FILE *out)
 {
@@ -73,9 +65,14 @@ int sf_migrate(const char *conninfo, FILE *out)
     }
     int rc = 1, nrows = 0, napplied = 0;
     applied_row *rows = NULL;
+    arena *a = arena_new(0);
+    if (!a) {
+        fprintf(stderr, "migrate: out of memory\n");
+        goto out;
+    }
     if (!prepare_session(c))
         goto out;
-    if (load_applied(c, &rows, &nrows) != 0 || !verify_applied(rows, nrows))
+    if (load_applied(c, a, &rows, &nrows) != 0 || !verify_applied(rows, nrows))
         goto out;
     for (size_t i = 0; i < sf_migrations_count; i++) {
         if (is_applied(rows, nrows, sf_migrations[i].name))
@@ -88,13 +85,11 @@ int sf_migrate(const char *conninfo, FILE *out)
         fprintf(out, "database is up to date\n");
     rc = 0;
 out:
-    free_applied(rows, nrows);
+    arena_free(a);
     /* Closing the session would release the lock too; unlocking explicitly keeps the
      * lock's lifetime obvious when reading the code. */
-    if (PQstatus(db_conn_pg(c)) == CONNECTION_OK) {
-        const char *key[] = {MIGRATE_LOCK_KEY};
-        PQclear(db_exec(c, &st_unlock, key, &e));
-    }
+    if (PQstatus(db_conn_pg(c)) == CONNECTION_OK)
+        q_migrate_unlock(c, &(q_migrate_unlock_params){.key = MIGRATE_LOCK_KEY}, &e);
     db_conn_close(c);
     fflush(out);
     return rc;
@@ -126,75 +121,40 @@ static bool prepare_session(db_conn *c)
 {
     sf_error e;
     sf_error_clear(&e);
-    const char *key[] = {MIGRATE_LOCK_KEY};
-    PGresult *r = db_exec(c, &st_try_lock, key, &e);
-    if (!r) {
+    q_migrate_try_lock_row got = {0};
+    if (q_migrate_try_lock(c, &(q_migrate_try_lock_params){.key = MIGRATE_LOCK_KEY}, &got, &e) !=
+        SF_OK) {
         report_pg_error("cannot take the migration lock", c);
         return false;
     }
-    bool got = db_bool(r, 0, 0);
-    PQclear(r);
-    if (!got) {
+    if (!got.locked) {
         fprintf(stderr, "migrate: another migrate is running; waiting for it to finish\n");
-        r = db_exec(c, &st_lock, key, &e);
-        if (!r) {
+        if (q_migrate_lock(c, &(q_migrate_lock_params){.key = MIGRATE_LOCK_KEY}, &e) != SF_OK) {
             report_pg_error("cannot take the migration lock", c);
             return false;
         }
-        PQclear(r);
     }
     /* Under the lock, so two first-ever runs cannot race on creating the table.
      * client_min_messages keeps "already exists, skipping" notices off the console. */
-    if (db_command(c, "SET client_min_messages = warning", &e) != SF_OK ||
-        db_command(c,
-                   "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                   " name text PRIMARY KEY,"
-                   " checksum text NOT NULL,"
-                   " applied_at timestamptz NOT NULL DEFAULT now())",
-                   &e) != SF_OK) {
+    if (q_migrate_quiet(c, &e) != SF_OK || q_migrate_create_table(c, &e) != SF_OK) {
         report_pg_error("cannot create schema_migrations", c);
         return false;
     }
     return true;
 }
 
-static int load_applied(db_conn *c, applied_row **rows, int *nrows)
+/* The applied migrations, in the arena. */
+static int load_applied(db_conn *c, arena *a, applied_row **rows, int *nrows)
 {
     sf_error e;
     sf_error_clear(&e);
-    PGresult *r = db_exec(c, &st_applied, NULL, &e);
-    if (!r) {
+    size_t n = 0;
+    if (q_migrate_applied(c, a, rows, &n, &e) != SF_OK) {
         report_pg_error("cannot read schema_migrations", c);
         return -1;
     }
-    int n = PQntuples(r);
-    *rows = calloc((size_t)n + 1, sizeof **rows);
-    if (!*rows) {
-        PQclear(r);
-        fprintf(stderr, "migrate: out of memory\n");
-        return -1;
-    }
-    for (int i = 0; i < n; i++) {
-        (*rows)[i].name = strdup(PQgetvalue(r, i, 0));
-        (*rows)[i].checksum = strdup(PQgetvalue(r, i, 1));
-        *nrows = i + 1;
-        if (!(*rows)[i].name || !(*rows)[i].checksum) {
-            PQclear(r);
-            fprintf(stderr, "migrate: out of memory\n");
-            return -1;
-        }
-    }
-    PQclear(r);
+    *nrows = (int)n;
     return 0;
-}
-
-static void free_applied(applied_row *rows, int nrows)
-{
-    for (int i = 0; rows && i < nrows; i++) {
-        free(rows[i].name);
-        free(rows[i].checksum);
-    }
-    free(rows);
 }
 
 static const sf_migration *find_compiled(const char *name)
@@ -273,16 +233,14 @@ static bool apply_one(db_conn *c, const sf_migration *m, FILE *out)
         db_rollback(c);
         return false;
     }
-    const char *params[] = {m->name, sum};
-    r = db_exec(c, &st_record, params, &e);
-    if (!r || db_commit(c, &e) != SF_OK) {
+    if (q_migrate_record(c, &(q_migrate_record_params){.name = m->name, .checksum = sum}, &e) !=
+            SF_OK ||
+        db_commit(c, &e) != SF_OK) {
         fprintf(stderr, "migrate: migration %s could not be recorded, rolled back: %s", m->name,
                 PQerrorMessage(db_conn_pg(c)));
-        PQclear(r);
         db_rollback(c);
         return false;
     }
-    PQclear(r);
     fprintf(out, "applied %s (%.0f ms)\n", m->name, elapsed_ms(&t0));
     return true;
 }

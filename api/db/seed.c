@@ -13,6 +13,8 @@
  * Everything happens in one transaction under an advisory lock: a failed seed leaves
  * nothing behind, and two concurrent seeds cannot interleave (images have no natural
  * key, so interleaving could duplicate them).
+ *
+ * The statements, and why each is shaped so, are in schema/queries/seed.sql.
  */
 #include "storefront/admin.h"
 
@@ -22,9 +24,10 @@
 
 #include "seed_catalog.h"
 #include "storefront/db.h"
+#include "storefront/queries_gen.h"
 
 /* "SFSEEDCA" in ASCII; different from the migrate lock so a seed never waits on it. */
-#define SEED_LOCK_KEY "6000575110497715009"
+#define SEED_LOCK_KEY INT64_C(6000575110497715009)
 
 static bool tables_exist(db_conn *c);
 static bool load_brands(db_conn *c, const seed_brand *brands, size_t count);
@@ -32,118 +35,56 @@ static bool load_categories(db_conn *c);
 static bool load_products(db_conn *c);
 static bool load_discount_codes(db_conn *c);
 static bool load_product(db_conn *c, const seed_product *p);
-static bool exec_ok(db_conn *c, const db_stmt *st, const char *const *params, const char *what,
-                    const char *subject);
+static bool ok_or_report(db_conn *c, sf_status s, const char *what, const char *subject);
 static void report_pg_error(db_conn *c, const char *what, const char *subject);
 static double seconds_since(const struct timespec *t0);
-
-static const db_stmt st_lock = {"sf_seed_lock", "SELECT pg_advisory_xact_lock($1::bigint)", 1};
-static const db_stmt st_tables = {
-    "sf_seed_tables",
-    "SELECT to_regclass('products') IS NOT NULL AND to_regclass('product_variants') IS NOT NULL"
-    " AND to_regclass('discount_codes') IS NOT NULL",
-    0};
-static const db_stmt st_brand = {
-    "sf_seed_brand",
-    "INSERT INTO brands (slug, name, description, logo_url) VALUES ($1, $2, $3, $4) "
-    "ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name, description = EXCLUDED.description, "
-    "logo_url = EXCLUDED.logo_url "
-    "WHERE (brands.name, brands.description, brands.logo_url) IS DISTINCT FROM "
-    "(EXCLUDED.name, EXCLUDED.description, EXCLUDED.logo_url)",
-    4};
-static const db_stmt st_category = {
-    "sf_seed_category",
-    "INSERT INTO categories (parent_id, slug, name, description, position) "
-    "VALUES ((SELECT id FROM categories WHERE slug = $1), $2, $3, $4, $5::int) "
-    "ON CONFLICT (slug) DO UPDATE SET parent_id = EXCLUDED.parent_id, name = EXCLUDED.name, "
-    "description = EXCLUDED.description, position = EXCLUDED.position "
-    "WHERE (categories.parent_id, categories.name, categories.description, categories.position) "
-    "IS DISTINCT FROM (EXCLUDED.parent_id, EXCLUDED.name, EXCLUDED.description, "
-    "EXCLUDED.position)",
-    5};
-/* RETURNING gives no row when the conflict update is skipped (nothing changed), hence
- * the fallback SELECT. created_at is set once, on insert: relative to the start of
- * the (UTC) day so that "newest" is meaningful, and never moved by a re-run. */
-static const db_stmt st_product = {
-    "sf_seed_product",
-    "WITH up AS (INSERT INTO products (slug, name, brand_id, description, status, featured, "
-    "created_at) VALUES ($1, $2, (SELECT id FROM brands WHERE slug = $3), $4, "
-    "$5::product_status, $6::boolean, date_trunc('day', now()) - make_interval(mins => $7::int)) "
-    "ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name, brand_id = EXCLUDED.brand_id, "
-    "description = EXCLUDED.description, status = EXCLUDED.status, "
-    "featured = EXCLUDED.featured, active = true, updated_at = now() "
-    "WHERE (products.name, products.brand_id, products.description, products.status, "
-    "products.featured, products.active) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.brand_id, "
-    "EXCLUDED.description, EXCLUDED.status, EXCLUDED.featured, true) RETURNING id) "
-    "SELECT id FROM up UNION ALL SELECT id FROM products WHERE slug = $1 LIMIT 1",
-    7};
-static const db_stmt st_product_category = {
-    "sf_seed_product_category",
-    "INSERT INTO product_categories (product_id, category_id) "
-    "SELECT $1::bigint, id FROM categories WHERE slug = $2 ON CONFLICT DO NOTHING",
-    2};
-/* Images have no natural key: (product, url) identifies one for the seed's purpose. */
-static const db_stmt st_image = {
-    "sf_seed_image",
-    "INSERT INTO product_images (product_id, url, alt, position) "
-    "SELECT $1::bigint, $2, $3, $4::int WHERE NOT EXISTS "
-    "(SELECT 1 FROM product_images WHERE product_id = $1::bigint AND url = $2)",
-    4};
-/* times_used is written on insert only: uses are checkout's business, and a re-run
- * must never hand spent uses back. */
-static const db_stmt st_discount = {
-    "sf_seed_discount",
-    "INSERT INTO discount_codes (code, kind, percent_off, amount_off, currency, min_subtotal, "
-    "starts_at, ends_at, usage_limit, per_customer_limit, times_used, active) "
-    "VALUES ($1, $2::discount_kind, $3::int, $4::bigint, $5, $6::bigint, $7::timestamptz, "
-    "$8::timestamptz, $9::int, $10::int, $11::int, $12::boolean) "
-    "ON CONFLICT (code) DO UPDATE SET kind = EXCLUDED.kind, percent_off = EXCLUDED.percent_off, "
-    "amount_off = EXCLUDED.amount_off, currency = EXCLUDED.currency, "
-    "min_subtotal = EXCLUDED.min_subtotal, starts_at = EXCLUDED.starts_at, "
-    "ends_at = EXCLUDED.ends_at, usage_limit = EXCLUDED.usage_limit, "
-    "per_customer_limit = EXCLUDED.per_customer_limit, active = EXCLUDED.active "
-    "WHERE (discount_codes.kind, discount_codes.percent_off, discount_codes.amount_off, "
-    "discount_codes.currency, discount_codes.min_subtotal, discount_codes.starts_at, "
-    "discount_codes.ends_at, discount_codes.usage_limit, discount_codes.per_customer_limit, "
-    "discount_codes.active) IS DISTINCT FROM (EXCLUDED.kind, EXCLUDED.percent_off, "
-    "EXCLUDED.amount_off, EXCLUDED.currency, EXCLUDED.min_subtotal, EXCLUDED.starts_at, "
-    "EXCLUDED.ends_at, EXCLUDED.usage_limit, EXCLUDED.per_customer_limit, EXCLUDED.active)",
-    12};
-static const db_stmt st_variant = {
-    "sf_seed_variant",
-    "INSERT INTO product_variants (product_id, sku, name, options, price_amount, "
-    "compare_at_amount, stock, position) "
-    "VALUES ($1::bigint, $2, $3, $4::jsonb, $5::bigint, $6::bigint, $7::int, $8::int) "
-    "ON CONFLICT (sku) DO UPDATE SET product_id = EXCLUDED.product_id, name = EXCLUDED.name, "
-    "options = EXCLUDED.options, price_amount = EXCLUDED.price_amount, "
-    "compare_at_amount = EXCLUDED.compare_at_amount, stock = EXCLUDED.stock, "
-    "position = EXCLUDED.position, active = true "
-    "WHERE (product_variants.product_id, product_variants.name, product_variants.options, "
-    "product_variants.price_amount, product_variants.compare_at_amount, product_variants.stock, "
-    "product_variants.position, product_variants.active) IS DISTINCT FROM (EXCLUDED.product_id, "
-    "EXCLUDED.name, EXCLUDED.options, EXCLUDED.price_amount, EXCLUDED.compare_at_amount, "
-    "EXCLUDED.stock, EXCLUDED.position, true)",
-    8};
 
 /* Sample discount codes, one per outcome the API distinguishes (docs/architecture.md,
  * "Discount decisions"). The windows are fixed dates far from today rather than
  * "yesterday" and "next month", so a re-run on another day changes nothing and the
- * codes keep their meaning for years. NULL = no value. */
-typedef struct seed_discount {
-    const char *code, *kind, *percent_off, *amount_off, *currency, *min_subtotal;
-    const char *starts_at, *ends_at, *usage_limit, *per_customer_limit, *times_used, *active;
-} seed_discount;
+ * codes keep their meaning for years. Each entry is the upsert's parameters; a value
+ * left out is NULL (PCT: percent-off codes have no amount or currency; NO_LIMITS:
+ * unlimited uses). */
+#define PCT       .kind = DB_DISCOUNT_KIND_PERCENT, .amount_off_is_null = true
+#define NO_LIMITS .usage_limit_is_null = true, .per_customer_limit_is_null = true
 
-static const seed_discount seed_discounts[] = {
-    {"WELCOME10", "percent", "10", NULL, NULL, "0", NULL, NULL, NULL, NULL, "0", "t"},
-    {"SAVE20", "fixed", NULL, "2000", "USD", "10000", NULL, NULL, NULL, NULL, "0", "t"},
-    {"EXPIRED5", "percent", "5", NULL, NULL, "0", "2024-01-01T00:00:00Z", "2025-01-01T00:00:00Z",
-     NULL, NULL, "0", "t"},
-    {"FUTURE15", "percent", "15", NULL, NULL, "0", "2099-01-01T00:00:00Z", NULL, NULL, NULL, "0",
-     "t"},
-    {"MINI1", "percent", "1", NULL, NULL, "0", NULL, NULL, "1", NULL, "1", "t"},
-    {"ONCEPERCUSTOMER", "percent", "5", NULL, NULL, "0", NULL, NULL, NULL, "1", "0", "t"},
-    {"INACTIVE", "percent", "50", NULL, NULL, "0", NULL, NULL, NULL, NULL, "0", "f"},
+static const q_seed_discount_params seed_discounts[] = {
+    {.code = "WELCOME10", PCT, .percent_off = 10, NO_LIMITS, .active = true},
+    {.code = "SAVE20",
+     .kind = DB_DISCOUNT_KIND_FIXED,
+     .percent_off_is_null = true,
+     .amount_off = 2000,
+     .currency = "USD",
+     .min_subtotal = 10000,
+     NO_LIMITS,
+     .active = true},
+    {.code = "EXPIRED5",
+     PCT,
+     .percent_off = 5,
+     .starts_at = "2024-01-01T00:00:00Z",
+     .ends_at = "2025-01-01T00:00:00Z",
+     NO_LIMITS,
+     .active = true},
+    {.code = "FUTURE15",
+     PCT,
+     .percent_off = 15,
+     .starts_at = "2099-01-01T00:00:00Z",
+     NO_LIMITS,
+     .active = true},
+    {.code = "MINI1",
+     PCT,
+     .percent_off = 1,
+     .usage_limit = 1,
+     .per_customer_limit_is_null = true,
+     .times_used = 1,
+     .active = true},
+    {.code = "ONCEPERCUSTOMER",
+     PCT,
+     .percent_off = 5,
+     .usage_limit_is_null = true,
+     .per_customer_limit = 1,
+     .active = true},
+    {.code = "INACTIVE", PCT, .percent_off = 50, NO_LIMITS, .active = false},
 };
 
 int sf_seed(const char *conninfo, long synthetic_products, FILE *out)
@@ -167,8 +108,9 @@ int sf_seed(const char *conninfo, long synthetic_products, FILE *out)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     if (!tables_exist(c))
         goto out;
-    const char *key[] = {SEED_LOCK_KEY};
-    if (db_begin(c, &e) != SF_OK || !exec_ok(c, &st_lock, key, "cannot take the seed lock", ""))
+    if (db_begin(c, &e) != SF_OK ||
+        !ok_or_report(c, q_seed_lock(c, &(q_seed_lock_params){.key = SEED_LOCK_KEY}, &e),
+                      "cannot take the seed lock", ""))
         goto out;
     if (!load_brands(c, seed_brands, seed_brands_count) || !load_categories(c) ||
         !load_products(c) || !load_discount_codes(c))
@@ -191,10 +133,7 @@ int sf_seed(const char *conninfo, long synthetic_products, FILE *out)
         /* Fresh statistics, so the API's first queries after a bulk load get plans
          * for 100k rows rather than for an empty table. Best effort. */
         if (added > 0)
-            db_command(c,
-                       "ANALYZE products, product_variants, product_images, "
-                       "product_categories",
-                       &e);
+            q_seed_analyze(c, &e);
         fprintf(out, "synthetic products: %ld requested, %ld added, %zu more brands (%.2f s)\n",
                 synthetic_products, added, seed_synthetic_brands_count, seconds_since(&t1));
     }
@@ -212,16 +151,14 @@ static bool tables_exist(db_conn *c)
 {
     sf_error e;
     sf_error_clear(&e);
-    PGresult *r = db_exec(c, &st_tables, NULL, &e);
-    if (!r) {
+    q_seed_tables_exist_row row = {0};
+    if (q_seed_tables_exist(c, &row, &e) != SF_OK) {
         report_pg_error(c, "cannot inspect the database", "");
         return false;
     }
-    bool ok = db_bool(r, 0, 0);
-    PQclear(r);
-    if (!ok)
+    if (!row.exist)
         fprintf(stderr, "seed: the catalog tables do not exist; run `storefront migrate` first\n");
-    return ok;
+    return row.exist;
 }
 
 static bool load_brands(db_conn *c, const seed_brand *brands, size_t count)
@@ -230,8 +167,14 @@ static bool load_brands(db_conn *c, const seed_brand *brands, size_t count)
         const seed_brand *b = &brands[i];
         char logo[200];
         snprintf(logo, sizeof logo, "https://images.storefront.example/brands/%s.png", b->slug);
-        const char *params[] = {b->slug, b->name, b->description, logo};
-        if (!exec_ok(c, &st_brand, params, "cannot load brand", b->slug))
+        sf_error e;
+        sf_error_clear(&e);
+        sf_status s = q_seed_brand(
+            c,
+            &(q_seed_brand_params){
+                .slug = b->slug, .name = b->name, .description = b->description, .logo_url = logo},
+            &e);
+        if (!ok_or_report(c, s, "cannot load brand", b->slug))
             return false;
     }
     return true;
@@ -242,10 +185,16 @@ static bool load_categories(db_conn *c)
 {
     for (size_t i = 0; i < seed_categories_count; i++) {
         const seed_category *k = &seed_categories[i];
-        char pos[16];
-        snprintf(pos, sizeof pos, "%d", k->position);
-        const char *params[] = {k->parent, k->slug, k->name, k->description, pos};
-        if (!exec_ok(c, &st_category, params, "cannot load category", k->slug))
+        sf_error e;
+        sf_error_clear(&e);
+        sf_status s = q_seed_category(c,
+                                      &(q_seed_category_params){.parent_slug = k->parent,
+                                                                .slug = k->slug,
+                                                                .name = k->name,
+                                                                .description = k->description,
+                                                                .position = k->position},
+                                      &e);
+        if (!ok_or_report(c, s, "cannot load category", k->slug))
             return false;
     }
     return true;
@@ -268,12 +217,10 @@ static bool load_products(db_conn *c)
 static bool load_discount_codes(db_conn *c)
 {
     for (size_t i = 0; i < sizeof seed_discounts / sizeof seed_discounts[0]; i++) {
-        const seed_discount *d = &seed_discounts[i];
-        const char *params[] = {
-            d->code,         d->kind,      d->percent_off, d->amount_off,  d->currency,
-            d->min_subtotal, d->starts_at, d->ends_at,     d->usage_limit, d->per_customer_limit,
-            d->times_used,   d->active};
-        if (!exec_ok(c, &st_discount, params, "cannot load discount code", d->code))
+        sf_error e;
+        sf_error_clear(&e);
+        if (!ok_or_report(c, q_seed_discount(c, &seed_discounts[i], &e),
+                          "cannot load discount code", seed_discounts[i].code))
             return false;
     }
     return true;
@@ -283,57 +230,68 @@ static bool load_product(db_conn *c, const seed_product *p)
 {
     sf_error e;
     sf_error_clear(&e);
-    char age[24], id[24], num[3][24];
-    snprintf(age, sizeof age, "%ld", p->age_minutes);
-    const char *pp[] = {
-        p->slug, p->name, p->brand, p->description, p->status, p->featured ? "t" : "f", age};
-    PGresult *r = db_exec(c, &st_product, pp, &e);
-    if (!r || PQntuples(r) != 1) {
-        report_pg_error(c, "cannot load product", p->slug);
-        PQclear(r);
+    db_product_status status;
+    if (!db_product_status_parse(p->status, &status)) {
+        fprintf(stderr, "seed: product %s has an unknown status %s\n", p->slug, p->status);
         return false;
     }
-    snprintf(id, sizeof id, "%s", PQgetvalue(r, 0, 0));
-    PQclear(r);
+    q_seed_product_row row = {0};
+    sf_status s = q_seed_product(c,
+                                 &(q_seed_product_params){.slug = p->slug,
+                                                          .name = p->name,
+                                                          .brand = p->brand,
+                                                          .description = p->description,
+                                                          .status = status,
+                                                          .featured = p->featured,
+                                                          .age_minutes = (int32_t)p->age_minutes},
+                                 &row, &e);
+    if (!ok_or_report(c, s, "cannot load product", p->slug))
+        return false;
 
     for (int i = 0; i < p->ncategories; i++) {
-        const char *params[] = {id, p->categories[i]};
-        if (!exec_ok(c, &st_product_category, params, "cannot categorise product", p->slug))
+        s = q_seed_product_category(
+            c,
+            &(q_seed_product_category_params){.product_id = row.id, .category = p->categories[i]},
+            &e);
+        if (!ok_or_report(c, s, "cannot categorise product", p->slug))
             return false;
     }
     for (int i = 0; i < p->nimages; i++) {
-        snprintf(num[0], sizeof num[0], "%d", i);
-        const char *params[] = {id, p->image_url[i], p->image_alt[i], num[0]};
-        if (!exec_ok(c, &st_image, params, "cannot load image of product", p->slug))
+        s = q_seed_image(c,
+                         &(q_seed_image_params){.product_id = row.id,
+                                                .url = p->image_url[i],
+                                                .alt = p->image_alt[i],
+                                                .position = i},
+                         &e);
+        if (!ok_or_report(c, s, "cannot load image of product", p->slug))
             return false;
     }
     for (int i = 0; i < p->nvariants; i++) {
         const seed_variant *v = &p->variants[i];
-        char pos[16];
-        snprintf(num[0], sizeof num[0], "%ld", v->price);
-        snprintf(num[1], sizeof num[1], "%ld", v->compare_at);
-        snprintf(num[2], sizeof num[2], "%d", v->stock);
-        snprintf(pos, sizeof pos, "%d", i);
-        const char *params[] = {
-            id, v->sku, v->name, v->options, num[0], v->compare_at ? num[1] : NULL, num[2], pos};
-        if (!exec_ok(c, &st_variant, params, "cannot load variant", v->sku))
+        s = q_seed_variant(c,
+                           &(q_seed_variant_params){.product_id = row.id,
+                                                    .sku = v->sku,
+                                                    .name = v->name,
+                                                    .options = v->options,
+                                                    .price = v->price,
+                                                    .compare_at = v->compare_at,
+                                                    .compare_at_is_null = v->compare_at == 0,
+                                                    .stock = v->stock,
+                                                    .position = i},
+                           &e);
+        if (!ok_or_report(c, s, "cannot load variant", v->sku))
             return false;
     }
     return true;
 }
 
-static bool exec_ok(db_conn *c, const db_stmt *st, const char *const *params, const char *what,
-                    const char *subject)
+/* True on SF_OK; otherwise prints what failed, for whom, and PostgreSQL's message. */
+static bool ok_or_report(db_conn *c, sf_status s, const char *what, const char *subject)
 {
-    sf_error e;
-    sf_error_clear(&e);
-    PGresult *r = db_exec(c, st, params, &e);
-    if (!r) {
-        report_pg_error(c, what, subject);
-        return false;
-    }
-    PQclear(r);
-    return true;
+    if (s == SF_OK)
+        return true;
+    report_pg_error(c, what, subject);
+    return false;
 }
 
 static void report_pg_error(db_conn *c, const char *what, const char *subject)

@@ -29,6 +29,10 @@
  * and still have the last word, so a mismatch would cost speed, never correctness.
  * Disabling triggers or session_replication_role would need ownership or superuser
  * and an exclusive lock; we need neither.
+ *
+ * The statements are named queries (schema/queries/seed.sql, "the bulk loader"); only
+ * the COPY commands stay here as text: a COPY … FROM STDIN puts the connection in copy
+ * mode, which a generated query (one result, then done) cannot drive.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +40,7 @@
 
 #include "seed_catalog.h"
 #include "storefront/db.h"
+#include "storefront/queries_gen.h"
 
 #define COPY_FLUSH_BYTES (256 * 1024)
 /* Products per chunk; every statement of a chunk carries at least this many rows. */
@@ -57,33 +62,13 @@ static void put_text(copy_buf *b, const char *s, char sep);
 static void put_long(copy_buf *b, long v, char sep);
 static void put_amount_or_null(copy_buf *b, long v, char sep);
 static void put_raw(copy_buf *b, const char *s, size_t n);
-static bool run(db_conn *c, const char *sql, const char *what);
-static long run_count(db_conn *c, const char *sql, const char *what);
+static bool ok_or_report(db_conn *c, sf_status s, const char *what);
 
-/* Settings for one big load, local to the caller's transaction (SET LOCAL needs no
- * privilege): the COPY text is UTF-8 whatever the client environment says; sorts,
- * hash joins and the triggers' transition tables stay in memory instead of spilling,
- * and so do the temp tables (temp_buffers must be set before the session's first
- * temp table, which is the first statement below that makes one). Temp tables vanish
- * at commit. seed_tmp_closure: each category with its ancestors, as category_ids
- * stores them. */
-static const char *const setup_sql[] = {
-    "SET LOCAL client_encoding = 'UTF8'",
-    "SET LOCAL work_mem = '256MB'",
-    "SET LOCAL temp_buffers = '256MB'",
-    "CREATE TEMP TABLE seed_tmp_products (n bigint, slug text, name text, brand text, "
-    "description text, status text, featured boolean, age_minutes int, price bigint, "
-    "compare_at bigint, in_stock boolean, image_url text, image_alt text) ON COMMIT DROP",
-    "CREATE TEMP TABLE seed_tmp_variants (n bigint, sku text, name text, options jsonb, "
-    "price bigint, compare_at bigint, stock int, position int) ON COMMIT DROP",
-    "CREATE TEMP TABLE seed_tmp_images (n bigint, url text, alt text, position int) "
-    "ON COMMIT DROP",
-    "CREATE TEMP TABLE seed_tmp_categories (n bigint, category text) ON COMMIT DROP",
-    "CREATE TEMP TABLE seed_tmp_ids (n bigint, id bigint) ON COMMIT DROP",
-    "CREATE TEMP TABLE seed_tmp_closure ON COMMIT DROP AS "
-    "WITH RECURSIVE anc(slug, id) AS (SELECT slug, id FROM categories UNION "
-    "SELECT a.slug, c.parent_id FROM anc a JOIN categories c ON c.id = a.id "
-    "WHERE c.parent_id IS NOT NULL) SELECT slug, id FROM anc",
+/* The load's settings and staging tables, in this order (seed.sql says why). */
+static sf_status (*const setup[])(db_conn *, sf_error *) = {
+    q_seed_bulk_utf8,           q_seed_bulk_work_mem,     q_seed_bulk_temp_buffers,
+    q_seed_bulk_tmp_products,   q_seed_bulk_tmp_variants, q_seed_bulk_tmp_images,
+    q_seed_bulk_tmp_categories, q_seed_bulk_tmp_ids,      q_seed_bulk_tmp_closure,
 };
 static const char *const copy_sql[] = {
     [COPY_PRODUCTS] = "COPY seed_tmp_products FROM STDIN",
@@ -92,18 +77,13 @@ static const char *const copy_sql[] = {
     [COPY_CATEGORIES] = "COPY seed_tmp_categories FROM STDIN",
 };
 
-/* How many of products first..last exist: one probe of the slug index each. */
-static const db_stmt st_existing = {
-    "sf_seed_bulk_existing",
-    "SELECT count(*) FROM generate_series($1::bigint, $2::bigint) g "
-    "JOIN products p ON p.slug = 'synthetic-' || g",
-    2};
-
 bool seed_bulk_synthetic(db_conn *c, long count, long *added)
 {
     *added = 0;
-    for (size_t i = 0; i < sizeof setup_sql / sizeof setup_sql[0]; i++)
-        if (!run(c, setup_sql[i], "cannot prepare the bulk load"))
+    sf_error e;
+    sf_error_clear(&e);
+    for (size_t i = 0; i < sizeof setup / sizeof setup[0]; i++)
+        if (!ok_or_report(c, setup[i](c, &e), "cannot prepare the bulk load"))
             return false;
     for (long first = 1; first <= count; first += CHUNK_PRODUCTS) {
         long last = count - first < CHUNK_PRODUCTS ? count : first + CHUNK_PRODUCTS - 1;
@@ -121,89 +101,45 @@ bool seed_bulk_synthetic(db_conn *c, long count, long *added)
 
 /* --- static helpers --------------------------------------------------------------- */
 
-/* Loads products first..last that do not exist yet; *added gets their number. */
+/* Loads products first..last that do not exist yet; *added gets their number. The
+ * statements' why-comments are in seed.sql. */
 static bool load_chunk(db_conn *c, long first, long last, long *added)
 {
     *added = 0;
-    if (!run(c,
-             "TRUNCATE seed_tmp_products, seed_tmp_variants, seed_tmp_images, "
-             "seed_tmp_categories, seed_tmp_ids",
-             "cannot empty temp tables"))
+    sf_error e;
+    sf_error_clear(&e);
+    if (!ok_or_report(c, q_seed_bulk_truncate(c, &e), "cannot empty temp tables"))
         return false;
     for (copy_table t = COPY_PRODUCTS; t <= COPY_CATEGORIES; t++)
         if (!copy_table_rows(c, t, first, last))
             return false;
-    /* Temp tables are never auto-analyzed; without statistics the joins below would
-     * be planned for a near-empty table. */
-    if (!run(c,
-             "ANALYZE seed_tmp_products, seed_tmp_variants, seed_tmp_images, "
-             "seed_tmp_categories",
-             "cannot analyze temp tables") ||
-        !run(c, "DELETE FROM seed_tmp_products t USING products p WHERE p.slug = t.slug",
-             "cannot skip existing products"))
+    if (!ok_or_report(c, q_seed_bulk_analyze_staged(c, &e), "cannot analyze temp tables") ||
+        !ok_or_report(c, q_seed_bulk_skip_existing(c, &e), "cannot skip existing products"))
         return false;
-    /* Ids follow arrival (created_at), as in a shop that has been adding products for
-     * a year; the newest index then takes its entries in order, not at random. */
-    long n = run_count(
-        c,
-        "INSERT INTO products (slug, name, brand_id, description, status, featured, "
-        "price_amount, compare_at_amount, in_stock, image_url, image_alt, category_ids, "
-        "created_at) "
-        "SELECT t.slug, t.name, b.id, t.description, t.status::product_status, t.featured, "
-        "t.price, t.compare_at, t.in_stock, t.image_url, t.image_alt, coalesce(k.ids, '{}'), "
-        "date_trunc('day', now()) - make_interval(mins => t.age_minutes) "
-        "FROM seed_tmp_products t JOIN brands b ON b.slug = t.brand "
-        "LEFT JOIN (SELECT tc.n, array_agg(DISTINCT cl.id ORDER BY cl.id) AS ids "
-        "FROM seed_tmp_categories tc JOIN seed_tmp_closure cl ON cl.slug = tc.category "
-        "GROUP BY tc.n) k ON k.n = t.n ORDER BY t.age_minutes DESC, t.n "
-        "ON CONFLICT (slug) DO NOTHING",
-        "cannot insert products");
-    if (n < 0)
+    long n = 0;
+    if (!ok_or_report(c, q_seed_bulk_products(c, &n, &e), "cannot insert products"))
         return false;
     *added = n;
     if (n == 0)
         return true;
-    return run(c,
-               "INSERT INTO seed_tmp_ids SELECT t.n, p.id "
-               "FROM seed_tmp_products t JOIN products p ON p.slug = t.slug",
-               "cannot map product ids") &&
-           run(c, "ANALYZE seed_tmp_ids", "cannot analyze temp tables") &&
-           run(c,
-               "INSERT INTO product_variants (product_id, sku, name, options, price_amount, "
-               "compare_at_amount, stock, position) "
-               "SELECT i.id, v.sku, v.name, v.options, v.price, v.compare_at, v.stock, "
-               "v.position FROM seed_tmp_variants v JOIN seed_tmp_ids i ON i.n = v.n "
-               "ORDER BY i.id, v.position ON CONFLICT (sku) DO NOTHING",
-               "cannot insert variants") &&
-           run(c,
-               "INSERT INTO product_images (product_id, url, alt, position) "
-               "SELECT i.id, m.url, m.alt, m.position FROM seed_tmp_images m "
-               "JOIN seed_tmp_ids i ON i.n = m.n ORDER BY i.id, m.position",
-               "cannot insert images") &&
-           run(c,
-               "INSERT INTO product_categories (product_id, category_id) "
-               "SELECT i.id, k.id FROM seed_tmp_categories t JOIN seed_tmp_ids i ON i.n = t.n "
-               "JOIN categories k ON k.slug = t.category ORDER BY i.id "
-               "ON CONFLICT DO NOTHING",
-               "cannot categorise products");
+    return ok_or_report(c, q_seed_bulk_map_ids(c, &e), "cannot map product ids") &&
+           ok_or_report(c, q_seed_bulk_analyze_ids(c, &e), "cannot analyze temp tables") &&
+           ok_or_report(c, q_seed_bulk_variants(c, &e), "cannot insert variants") &&
+           ok_or_report(c, q_seed_bulk_images(c, &e), "cannot insert images") &&
+           ok_or_report(c, q_seed_bulk_categories(c, &e), "cannot categorise products");
 }
 
 static long chunk_existing(db_conn *c, long first, long last)
 {
-    char a[24], b[24];
-    snprintf(a, sizeof a, "%ld", first);
-    snprintf(b, sizeof b, "%ld", last);
-    const char *params[] = {a, b};
     sf_error e;
     sf_error_clear(&e);
-    PGresult *r = db_exec(c, &st_existing, params, &e);
-    if (!r) {
+    q_seed_bulk_existing_row row = {0};
+    if (q_seed_bulk_existing(c, &(q_seed_bulk_existing_params){.first = first, .last = last}, &row,
+                             &e) != SF_OK) {
         fprintf(stderr, "seed: cannot count existing products: %s", PQerrorMessage(db_conn_pg(c)));
         return -1;
     }
-    long n = strtol(PQgetvalue(r, 0, 0), NULL, 10);
-    PQclear(r);
-    return n;
+    return (long)row.n;
 }
 
 /* One COPY per table, regenerating the products each time: expanding a product costs
@@ -356,24 +292,11 @@ static void put_raw(copy_buf *b, const char *s, size_t n)
     b->len += n;
 }
 
-static bool run(db_conn *c, const char *sql, const char *what)
+/* True on SF_OK; otherwise prints what failed and PostgreSQL's message. */
+static bool ok_or_report(db_conn *c, sf_status s, const char *what)
 {
-    return run_count(c, sql, what) >= 0;
-}
-
-/* Runs a fixed statement (no parameters, no values spliced in) and returns the number
- * of rows it affected, or -1 after printing the error. */
-static long run_count(db_conn *c, const char *sql, const char *what)
-{
-    PGconn *pg = db_conn_pg(c);
-    PGresult *r = PQexec(pg, sql);
-    ExecStatusType s = PQresultStatus(r);
-    if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
-        fprintf(stderr, "seed: %s: %s", what, PQresultErrorMessage(r));
-        PQclear(r);
-        return -1;
-    }
-    long n = strtol(PQcmdTuples(r), NULL, 10);
-    PQclear(r);
-    return n;
+    if (s == SF_OK)
+        return true;
+    fprintf(stderr, "seed: %s: %s", what, PQerrorMessage(db_conn_pg(c)));
+    return false;
 }

@@ -12,6 +12,8 @@
  * Result columns are NOT NULL when they come straight from a NOT NULL table column
  * (PQftable/PQftablecol); an alias ending in `!` forces NOT NULL (a count(*), a
  * COALESCE), one ending in `?` forces NULL (a column of an outer join's nullable side).
+ * A parameterless CREATE query is also run (still inside the rolled-back transaction),
+ * so the queries after it may use the table it makes at run time.
  */
 #include "query.h"
 
@@ -20,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 static PGconn *server, *scratch;
@@ -35,6 +38,7 @@ static bool column_not_null(const query *q, Oid rel, int col);
 static void describe_one(query *q, const schema *s);
 static sql_enum *model_enum(const schema *s, const char *name);
 static bool c_identifier(const char *s);
+static bool creates(const query *q);
 
 void describe_all(query_set *qs, const char *conninfo, const schema *s, char *const *mtexts)
 {
@@ -71,6 +75,15 @@ static void describe_one(query *q, const schema *s)
                 msg ? msg : PQresultErrorMessage(r));
     }
     PQclear(r);
+    if (creates(q)) {
+        /* Run it, inside the transaction that is rolled back, so that the queries after
+         * it can use what it makes: a table made at run time (schema_migrations, the
+         * seed's temp staging tables) exists in no migration. */
+        r = PQexecPrepared(scratch, q->name, 0, NULL, NULL, NULL, 0);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK)
+            fail_at(q->file, q->line, "%s: running it: %s", q->name, PQresultErrorMessage(r));
+        PQclear(r);
+    }
     r = PQdescribePrepared(scratch, q->name);
     if (PQresultStatus(r) != PGRES_COMMAND_OK)
         fail_at(q->file, q->line, "%s: describe: %s", q->name, PQresultErrorMessage(r));
@@ -170,6 +183,13 @@ static bool c_identifier(const char *s)
         if (!(*s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')))
             return false;
     return true;
+}
+
+/* A parameterless CREATE statement (CREATE TABLE, CREATE TEMP TABLE … AS): describe runs it. */
+static bool creates(const query *q)
+{
+    return q->nparams == 0 && strncasecmp(q->sql, "create", 6) == 0 &&
+           (q->sql[6] == ' ' || q->sql[6] == '\0');
 }
 
 static PGconn *connect_to(const char *conninfo, const char *dbname)

@@ -333,4 +333,10 @@ static void test_queries(db_conn *c, arena *a)
     CHECK(q_fx_top_total(c, &(q_fx_top_total_params){.customer_id = ins2.id}, &top, &e) ==
           SF_INTERNAL);
     sf_error_clear(&e);
+
+    /* A table that only a CREATE query makes (describe ran it to type the next one). */
+    CHECK(q_fx_scratch_create(c, &e) == SF_OK);
+    q_fx_scratch_count_row sc;
+    CHECK(q_fx_scratch_count(c, a, &sc, &e) == SF_OK);
+    CHECK(sc.rows == 0 && sc.top == NULL);
 }

@@ -327,3 +327,50 @@ bool q_fx_order_shape_decode(arena *a, const PGresult *r, int row, q_fx_order_sh
     (void)a;
     return true;
 }
+
+/* schema/gen/tests/queries/fixture.sql:60 */
+static const db_stmt q_stmt_fx_scratch_create = {
+    .name = "q_fx_scratch_create",
+    .sql = "CREATE TEMP TABLE IF NOT EXISTS fx_scratch (n bigint NOT NULL, label text)",
+    .nparams = 0,
+};
+
+sf_status q_fx_scratch_create(db_conn *c, sf_error *e)
+{
+    PGresult *r = db_exec(c, &q_stmt_fx_scratch_create, NULL, e);
+    if (!r)
+        return e->status;
+    PQclear(r);
+    return SF_OK;
+}
+
+/* schema/gen/tests/queries/fixture.sql:63 */
+static const db_stmt q_stmt_fx_scratch_count = {
+    .name = "q_fx_scratch_count",
+    .sql = "SELECT count(*) AS \"rows!\", max(label) AS top FROM fx_scratch",
+    .nparams = 0,
+};
+
+static bool q_fx_scratch_count_decode(arena *a, const PGresult *r, int row,
+    q_fx_scratch_count_row *out, sf_error *e)
+{
+    if (!db_get_int64(r, row, 0, &out->rows))
+        return db_decode_failed(e, "fx_scratch_count", "rows");
+    out->top = db_text(a, r, row, 1);
+    (void)e;
+    return true;
+}
+
+sf_status q_fx_scratch_count(db_conn *c, arena *a, q_fx_scratch_count_row *out, sf_error *e)
+{
+    PGresult *r = db_exec(c, &q_stmt_fx_scratch_count, NULL, e);
+    if (!r)
+        return e->status;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        return sf_fail(e, SF_NOT_FOUND, "not-found", "Not found.");
+    }
+    bool ok = q_fx_scratch_count_decode(a, r, 0, out, e);
+    PQclear(r);
+    return ok ? SF_OK : e->status;
+}

@@ -54,3 +54,11 @@ SELECT sfgen.embed(orders o), c.email
 -- result whose columns are not the shape's.
 -- name: fx_order_shape :shape
 SELECT o.id, o.total, o.status FROM orders o;
+
+-- A table made at run time, in no migration: describe runs a parameterless CREATE, so
+-- the query after it is typed against the table.
+-- name: fx_scratch_create :exec
+CREATE TEMP TABLE IF NOT EXISTS fx_scratch (n bigint NOT NULL, label text);
+
+-- name: fx_scratch_count :one
+SELECT count(*) AS "rows!", max(label) AS top FROM fx_scratch;

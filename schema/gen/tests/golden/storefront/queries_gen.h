@@ -145,4 +145,18 @@ typedef struct q_fx_order_shape_row {
 bool q_fx_order_shape_decode(arena *a, const PGresult *r, int row, q_fx_order_shape_row *out,
     sf_error *e);
 
+/* schema/gen/tests/queries/fixture.sql:60 (:exec)
+ * A table made at run time, in no migration: describe runs a parameterless CREATE, so
+ * the query after it is typed against the table.
+ */
+sf_status q_fx_scratch_create(db_conn *c, sf_error *e);
+
+/* schema/gen/tests/queries/fixture.sql:63 (:one, SF_NOT_FOUND when no row)
+ */
+typedef struct q_fx_scratch_count_row {
+    int64_t rows;
+    char *top;
+} q_fx_scratch_count_row;
+sf_status q_fx_scratch_count(db_conn *c, arena *a, q_fx_scratch_count_row *out, sf_error *e);
+
 #endif
