@@ -13,10 +13,6 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 UNMOVED=(
     api/db/catalog_queries.c
-    # COPY … FROM STDIN and statements on a session's temporary table (the
-    # EVENTS_INSERT_METHOD=copy alternative): left as they were when the rest of the
-    # clickstream moved; describe can now create the temporary table, so they can move.
-    api/db/event_copy.c
 )
 PATTERN='PQgetvalue|PQgetisnull|db_text\(|db_int64\(|db_int32\(|db_bool\(|db_timestamp\(|db_stmt |db_exec_sql\('
 

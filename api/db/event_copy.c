@@ -1,39 +1,17 @@
 /*
  * event_copy.c — the clickstream flush the other way (EVENTS_INSERT_METHOD=copy), kept to
  * measure the two against each other (docs/clickstream.md): BEGIN, COPY the rows into a
- * temporary table, INSERT … SELECT from it, COMMIT. Its statements stay SQL text here,
- * like the seed's bulk loader: COPY … FROM STDIN cannot be prepared, and the statements
- * that read the session's temporary table cannot be described before it exists. The
- * default path, one INSERT … SELECT FROM unnest, is schema/queries/events.sql.
+ * temporary table, INSERT … SELECT from it, COMMIT. The statements are named queries in
+ * schema/queries/events.sql, like the default path (one INSERT … SELECT FROM unnest);
+ * only `COPY events_stage FROM STDIN` is text here, as in the seed's bulk loader: COPY
+ * switches the connection into copy mode, which a prepared statement cannot drive.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "storefront/db_events.h"
-
-#define EVENT_COLUMNS                                                                              \
-    "event_id, event_time, event_type, source, app_id, anonymous_id, session_id, user_id,"         \
-    " page_url, referrer, product_id, sku, order_number, search_query, props, user_agent,"         \
-    " client_ip"
-/* The COPY path: the same columns as unnest's, staged in a temporary table. */
-#define STAGE_COLUMNS                                                                              \
-    "id uuid, t bigint, ty text, src text, app text, anon text, sess text, uid text, url text,"    \
-    " ref text, pid bigint, sku text, ord text, q text, props text, ua text, ip text"
-#define STAGE_SELECT                                                                               \
-    "SELECT u.id, timestamptz 'epoch' + u.t * interval '1 millisecond', u.ty, u.src, u.app,"       \
-    " u.anon, u.sess, u.uid, u.url, u.ref, u.pid, u.sku, u.ord, u.q, u.props::jsonb, u.ua,"        \
-    " u.ip FROM events_stage u"
-static const db_stmt stage_insert_stmt = {
-    "events_stage_insert",
-    "INSERT INTO events (" EVENT_COLUMNS ") " STAGE_SELECT " ON CONFLICT DO NOTHING", 0};
-static const db_stmt stage_insert_outbox_stmt = {
-    "events_stage_insert_outbox",
-    "WITH ins AS (INSERT INTO events (" EVENT_COLUMNS ") " STAGE_SELECT
-    " ON CONFLICT DO NOTHING RETURNING event_id, event_time),"
-    " ob AS (INSERT INTO event_outbox (event_id, event_time) SELECT event_id, event_time"
-    " FROM ins) SELECT count(*) FROM ins",
-    0};
+#include "storefront/queries_gen.h"
 
 /* A growing buffer holding one PostgreSQL array literal. */
 typedef struct arr {
@@ -50,10 +28,7 @@ static sf_status copy_rows(db_conn *c, const cs_event *ev, size_t n, sf_error *e
 sf_status db_events_insert_copy(db_conn *c, const cs_event *ev, size_t n, bool outbox, bool setup,
                                 int64_t *inserted, sf_error *e)
 {
-    if (setup && db_command(c,
-                            "CREATE TEMP TABLE IF NOT EXISTS events_stage (" STAGE_COLUMNS
-                            ") ON COMMIT DELETE ROWS",
-                            e) != SF_OK)
+    if (setup && q_events_stage_create(c, e) != SF_OK)
         return e->status;
     if (db_begin(c, e) != SF_OK)
         return e->status;
@@ -61,13 +36,20 @@ sf_status db_events_insert_copy(db_conn *c, const cs_event *ev, size_t n, bool o
         db_rollback(c);
         return e->status;
     }
-    PGresult *r = db_exec(c, outbox ? &stage_insert_outbox_stmt : &stage_insert_stmt, NULL, e);
-    if (!r) {
+    sf_status st;
+    if (outbox) {
+        q_events_stage_insert_outbox_row row = {0};
+        st = q_events_stage_insert_outbox(c, &row, e);
+        *inserted = row.inserted;
+    } else {
+        long rows = 0;
+        st = q_events_stage_insert(c, &rows, e);
+        *inserted = rows;
+    }
+    if (st != SF_OK) {
         db_rollback(c);
         return e->status;
     }
-    *inserted = strtoll(outbox ? PQgetvalue(r, 0, 0) : PQcmdTuples(r), NULL, 10);
-    PQclear(r);
     if (db_commit(c, e) != SF_OK) {
         db_rollback(c);
         return e->status;

@@ -53,3 +53,37 @@ SELECT events_partitions_ensure(@from_day::date, @to_day::date) AS "made!";
 
 -- name: events_partitions_drop_before :one
 SELECT events_partitions_drop_before(@day::date) AS "dropped!";
+
+-- The COPY alternative (EVENTS_INSERT_METHOD=copy, api/db/event_copy.c), kept to measure
+-- the two against each other: once per connection the staging table (the same columns as
+-- unnest's), then per flush BEGIN, COPY events_stage FROM STDIN (text: COPY cannot be
+-- prepared), one of the two statements below, COMMIT.
+-- name: events_stage_create :exec
+CREATE TEMP TABLE IF NOT EXISTS events_stage (
+    id uuid, t bigint, ty text, src text, app text, anon text, sess text, uid text, url text,
+    ref text, pid bigint, sku text, ord text, q text, props text, ua text, ip text)
+ON COMMIT DELETE ROWS;
+
+-- name: events_stage_insert :execrows
+INSERT INTO events (event_id, event_time, event_type, source, app_id, anonymous_id,
+                    session_id, user_id, page_url, referrer, product_id, sku, order_number,
+                    search_query, props, user_agent, client_ip)
+SELECT u.id, timestamptz 'epoch' + u.t * interval '1 millisecond', u.ty, u.src, u.app, u.anon,
+       u.sess, u.uid, u.url, u.ref, u.pid, u.sku, u.ord, u.q, u.props::jsonb, u.ua, u.ip
+  FROM events_stage u
+ON CONFLICT DO NOTHING;
+
+-- name: events_stage_insert_outbox :one
+WITH ins AS (
+    INSERT INTO events (event_id, event_time, event_type, source, app_id, anonymous_id,
+                        session_id, user_id, page_url, referrer, product_id, sku, order_number,
+                        search_query, props, user_agent, client_ip)
+    SELECT u.id, timestamptz 'epoch' + u.t * interval '1 millisecond', u.ty, u.src, u.app,
+           u.anon, u.sess, u.uid, u.url, u.ref, u.pid, u.sku, u.ord, u.q, u.props::jsonb,
+           u.ua, u.ip
+      FROM events_stage u
+    ON CONFLICT DO NOTHING
+    RETURNING event_id, event_time),
+ob AS (
+    INSERT INTO event_outbox (event_id, event_time) SELECT event_id, event_time FROM ins)
+SELECT count(*) AS "inserted!" FROM ins;
