@@ -59,7 +59,8 @@ void describe_all(query_set *qs, const char *conninfo, const schema *s, char *co
         PQclear(r);
     }
     for (int i = 0; i < qs->n; i++)
-        describe_one(&qs->v[i], s);
+        if (qs->v[i].kind != QK_FRAGMENT)
+            describe_one(&qs->v[i], s);
     exec_ok(scratch, "ROLLBACK", "rollback");
 }
 

@@ -94,6 +94,8 @@ void described_write(const query_set *qs, sb *o)
     sb_printf(o, "migrations %016" PRIx64 "\n", qs->migrations_hash);
     for (int i = 0; i < qs->n; i++) {
         const query *q = &qs->v[i];
+        if (q->kind == QK_FRAGMENT)
+            continue;
         sb_printf(o, "query %s %016" PRIx64 "\n", q->name, q->hash);
         for (int k = 0; k < q->nparams; k++)
             sb_printf(o, "param %s %s\n", q->params[k].name, q->params[k].pgtype);

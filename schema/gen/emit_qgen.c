@@ -83,7 +83,9 @@ void emit_queries_header(const schema *s, const query_set *qs, sb *o)
             }
             sb_printf(o, "} q_%s_row;\n", q->name);
         }
-        if (q->kind == QK_SHAPE)
+        if (q->kind == QK_FRAGMENT)
+            sb_printf(o, "extern const char q_frag_%s[];\n", q->name);
+        else if (q->kind == QK_SHAPE)
             emit_wrapped(o, decoder_sig(q), 4, ";\n");
         else
             emit_wrapped(o, sig(q), 4, ";\n");
@@ -102,6 +104,12 @@ void emit_queries_source(const schema *s, const query_set *qs, sb *o)
         const query *q = &qs->v[i];
         if (q->kind == QK_SHAPE) {
             emit_shape_decoder(q, o);
+            continue;
+        }
+        if (q->kind == QK_FRAGMENT) {
+            sb_printf(o, "\n/* %s:%d */\nconst char q_frag_%s[] = ", q->file, q->line, q->name);
+            emit_sql_literal(o, q->sql, 4);
+            sb_puts(o, ";\n");
             continue;
         }
         sb_printf(o,
@@ -147,7 +155,8 @@ void emit_queries_source(const schema *s, const query_set *qs, sb *o)
         sb_puts(o, "    if (!r)\n        return e->status;\n");
         switch (q->kind) {
         case QK_EXEC:
-        case QK_SHAPE: break;
+        case QK_SHAPE:
+        case QK_FRAGMENT: break;
         case QK_EXECROWS: sb_puts(o, "    *rows = strtol(PQcmdTuples(r), NULL, 10);\n"); break;
         case QK_ONE:
             sb_puts(o,
@@ -355,7 +364,8 @@ static char *sig(const query *q)
     case QK_MANY: sb_printf(&s, "q_%s_row **rows, size_t *n, ", q->name); break;
     case QK_EXECROWS: sb_puts(&s, "long *rows, "); break;
     case QK_EXEC:
-    case QK_SHAPE: break;
+    case QK_SHAPE:
+    case QK_FRAGMENT: break;
     }
     sb_puts(&s, "sf_error *e)");
     return s.s;

@@ -11,7 +11,9 @@
  *
  * Kinds: :one (first row, SF_NOT_FOUND when none), :many (all rows), :exec (no rows),
  * :execrows (the affected-row count), :shape (never run: a row struct and a public
- * decoder for statements assembled at run time). `@name` becomes `$n` (the same name, the same n);
+ * decoder for statements assembled at run time), :fragment (a piece of such a statement,
+ * kept verbatim with its {slot}s and @params, emitted as a string constant). `@name` becomes `$n`
+ * (the same name, the same n);
  * `@name?` marks a parameter that may be NULL (a scalar then gets `name_is_null`). The
  * SQL PostgreSQL sees is rebuilt from the lexer's tokens (comments dropped, whitespace
  * collapsed), and each token remembers its source line, so an error position reported
@@ -98,8 +100,11 @@ static void parse_one(query_set *qs, const schema *s, const char *file, char **l
         q.kind = QK_EXECROWS;
     else if (strcmp(kind, "shape") == 0)
         q.kind = QK_SHAPE;
+    else if (strcmp(kind, "fragment") == 0)
+        q.kind = QK_FRAGMENT;
     else
-        die_at(file, q.line, "unknown kind `:%s` (one, many, exec, execrows, shape)", kind);
+        die_at(file, q.line, "unknown kind `:%s` (one, many, exec, execrows, shape, fragment)",
+               kind);
     q.name = xstrdup(name);
     for (int i = 0; i < qs->n; i++)
         if (strcmp(qs->v[i].name, q.name) == 0)
@@ -112,6 +117,30 @@ static void parse_one(query_set *qs, const schema *s, const char *file, char **l
         sb_printf(&doc, "%s\n", *l == ' ' ? l + 1 : l);
     }
     q.doc = doc.s ? doc.s : xstrdup("");
+
+    if (q.kind == QK_FRAGMENT) {
+        /* Verbatim: {slot}s are not SQL the lexer would accept. */
+        sb text = {0};
+        for (int i = name_at + 1; i < end; i++) {
+            const char *l = lines[i], *e = l + strlen(l);
+            while (*l == ' ' || *l == '\t')
+                l++;
+            while (e > l && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+                e--;
+            if (e == l || (l[0] == '-' && l[1] == '-'))
+                continue;
+            if (text.len)
+                sb_puts(&text, " ");
+            sb_putn(&text, l, (size_t)(e - l));
+        }
+        if (!text.s)
+            die_at(file, q.line, "fragment `%s` has no text", q.name);
+        q.sql = text.s;
+        q.described = true;
+        qs->v = xrealloc(qs->v, (size_t)(qs->n + 1) * sizeof *qs->v);
+        qs->v[qs->n++] = q;
+        return;
+    }
 
     /* The body, padded with newlines so the lexer's line numbers are the file's. */
     sb body = {0};

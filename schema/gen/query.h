@@ -12,7 +12,10 @@
 
 /* QK_SHAPE: never run; it gives a row struct and a public decoder to statements that
  * are assembled at run time (the catalog's filter combinations). */
-typedef enum qkind { QK_ONE, QK_MANY, QK_EXEC, QK_EXECROWS, QK_SHAPE } qkind;
+/* QK_FRAGMENT: not a statement but a piece of one, for statements assembled at run time:
+ * its text verbatim (comment lines dropped, lines joined by one space) as a constant,
+ * with {slot}s and @params the builder (api/db/sqlbuf.c) fills in. Not described. */
+typedef enum qkind { QK_ONE, QK_MANY, QK_EXEC, QK_EXECROWS, QK_SHAPE, QK_FRAGMENT } qkind;
 
 /* A parameter or a result column. `pgtype` is PostgreSQL's type name as described
  * ("int8", "text", "timestamptz", "_int8" for int8[]); `en` is set when it names an enum

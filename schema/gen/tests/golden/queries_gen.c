@@ -374,3 +374,6 @@ sf_status q_fx_scratch_count(db_conn *c, arena *a, q_fx_scratch_count_row *out, 
     PQclear(r);
     return ok ? SF_OK : e->status;
 }
+
+/* schema/gen/tests/queries/fixture.sql:67 */
+const char q_frag_fx_orders_filter[] = "AND {t}.total >= @min_total AND {t}.status = @status::order_status";

@@ -62,3 +62,8 @@ CREATE TEMP TABLE IF NOT EXISTS fx_scratch (n bigint NOT NULL, label text);
 
 -- name: fx_scratch_count :one
 SELECT count(*) AS "rows!", max(label) AS top FROM fx_scratch;
+
+-- A fragment: verbatim, its {slot}s and @params for api/db/sqlbuf.c's builder.
+-- name: fx_orders_filter :fragment
+AND {t}.total >= @min_total
+AND {t}.status = @status::order_status

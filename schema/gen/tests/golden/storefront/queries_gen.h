@@ -159,4 +159,9 @@ typedef struct q_fx_scratch_count_row {
 } q_fx_scratch_count_row;
 sf_status q_fx_scratch_count(db_conn *c, arena *a, q_fx_scratch_count_row *out, sf_error *e);
 
+/* schema/gen/tests/queries/fixture.sql:67 (:execrows, the affected-row count)
+ * A fragment: verbatim, its {slot}s and @params for api/db/sqlbuf.c's builder.
+ */
+extern const char q_frag_fx_orders_filter[];
+
 #endif
