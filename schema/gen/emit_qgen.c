@@ -455,9 +455,9 @@ static char *decoder_sig(const query *q)
                    q->name, q->name);
 }
 
-/* A shape's decoder is public, and first checks that the result has the shape's columns
- * by name and count: a statement assembled at run time that drifts from its shape fails
- * loudly (SF_INTERNAL) instead of decoding the wrong column. */
+/* A shape's decoder is public, and at a result's first row checks that the result has
+ * the shape's columns by name and count: a statement assembled at run time that drifts from its
+ * shape fails loudly (SF_INTERNAL) instead of decoding the wrong column. */
 static void emit_shape_decoder(const query *q, sb *o)
 {
     sb_printf(o, "\n/* %s:%d: the shape of statements assembled at run time. */\n", q->file,
@@ -466,15 +466,16 @@ static void emit_shape_decoder(const query *q, sb *o)
     sb_puts(o, "    static const char *const names[] = {");
     for (int k = 0; k < q->ncols; k++)
         sb_printf(o, "%s\"%s\"", k ? ", " : "", q->cols[k].name);
+    /* The columns are the result's, not the row's: checked once, at its first row. */
     sb_printf(o,
-              "};\n\n    if (PQnfields(r) != %d)\n        return db_decode_failed(e, \"%s\", "
-              "\"(column count)\");\n",
+              "};\n\n    if (row == 0 && PQnfields(r) != %d)\n        return db_decode_failed(e, "
+              "\"%s\", \"(column count)\");\n",
               q->ncols, q->name);
-    sb_printf(
-        o,
-        "    for (int k = 0; k < %d; k++)\n        if (strcmp(PQfname(r, k), names[k]) != 0)\n"
-        "            return db_decode_failed(e, \"%s\", names[k]);\n",
-        q->ncols, q->name);
+    sb_printf(o,
+              "    for (int k = 0; row == 0 && k < %d; k++)\n"
+              "        if (strcmp(PQfname(r, k), names[k]) != 0)\n"
+              "            return db_decode_failed(e, \"%s\", names[k]);\n",
+              q->ncols, q->name);
     for (int k = 0, w; k < q->ncols; k++) {
         int t = embed_at(q, k, &w);
         if (t >= 0) {

@@ -313,9 +313,9 @@ bool q_fx_order_shape_decode(arena *a, const PGresult *r, int row, q_fx_order_sh
 {
     static const char *const names[] = {"id", "total", "status"};
 
-    if (PQnfields(r) != 3)
+    if (row == 0 && PQnfields(r) != 3)
         return db_decode_failed(e, "fx_order_shape", "(column count)");
-    for (int k = 0; k < 3; k++)
+    for (int k = 0; row == 0 && k < 3; k++)
         if (strcmp(PQfname(r, k), names[k]) != 0)
             return db_decode_failed(e, "fx_order_shape", names[k]);
     if (!db_get_int64(r, row, 0, &out->id))
