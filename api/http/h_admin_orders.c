@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "http/http.h"
+#include "storefront/validate.h"
 #include "storefront/order_states.h"
 #include "storefront/orders.h"
 
@@ -141,5 +142,8 @@ static const char *text_field(http_ctx *c, json_t *v, const char *name, size_t m
         sf_field_fail(e, name, "must be a string of 1..%zu characters", max);
         return NULL;
     }
+    /* A note may span lines; none may hide or reorder what staff read. */
+    if (!svc_text_safe(e, name, s, true))
+        return NULL;
     return arena_strdup(c->a, s);
 }

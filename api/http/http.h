@@ -67,6 +67,8 @@ struct http_ctx {
     bool private_cache;           /* public route whose answer is still private (a guest
                                      cart: its URL is a capability) */
     bool replayed;                /* Idempotent-Replayed: true (a stored checkout answer) */
+    const char *etag;             /* ETag of a staff resource ("\"r<revision>\""), sent on
+                                     non-cacheable answers (cacheable ones hash the body) */
     bool authenticated;
     auth_principal principal; /* valid when authenticated */
 };
@@ -163,6 +165,25 @@ void h_analytics_funnel(http_ctx *c);
 void h_analytics_top_products(http_ctx *c);
 void h_analytics_traffic(http_ctx *c);
 void h_analytics_session(http_ctx *c);
+/* The back office and what shoppers keep (issue #11). */
+/* >>> handlers catalog (staff catalog: products, variants, categories, brands): insert below this line */
+/* <<< handlers catalog */
+
+/* >>> handlers images (product images on S3): insert below this line */
+/* <<< handlers images */
+
+/* >>> handlers inventory (inventory: stock and its ledger): insert below this line */
+/* <<< handlers inventory */
+
+/* >>> handlers settings (discount codes, shipping methods, tax rates): insert below this line */
+/* <<< handlers settings */
+
+/* >>> handlers customers (customers: profiles from Cognito, staff search): insert below this line */
+/* <<< handlers customers */
+
+/* >>> handlers reviews (reviews and wishlists): insert below this line */
+/* <<< handlers reviews */
+
 /* Writes a customer's fields into the current object; with the caller's principal
  * (GET/PATCH /v1/me) identity comes from the token and groups/is_admin are added. */
 void http_write_customer_fields(jw *w, const db_customer *row, const auth_principal *p);
@@ -171,6 +192,23 @@ void http_write_customer_fields(jw *w, const db_customer *row, const auth_princi
  * check (400 naming "number") and an {items, next_cursor} page of order JSON. */
 bool http_order_number_or_problem(http_ctx *c);
 void http_send_order_page(http_ctx *c, const svc_order_page *page);
+
+/* --- staff writes (preconditions.c) --- */
+/* The ETag of a staff-edited row at `revision`: "\"r<revision>\"" in the arena. */
+const char *http_revision_etag(http_ctx *c, int64_t revision);
+/* Sets c->etag for a row at `revision` (sent with the answer). */
+void http_set_revision_etag(http_ctx *c, int64_t revision);
+/* Reads If-Match for an update of a staff-edited row. Missing: 428
+ * "precondition-required". "*": *revision = 0 (any revision matches). One of our
+ * "r<n>" ETags: *revision = n. Anything else (a weak or foreign ETag, a list): 412
+ * "precondition-failed", since it can never match. Returns false after sending. */
+bool http_if_match_or_problem(http_ctx *c, int64_t *revision);
+/* Reads the Idempotency-Key of a create (required: 400 naming the header when missing
+ * or not 1..255 printable ASCII). Returns false after sending. */
+bool http_idempotency_key_or_problem(http_ctx *c, const char **key);
+/* Sends a stored or fresh idempotent answer: status + JSON body (problem+json when
+ * status >= 400), with Idempotent-Replayed: true when replayed. */
+void http_send_idempotent(http_ctx *c, int status, const char *body, bool replayed);
 
 /* --- authentication (auth_mw.c) --- */
 /* For routes that need a signed-in caller: verifies the bearer token, checks the admin

@@ -24,6 +24,25 @@ static const char *const analytics_funnel_params[] = {"from", "to", "steps", NUL
 static const char *const analytics_top_params[] = {"from", "to", "metric", "limit", NULL};
 static const char *const analytics_traffic_params[] = {"from", "to", "interval", NULL};
 
+/* Query parameter lists of the issue #11 routes, one block per area. */
+/* >>> params catalog: insert below this line */
+/* <<< params catalog */
+
+/* >>> params images: insert below this line */
+/* <<< params images */
+
+/* >>> params inventory: insert below this line */
+/* <<< params inventory */
+
+/* >>> params settings: insert below this line */
+/* <<< params settings */
+
+/* >>> params customers: insert below this line */
+/* <<< params customers */
+
+/* >>> params reviews: insert below this line */
+/* <<< params reviews */
+
 const http_route http_routes[] = {
     {"GET", "/healthz", h_healthz, NULL, false, HTTP_PUBLIC},
     {"GET", "/readyz", h_readyz, NULL, false, HTTP_PUBLIC},
@@ -77,6 +96,24 @@ const http_route http_routes[] = {
     /* Clickstream ingestion (docs/clickstream.md): public, a Bearer token is optional. */
     {"POST", "/v1/events", h_events_ingest, NULL, false, HTTP_PUBLIC},
     {"POST", "/v1/clickstream", h_clickstream_sdk, clickstream_sdk_params, false, HTTP_PUBLIC},
+    /* The back office and what shoppers keep (issue #11). */
+    /* >>> routes catalog (staff catalog: products, variants, categories, brands): insert below this line */
+    /* <<< routes catalog */
+
+    /* >>> routes images (product images on S3): insert below this line */
+    /* <<< routes images */
+
+    /* >>> routes inventory (inventory: stock and its ledger): insert below this line */
+    /* <<< routes inventory */
+
+    /* >>> routes settings (discount codes, shipping methods, tax rates): insert below this line */
+    /* <<< routes settings */
+
+    /* >>> routes customers (customers: profiles from Cognito, staff search): insert below this line */
+    /* <<< routes customers */
+
+    /* >>> routes reviews (reviews and wishlists): insert below this line */
+    /* <<< routes reviews */
 };
 
 const int http_routes_count = (int)(sizeof http_routes / sizeof http_routes[0]);

@@ -321,6 +321,8 @@ static void finish(http_ctx *c, const char *method)
         u_map_put(h, "Location", c->location);
     if (c->replayed)
         u_map_put(h, "Idempotent-Replayed", "true");
+    if (c->etag && !ok_get)
+        u_map_put(h, "ETag", c->etag);
     u_map_put(h, "X-Request-Id", c->request_id);
     u_map_put(h, "X-Content-Type-Options", "nosniff");
     u_map_put(h, "X-Frame-Options", "DENY");
@@ -364,8 +366,8 @@ static void apply_cors(http_ctx *c, const char *method)
     if (strcmp(method, "OPTIONS") == 0 && c->status == 204) {
         u_map_put(h, "Access-Control-Allow-Methods", c->allow ? c->allow : "GET, OPTIONS");
         u_map_put(h, "Access-Control-Allow-Headers",
-                  "Authorization, Content-Type, Content-Encoding, Idempotency-Key, If-None-Match, "
-                  "X-Request-Id");
+                  "Authorization, Content-Type, Content-Encoding, Idempotency-Key, If-Match, "
+                  "If-None-Match, X-Request-Id");
         u_map_put(h, "Access-Control-Max-Age", "600");
     }
 }

@@ -18,6 +18,7 @@
 #include "storefront/db_addresses.h"
 #include "storefront/jsonutil.h"
 #include "storefront/text.h"
+#include "storefront/validate.h"
 
 typedef sf_status (*tx_step)(db_conn *c, arena *a, int64_t customer_id, void *arg, sf_error *e);
 
@@ -320,17 +321,14 @@ static bool parse_text(arena *a, json_t *v, const char *field, size_t max, bool 
         s++, n--;
     while (n && isspace((unsigned char)s[n - 1]))
         n--;
-    bool control = false;
-    for (size_t i = 0; i < n; i++)
-        control |= (unsigned char)s[i] < 0x20 || s[i] == 0x7f;
     size_t chars = utf8_length(s, n);
-    if (control || chars > max || (chars == 0 && !nullable)) {
-        sf_field_fail(e, field, "must be %s%zu characters without control characters",
-                      nullable ? "at most " : "1 to ", max);
+    if (chars > max || (chars == 0 && !nullable)) {
+        sf_field_fail(e, field, "must be %s%zu characters", nullable ? "at most " : "1 to ", max);
         return false;
     }
     *out = n ? arena_strndup(a, s, n) : NULL;
-    return true;
+    /* Staff print these on parcels: no control, invisible or bidi-override characters. */
+    return svc_text_safe(e, field, *out, false);
 }
 
 static void parse_phone(arena *a, json_t *v, svc_address_input *p, sf_error *e)

@@ -8,6 +8,7 @@
 
 #include "storefront/catalog.h"
 #include "storefront/customers.h"
+#include "storefront/validate.h"
 #include "storefront/jsonutil.h"
 #include "storefront/text.h"
 
@@ -167,15 +168,13 @@ static bool parse_display_name(arena *a, json_t *v, svc_profile_patch *p, sf_err
     while (n && isspace((unsigned char)s[n - 1]))
         n--;
     size_t chars = utf8_length(s, n);
-    bool control = false;
-    for (size_t i = 0; i < n; i++)
-        control |= (unsigned char)s[i] < 0x20 || s[i] == 0x7f;
-    if (chars < 1 || chars > 100 || control) {
-        sf_field_fail(e, "display_name", "must be 1 to 100 characters without control characters");
+    if (chars < 1 || chars > 100) {
+        sf_field_fail(e, "display_name", "must be 1 to 100 characters");
         return false;
     }
     p->display_name = arena_strndup(a, s, n);
-    return true;
+    /* Staff read it beside orders: no control, invisible or bidi-override characters. */
+    return svc_text_safe(e, "display_name", p->display_name, false);
 }
 
 static bool parse_phone(json_t *v, svc_profile_patch *p, sf_error *e)

@@ -158,3 +158,36 @@ static int hexval(char c)
         return c - 'A' + 10;
     return -1;
 }
+
+static bool invisible_or_bidi(uint32_t cp)
+{
+    return cp == 0x061C || cp == 0x180E || (cp >= 0x200B && cp <= 0x200F) ||
+           (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2060 && cp <= 0x2064) ||
+           (cp >= 0x2066 && cp <= 0x2069) || cp == 0xFEFF;
+}
+
+uint32_t text_unsafe_char(const char *s, size_t n, bool multiline)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        if (p[i] < 0x80) {
+            cp = p[i++];
+            if (cp == 0x7f || (cp < 0x20 && !(multiline && (cp == '\t' || cp == '\n' ||
+                                                             cp == '\r'))))
+                return cp;
+            continue;
+        }
+        size_t len = utf8_seq_len(p + i, n - i);
+        if (!len)
+            return 0xFFFD;
+        cp = p[i] & (0xFF >> (len + 1));
+        for (size_t k = 1; k < len; k++)
+            cp = (cp << 6) | (p[i + k] & 0x3F);
+        i += len;
+        if ((cp >= 0x80 && cp <= 0x9F) || invisible_or_bidi(cp) ||
+            (!multiline && (cp == 0x2028 || cp == 0x2029)))
+            return cp;
+    }
+    return 0;
+}

@@ -1786,6 +1786,34 @@ export interface components {
             };
             content?: never;
         };
+        /** @description `precondition-failed`: If-Match does not name the current version (someone changed it since you read it). */
+        PreconditionFailed: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description `precondition-required`: the update has no If-Match header. */
+        PreconditionRequired: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description Invalid parameters (`validation-error`, with `errors`) or a malformed request (`bad-request`). */
         BadRequest: {
             headers: {
@@ -1980,6 +2008,13 @@ export interface components {
         };
     };
     parameters: {
+        /**
+         * @description The `ETag` of the version you read (`"r<revision>"`, from GET or the last write).
+         *     Missing: 428 `precondition-required`. Not the current version: 412
+         *     `precondition-failed` (someone else changed it: read it again). `*` matches any
+         *     version, for a client that means to overwrite.
+         */
+        IfMatch: string;
         /** @description An ETag from an earlier response; when it still matches, the answer is 304 with no body. */
         IfNoneMatch: string;
         /** @description Lower-case kebab-case slug. A malformed slug is a 400 `validation-error` naming `slug`. */
@@ -2011,6 +2046,8 @@ export interface components {
          *     the server generates one.
          */
         "X-Request-Id": string;
+        /** @description The version of this staff resource, for If-Match on the next update (`"r<revision>"`). */
+        "ETag-Revision": string;
         /** @description Strong entity tag of the representation (quoted, never `W/`). */
         ETag: string;
         /** @description Shared caches (CloudFront) may keep the response for max-age seconds. */

@@ -27,6 +27,15 @@ size_t base64url_encode(const unsigned char *in, size_t n, char *out);
 /* Returns decoded length or -1 on any character outside the alphabet / bad length. */
 long base64url_decode(const char *in, size_t n, unsigned char *out, size_t cap);
 
+/* Text that staff read (names, reviews, addresses, notes) must show what it says.
+ * Returns 0 when valid UTF-8 s[0..n) has none of: C0 and C1 control characters (tab and
+ * line breaks are allowed when `multiline`), DEL, the bidirectional controls (U+061C,
+ * U+200E, U+200F, U+202A..U+202E, U+2066..U+2069: an override makes "gpj.exe" read
+ * "exe.jpg"), zero-width and invisible characters (U+200B..U+200D, U+2060..U+2064,
+ * U+FEFF, U+180E), and U+2028/U+2029 unless multiline. Otherwise returns the first
+ * such code point (invalid UTF-8 returns 0xFFFD) for the message. */
+uint32_t text_unsafe_char(const char *s, size_t n, bool multiline);
+
 /* FNV-1a 64-bit. */
 uint64_t fnv1a64(const void *data, size_t n);
 
