@@ -26,6 +26,16 @@ for f in "${users[@]}"; do
         status=1
     fi
 done
+# Statement text reaches libpq only through pool.c (prepared named queries, BEGIN/COMMIT,
+# a :copy query's COPY), sqlbuf.c (fragments) and migrate.c (a migration file is run as
+# it is written, several statements at once).
+EXEC_PATTERN='PQexec\(|PQexecParams\(|PQprepare\(|PQsendQuery|PQsendPrepare'
+mapfile -t execs < <(grep -rlE "$EXEC_PATTERN" api --include='*.[ch]' | sort | grep -v -E '^api/db/(pool|sqlbuf|migrate)\.c$' || true)
+for f in "${execs[@]}"; do
+    grep -n -E "$EXEC_PATTERN" "$f" | sed "s|^|$f:|" >&2
+    echo "$f: runs SQL text; write the statement in schema/queries/ (a :copy query for COPY) and call its generated q_ function" >&2
+    status=1
+done
 for f in "${UNMOVED[@]}"; do
     if ! grep -q -E "$PATTERN" "$f" 2>/dev/null; then
         echo "$f: moved to generated queries: remove it from UNMOVED in $0" >&2

@@ -61,13 +61,9 @@ sf_status db_events_insert_copy(db_conn *c, const cs_event *ev, size_t n, bool o
 static sf_status copy_rows(db_conn *c, const cs_event *ev, size_t n, sf_error *e)
 {
     PGconn *pg = db_conn_pg(c);
-    PGresult *r = PQexec(pg, "COPY events_stage FROM STDIN");
-    if (PQresultStatus(r) != PGRES_COPY_IN) {
-        sf_status st = db_result_error(c, r, e);
-        PQclear(r);
-        return st;
-    }
-    PQclear(r);
+    PGresult *r;
+    if (q_events_stage_copy(c, e) != SF_OK)
+        return e->status;
     arr b;
     arr_init(&b, 256 * n + 64);
     b.len = 0; /* arr_init starts an array literal; a COPY buffer has no brace */

@@ -271,6 +271,18 @@ sf_status db_command(db_conn *c, const char *sql, sf_error *e)
     return SF_OK;
 }
 
+sf_status db_copy_begin(db_conn *c, const char *sql, sf_error *e)
+{
+    PGresult *r = c->pg ? PQexec(c->pg, sql) : NULL;
+    if (!r || PQresultStatus(r) != PGRES_COPY_IN) {
+        db_result_error(c, r, e);
+        PQclear(r);
+        return e->status;
+    }
+    PQclear(r);
+    return SF_OK;
+}
+
 sf_status db_begin(db_conn *c, sf_error *e)
 {
     return db_command(c, "BEGIN", e);

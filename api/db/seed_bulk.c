@@ -70,11 +70,11 @@ static sf_status (*const setup[])(db_conn *, sf_error *) = {
     q_seed_bulk_tmp_products,   q_seed_bulk_tmp_variants, q_seed_bulk_tmp_images,
     q_seed_bulk_tmp_categories, q_seed_bulk_tmp_ids,      q_seed_bulk_tmp_closure,
 };
-static const char *const copy_sql[] = {
-    [COPY_PRODUCTS] = "COPY seed_tmp_products FROM STDIN",
-    [COPY_VARIANTS] = "COPY seed_tmp_variants FROM STDIN",
-    [COPY_IMAGES] = "COPY seed_tmp_images FROM STDIN",
-    [COPY_CATEGORIES] = "COPY seed_tmp_categories FROM STDIN",
+static sf_status (*const copy_start[])(db_conn *, sf_error *) = {
+    [COPY_PRODUCTS] = q_seed_bulk_copy_products,
+    [COPY_VARIANTS] = q_seed_bulk_copy_variants,
+    [COPY_IMAGES] = q_seed_bulk_copy_images,
+    [COPY_CATEGORIES] = q_seed_bulk_copy_categories,
 };
 
 bool seed_bulk_synthetic(db_conn *c, long count, long *added)
@@ -147,13 +147,11 @@ static long chunk_existing(db_conn *c, long first, long last)
 static bool copy_table_rows(db_conn *c, copy_table t, long first, long last)
 {
     PGconn *pg = db_conn_pg(c);
-    PGresult *r = PQexec(pg, copy_sql[t]);
-    if (PQresultStatus(r) != PGRES_COPY_IN) {
-        fprintf(stderr, "seed: cannot start COPY: %s", PQerrorMessage(pg));
-        PQclear(r);
+    PGresult *r;
+    sf_error e;
+    sf_error_clear(&e);
+    if (!ok_or_report(c, copy_start[t](c, &e), "cannot start COPY"))
         return false;
-    }
-    PQclear(r);
     copy_buf b = {0};
     seed_product p;
     bool ok = true;

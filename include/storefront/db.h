@@ -84,6 +84,11 @@ PGresult *db_exec(db_conn *c, const db_stmt *st, const char *const *params, sf_e
 PGresult *db_exec_sql(db_conn *c, const char *sql, int nparams, const char *const *params,
                       sf_error *e);
 
+/* Starts `COPY … FROM STDIN` (a :copy named query's text, see schema/gen/README.md):
+ * SF_OK when the server waits for rows, which the caller then sends on db_conn_pg(c)
+ * with PQputCopyData / PQputCopyEnd and finishes by reading every PQgetResult. */
+sf_status db_copy_begin(db_conn *c, const char *sql, sf_error *e);
+
 /* Runs a parameterless utility command ("BEGIN", "COMMIT", "ROLLBACK"...). */
 sf_status db_command(db_conn *c, const char *sql, sf_error *e);
 

@@ -66,8 +66,29 @@ void describe_all(query_set *qs, const char *conninfo, const schema *s, char *co
 
 /* --- static helpers --------------------------------------------------------------- */
 
+/* A COPY cannot be prepared: start it inside a savepoint and abort it. PostgreSQL has
+ * then resolved the table and columns (an error names them), and the savepoint keeps
+ * the describe transaction usable. */
+static void describe_copy(query *q)
+{
+    exec_ok(scratch, "SAVEPOINT sfgen_copy", "savepoint");
+    PGresult *r = PQexec(scratch, q->sql);
+    if (PQresultStatus(r) != PGRES_COPY_IN)
+        fail_at(q->file, q->line, "%s: %s", q->name, PQresultErrorMessage(r));
+    PQclear(r);
+    PQputCopyEnd(scratch, "sfgen describe: nothing to load");
+    while ((r = PQgetResult(scratch)))
+        PQclear(r);
+    exec_ok(scratch, "ROLLBACK TO SAVEPOINT sfgen_copy", "rollback to savepoint");
+    q->described = true;
+}
+
 static void describe_one(query *q, const schema *s)
 {
+    if (q->kind == QK_COPY) {
+        describe_copy(q);
+        return;
+    }
     PGresult *r = PQprepare(scratch, q->name, q->sql, 0, NULL);
     if (PQresultStatus(r) != PGRES_COMMAND_OK) {
         const char *pos = PQresultErrorField(r, PG_DIAG_STATEMENT_POSITION);

@@ -112,6 +112,15 @@ void emit_queries_source(const schema *s, const query_set *qs, sb *o)
             sb_puts(o, ";\n");
             continue;
         }
+        if (q->kind == QK_COPY) {
+            sb_printf(o, "\n/* %s:%d */\nstatic const char q_copy_%s[] = ", q->file, q->line,
+                      q->name);
+            emit_sql_literal(o, q->sql, 4);
+            sb_puts(o, ";\n\n");
+            emit_wrapped(o, sig(q), 4, "\n{\n");
+            sb_printf(o, "    return db_copy_begin(c, q_copy_%s, e);\n}\n", q->name);
+            continue;
+        }
         sb_printf(o,
                   "\n/* %s:%d */\nstatic const db_stmt q_stmt_%s = {\n    .name = \"q_%s\",\n"
                   "    .sql = ",
@@ -156,7 +165,8 @@ void emit_queries_source(const schema *s, const query_set *qs, sb *o)
         switch (q->kind) {
         case QK_EXEC:
         case QK_SHAPE:
-        case QK_FRAGMENT: break;
+        case QK_FRAGMENT:
+        case QK_COPY: break;
         case QK_EXECROWS: sb_puts(o, "    *rows = strtol(PQcmdTuples(r), NULL, 10);\n"); break;
         case QK_ONE:
             sb_puts(o,
@@ -365,7 +375,8 @@ static char *sig(const query *q)
     case QK_EXECROWS: sb_puts(&s, "long *rows, "); break;
     case QK_EXEC:
     case QK_SHAPE:
-    case QK_FRAGMENT: break;
+    case QK_FRAGMENT:
+    case QK_COPY: break;
     }
     sb_puts(&s, "sf_error *e)");
     return s.s;
@@ -495,6 +506,7 @@ static void emit_doc(const query *q, sb *o)
               q->kind == QK_ONE    ? ":one, SF_NOT_FOUND when no row"
               : q->kind == QK_MANY ? ":many"
               : q->kind == QK_EXEC ? ":exec"
+              : q->kind == QK_COPY ? ":copy, starts COPY FROM STDIN: send the rows, then db_copy_end"
                                    : ":execrows, the affected-row count");
     for (const char *p = q->doc; *p;) {
         const char *e = strchr(p, '\n');

@@ -24,10 +24,12 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 static void parse_one(query_set *qs, const schema *s, const char *file, char **lines, int name_at,
                       int doc_at, int end);
 static void rewrite(query *q, const schema *s, const token_list *toks);
+static bool copy_from_stdin(const query *q);
 static bool is_tok(const token_list *toks, size_t i, tok_kind kind, const char *low);
 static int param_index(query *q, const char *name, bool nullable);
 static bool is_comment(const char *line);
@@ -102,9 +104,11 @@ static void parse_one(query_set *qs, const schema *s, const char *file, char **l
         q.kind = QK_SHAPE;
     else if (strcmp(kind, "fragment") == 0)
         q.kind = QK_FRAGMENT;
+    else if (strcmp(kind, "copy") == 0)
+        q.kind = QK_COPY;
     else
-        die_at(file, q.line, "unknown kind `:%s` (one, many, exec, execrows, shape, fragment)",
-               kind);
+        die_at(file, q.line,
+               "unknown kind `:%s` (one, many, exec, execrows, shape, fragment, copy)", kind);
     q.name = xstrdup(name);
     for (int i = 0; i < qs->n; i++)
         if (strcmp(qs->v[i].name, q.name) == 0)
@@ -157,6 +161,9 @@ static void parse_one(query_set *qs, const schema *s, const char *file, char **l
     if (toks.n == 0)
         die_at(file, q.line, "query `%s` has no SQL", q.name);
     rewrite(&q, s, &toks);
+    if (q.kind == QK_COPY && !copy_from_stdin(&q))
+        die_at(file, q.line, "a :copy query is `COPY <table> [(columns)] FROM STDIN` with no "
+                             "parameters (`%s`)", q.name);
     q.hash = fnv1a(FNV_OFFSET, q.sql, strlen(q.sql));
 
     qs->v = xrealloc(qs->v, (size_t)(qs->n + 1) * sizeof *qs->v);
@@ -270,4 +277,15 @@ static char **split_lines(const char *text, int *n)
         p += len + (e != NULL);
     }
     return v;
+}
+
+/* True when a :copy query is COPY … FROM STDIN (any case, one space between words after
+ * the rewrite) without parameters: the only shape db_copy_begin can stream into. */
+static bool copy_from_stdin(const query *q)
+{
+    size_t n = strlen(q->sql);
+    const char *tail = "from stdin";
+    size_t nt = strlen(tail);
+    return q->nparams == 0 && n > 5 + nt && strncasecmp(q->sql, "copy ", 5) == 0 &&
+           strcasecmp(q->sql + n - nt, tail) == 0;
 }

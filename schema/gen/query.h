@@ -15,7 +15,18 @@
 /* QK_FRAGMENT: not a statement but a piece of one, for statements assembled at run time:
  * its text verbatim (comment lines dropped, lines joined by one space) as a constant,
  * with {slot}s and @params the builder (api/db/sqlbuf.c) fills in. Not described. */
-typedef enum qkind { QK_ONE, QK_MANY, QK_EXEC, QK_EXECROWS, QK_SHAPE, QK_FRAGMENT } qkind;
+/* QK_COPY: `COPY <table> [(columns)] FROM STDIN`, no parameters: the function starts the
+ * COPY (db_copy_begin) and the caller streams the rows. Described by starting it on the
+ * scratch database and aborting it, so a wrong table or column stops the build too. */
+typedef enum qkind {
+    QK_ONE,
+    QK_MANY,
+    QK_EXEC,
+    QK_EXECROWS,
+    QK_SHAPE,
+    QK_FRAGMENT,
+    QK_COPY
+} qkind;
 
 /* A parameter or a result column. `pgtype` is PostgreSQL's type name as described
  * ("int8", "text", "timestamptz", "_int8" for int8[]); `en` is set when it names an enum

@@ -56,13 +56,18 @@ SELECT events_partitions_drop_before(@day::date) AS "dropped!";
 
 -- The COPY alternative (EVENTS_INSERT_METHOD=copy, api/db/event_copy.c), kept to measure
 -- the two against each other: once per connection the staging table (the same columns as
--- unnest's), then per flush BEGIN, COPY events_stage FROM STDIN (text: COPY cannot be
+-- unnest's), then per flush BEGIN, events_stage_copy (text format: a COPY cannot be
 -- prepared), one of the two statements below, COMMIT.
 -- name: events_stage_create :exec
 CREATE TEMP TABLE IF NOT EXISTS events_stage (
     id uuid, t bigint, ty text, src text, app text, anon text, sess text, uid text, url text,
     ref text, pid bigint, sku text, ord text, q text, props text, ua text, ip text)
 ON COMMIT DELETE ROWS;
+
+-- The columns in the order event_copy.c writes each line's fields.
+-- name: events_stage_copy :copy
+COPY events_stage (id, t, ty, src, app, anon, sess, uid, url, ref, pid, sku, ord, q, props, ua, ip)
+FROM STDIN;
 
 -- name: events_stage_insert :execrows
 INSERT INTO events (event_id, event_time, event_type, source, app_id, anonymous_id,

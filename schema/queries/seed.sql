@@ -143,6 +143,20 @@ CREATE TEMP TABLE seed_tmp_categories (n bigint, category text) ON COMMIT DROP;
 -- name: seed_bulk_tmp_ids :exec
 CREATE TEMP TABLE seed_tmp_ids (n bigint, id bigint) ON COMMIT DROP;
 
+-- The COPYs that fill the staging tables, columns in the order seed_bulk.c writes them.
+-- name: seed_bulk_copy_products :copy
+COPY seed_tmp_products (n, slug, name, brand, description, status, featured, age_minutes,
+    price, compare_at, in_stock, image_url, image_alt) FROM STDIN;
+
+-- name: seed_bulk_copy_variants :copy
+COPY seed_tmp_variants (n, sku, name, options, price, compare_at, stock, position) FROM STDIN;
+
+-- name: seed_bulk_copy_images :copy
+COPY seed_tmp_images (n, url, alt, position) FROM STDIN;
+
+-- name: seed_bulk_copy_categories :copy
+COPY seed_tmp_categories (n, category) FROM STDIN;
+
 -- Each category with its ancestors, as category_ids stores them.
 -- name: seed_bulk_tmp_closure :exec
 CREATE TEMP TABLE seed_tmp_closure ON COMMIT DROP AS

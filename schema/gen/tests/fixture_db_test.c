@@ -339,4 +339,17 @@ static void test_queries(db_conn *c, arena *a)
     q_fx_scratch_count_row sc;
     CHECK(q_fx_scratch_count(c, a, &sc, &e) == SF_OK);
     CHECK(sc.rows == 0 && sc.top == NULL);
+
+    /* A :copy query starts the COPY; the rows streamed after it land in the table. */
+    CHECK(q_fx_scratch_copy(c, &e) == SF_OK);
+    PGconn *pg = db_conn_pg(c);
+    const char lines[] = "1\tone\n2\t\\N\n";
+    CHECK(PQputCopyData(pg, lines, (int)strlen(lines)) == 1);
+    CHECK(PQputCopyEnd(pg, NULL) == 1);
+    for (PGresult *res; (res = PQgetResult(pg));) {
+        CHECK(PQresultStatus(res) == PGRES_COMMAND_OK);
+        PQclear(res);
+    }
+    CHECK(q_fx_scratch_count(c, a, &sc, &e) == SF_OK);
+    CHECK(sc.rows == 2 && sc.top && strcmp(sc.top, "one") == 0);
 }

@@ -377,3 +377,11 @@ sf_status q_fx_scratch_count(db_conn *c, arena *a, q_fx_scratch_count_row *out, 
 
 /* schema/gen/tests/queries/fixture.sql:67 */
 const char q_frag_fx_orders_filter[] = "AND {t}.total >= @min_total AND {t}.status = @status::order_status";
+
+/* schema/gen/tests/queries/fixture.sql:72 */
+static const char q_copy_fx_scratch_copy[] = "COPY fx_scratch (n, label) FROM STDIN";
+
+sf_status q_fx_scratch_copy(db_conn *c, sf_error *e)
+{
+    return db_copy_begin(c, q_copy_fx_scratch_copy, e);
+}

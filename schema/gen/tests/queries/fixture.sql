@@ -67,3 +67,7 @@ SELECT count(*) AS "rows!", max(label) AS top FROM fx_scratch;
 -- name: fx_orders_filter :fragment
 AND {t}.total >= @min_total
 AND {t}.status = @status::order_status
+
+-- A COPY: the function starts it, the caller streams the rows (db_copy_begin).
+-- name: fx_scratch_copy :copy
+COPY fx_scratch (n, label) FROM STDIN;

@@ -164,4 +164,9 @@ sf_status q_fx_scratch_count(db_conn *c, arena *a, q_fx_scratch_count_row *out, 
  */
 extern const char q_frag_fx_orders_filter[];
 
+/* schema/gen/tests/queries/fixture.sql:72 (:copy, starts COPY FROM STDIN: send the rows, then db_copy_end)
+ * A COPY: the function starts it, the caller streams the rows (db_copy_begin).
+ */
+sf_status q_fx_scratch_copy(db_conn *c, sf_error *e);
+
 #endif
