@@ -12,6 +12,7 @@
  * has prepared (by address), so a statement is parsed once per connection.
  */
 #include "storefront/db.h"
+#include "storefront/queries_gen.h"
 
 #include "values.h"
 
@@ -33,6 +34,8 @@ struct db_conn {
     const char *application_name;
     int statement_timeout_ms;
     int index; /* slot in the pool */
+    bool in_setup; /* conn_connect is running the session setup: db_exec must not
+                      reconnect from inside it */
     /* Open-addressing set of statements prepared on this connection. */
     const db_stmt **prepared;
     size_t prepared_cap, prepared_count;
@@ -159,10 +162,10 @@ void db_pool_release(db_pool *p, db_conn *c)
     if (c->pg && PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
         /* A handler returned mid-transaction (an error path): never hand the next
          * request a connection with someone else's open transaction. */
-        PGresult *r = PQexec(c->pg, "ROLLBACK");
-        if (!result_ok(r))
+        sf_error e;
+        sf_error_clear(&e);
+        if (q_tx_rollback(c, &e) != SF_OK)
             conn_disconnect(c);
-        PQclear(r);
     }
     if (c->pg && PQstatus(c->pg) != CONNECTION_OK)
         conn_disconnect(c);
@@ -218,7 +221,7 @@ PGconn *db_conn_pg(db_conn *c)
 
 PGresult *db_exec(db_conn *c, const db_stmt *st, const char *const *params, sf_error *e)
 {
-    bool was_idle = c->pg && PQtransactionStatus(c->pg) == PQTRANS_IDLE;
+    bool was_idle = !c->in_setup && c->pg && PQtransactionStatus(c->pg) == PQTRANS_IDLE;
     PGresult *r = exec_once(c, st, params);
     if (!result_ok(r) && was_idle && (!c->pg || PQstatus(c->pg) != CONNECTION_OK)) {
         /* The server went away between requests (restart, failover, idle timeout).
@@ -285,18 +288,21 @@ sf_status db_copy_begin(db_conn *c, const char *sql, sf_error *e)
 
 sf_status db_begin(db_conn *c, sf_error *e)
 {
-    return db_command(c, "BEGIN", e);
+    return q_tx_begin(c, e);
 }
 
 sf_status db_commit(db_conn *c, sf_error *e)
 {
-    return db_command(c, "COMMIT", e);
+    return q_tx_commit(c, e);
 }
 
 void db_rollback(db_conn *c)
 {
-    if (c->pg && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
-        PQclear(PQexec(c->pg, "ROLLBACK"));
+    if (c->pg && PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
+        sf_error e;
+        sf_error_clear(&e);
+        q_tx_rollback(c, &e);
+    }
 }
 
 sf_status db_result_error(db_conn *c, const PGresult *r, sf_error *e)
@@ -466,19 +472,17 @@ static sf_status conn_connect(db_conn *c, sf_error *e)
         return sf_fail(e, SF_UNAVAILABLE, "service-unavailable",
                        "The database is unavailable; try again shortly.");
     }
-    /* jit off: the API's statements are short, and a plan whose estimated cost crosses
-     * jit_above_cost (a facet count, a trigger's bulk statement) would spend 100 ms to
-     * 1 s compiling it — measured on the catalog triggers at 3k products. */
-    char setup[192];
-    snprintf(setup, sizeof setup,
-             "SET TIME ZONE 'UTC'; SET DateStyle = 'ISO'; SET statement_timeout = %d;"
-             " SET jit = off",
-             c->statement_timeout_ms);
-    PGresult *r = PQexec(c->pg, setup);
-    bool ok = result_ok(r);
-    PQclear(r);
+    /* UTC, ISO dates, the statement timeout, jit off (schema/queries/session.sql says
+     * why). in_setup: a failure here is reported, not retried by reconnecting. */
+    sf_error se;
+    sf_error_clear(&se);
+    c->in_setup = true;
+    bool ok = q_session_setup(c, &(q_session_setup_params){.timeout_ms = c->statement_timeout_ms},
+                              &se) == SF_OK;
+    c->in_setup = false;
     if (!ok) {
-        y_log_message(Y_LOG_LEVEL_ERROR, "db: session setup failed: %s", PQerrorMessage(c->pg));
+        y_log_message(Y_LOG_LEVEL_ERROR, "db: session setup failed: %s",
+                      c->pg ? PQerrorMessage(c->pg) : "connection lost");
         conn_disconnect(c);
         return sf_fail(e, SF_UNAVAILABLE, "service-unavailable",
                        "The database is unavailable; try again shortly.");

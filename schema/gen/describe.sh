@@ -31,14 +31,17 @@ if [[ -z "$url" ]]; then
     pg_start "$tmp/data" "$(sf_pick_free_port)" --ephemeral >/dev/null
     url="$PG_ADMIN_DATABASE_URL"
 fi
-# describe MIGRATIONS_DIR MIGRATION_GLOB QUERIES_DIR
+# describe MIGRATIONS_DIR MIGRATION_GLOB QUERIES_DIR [EXTRA_QUERY_FILE...]
 describe() {
     local -a migrations queries
     mapfile -t migrations < <(find "$ROOT/$1" -maxdepth 1 -name "$2" | sort)
     mapfile -t queries < <(find "$ROOT/$3" -maxdepth 1 -name '*.sql' | sort)
+    for extra in "${@:4}"; do queries+=("$ROOT/$extra"); done
     "$BUILD_DIR/schema/gen/sfgen" --describe "$url" --described "$ROOT/$3/described.txt" \
         --source-root "$ROOT" "${migrations[@]}" --queries "${queries[@]}"
     echo "described ${#queries[@]} query files into $3/described.txt"
 }
 describe schema/migrations '*.sql' schema/queries
-describe schema/gen/tests 'fixture_*.sql' schema/gen/tests/queries
+# The fixture carries the pool's own statements too: api/db/pool.c, which its test links,
+# calls them (BEGIN/COMMIT/ROLLBACK, the session setup).
+describe schema/gen/tests 'fixture_*.sql' schema/gen/tests/queries schema/queries/session.sql

@@ -385,3 +385,74 @@ sf_status q_fx_scratch_copy(db_conn *c, sf_error *e)
 {
     return db_copy_begin(c, q_copy_fx_scratch_copy, e);
 }
+
+/* schema/queries/session.sql:10 */
+static const db_stmt q_stmt_session_setup = {
+    .name = "q_session_setup",
+    .sql = "SELECT set_config('TimeZone', 'UTC', false), set_config('DateStyle', 'ISO', false),"
+           " set_config('statement_timeout', $1::int::text, false), set_config('jit', 'off',"
+           " false)",
+    .nparams = 1,
+};
+
+sf_status q_session_setup(db_conn *c, const q_session_setup_params *p, sf_error *e)
+{
+    const char *params[1];
+    char b0[32];
+
+    snprintf(b0, sizeof b0, "%" PRId64, (int64_t)p->timeout_ms);
+    params[0] = b0;
+    PGresult *r = db_exec(c, &q_stmt_session_setup, params, e);
+    if (!r)
+        return e->status;
+    PQclear(r);
+    return SF_OK;
+}
+
+/* schema/queries/session.sql:18 */
+static const db_stmt q_stmt_tx_begin = {
+    .name = "q_tx_begin",
+    .sql = "BEGIN",
+    .nparams = 0,
+};
+
+sf_status q_tx_begin(db_conn *c, sf_error *e)
+{
+    PGresult *r = db_exec(c, &q_stmt_tx_begin, NULL, e);
+    if (!r)
+        return e->status;
+    PQclear(r);
+    return SF_OK;
+}
+
+/* schema/queries/session.sql:21 */
+static const db_stmt q_stmt_tx_commit = {
+    .name = "q_tx_commit",
+    .sql = "COMMIT",
+    .nparams = 0,
+};
+
+sf_status q_tx_commit(db_conn *c, sf_error *e)
+{
+    PGresult *r = db_exec(c, &q_stmt_tx_commit, NULL, e);
+    if (!r)
+        return e->status;
+    PQclear(r);
+    return SF_OK;
+}
+
+/* schema/queries/session.sql:24 */
+static const db_stmt q_stmt_tx_rollback = {
+    .name = "q_tx_rollback",
+    .sql = "ROLLBACK",
+    .nparams = 0,
+};
+
+sf_status q_tx_rollback(db_conn *c, sf_error *e)
+{
+    PGresult *r = db_exec(c, &q_stmt_tx_rollback, NULL, e);
+    if (!r)
+        return e->status;
+    PQclear(r);
+    return SF_OK;
+}

@@ -169,4 +169,32 @@ extern const char q_frag_fx_orders_filter[];
  */
 sf_status q_fx_scratch_copy(db_conn *c, sf_error *e);
 
+/* schema/queries/session.sql:10 (:exec)
+ * Run once per connection, before anything else (pool.c conn_connect). UTC and ISO dates
+ * so timestamps read the same whatever the server's defaults; the statement timeout from
+ * DB_STATEMENT_TIMEOUT_MS; jit off: the API's statements are short, and a plan whose
+ * estimated cost crosses jit_above_cost (a facet count, a trigger's bulk statement) would
+ * spend 100 ms to 1 s compiling it — measured on the catalog triggers at 3k products.
+ * set_config instead of SET: one statement, and the timeout is a parameter.
+ */
+typedef struct q_session_setup_params {
+    int32_t timeout_ms;
+} q_session_setup_params;
+sf_status q_session_setup(db_conn *c, const q_session_setup_params *p, sf_error *e);
+
+/* schema/queries/session.sql:18 (:exec)
+ * The transaction brackets (db_begin, db_commit, db_rollback). Prepared like any other
+ * statement: the extended protocol runs transaction control too, and a prepared ROLLBACK
+ * still runs in a transaction that has failed.
+ */
+sf_status q_tx_begin(db_conn *c, sf_error *e);
+
+/* schema/queries/session.sql:21 (:exec)
+ */
+sf_status q_tx_commit(db_conn *c, sf_error *e);
+
+/* schema/queries/session.sql:24 (:exec)
+ */
+sf_status q_tx_rollback(db_conn *c, sf_error *e);
+
 #endif
