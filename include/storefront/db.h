@@ -89,7 +89,8 @@ PGresult *db_exec_sql(db_conn *c, const char *sql, int nparams, const char *cons
  * with PQputCopyData / PQputCopyEnd and finishes by reading every PQgetResult. */
 sf_status db_copy_begin(db_conn *c, const char *sql, sf_error *e);
 
-/* Runs a parameterless utility command ("BEGIN", "COMMIT", "ROLLBACK"...). */
+/* Runs SQL text as it is, unprepared: for tests that set up scratch tables. The server
+ * itself runs only named queries (BEGIN/COMMIT/ROLLBACK are schema/queries/session.sql). */
 sf_status db_command(db_conn *c, const char *sql, sf_error *e);
 
 /* Transactions: a transaction is just the connection inside BEGIN..COMMIT. */
