@@ -18,7 +18,8 @@ void h_reviews_list(http_ctx *c)
 {
     static const char *const sorts[] = {[SVC_REVIEW_NEWEST] = "newest",
                                         [SVC_REVIEW_HIGHEST] = "highest",
-                                        [SVC_REVIEW_LOWEST] = "lowest", NULL};
+                                        [SVC_REVIEW_LOWEST] = "lowest",
+                                        NULL};
     sf_error e;
     sf_error_clear(&e);
     if (!http_path_slug_or_problem(c))
@@ -53,8 +54,7 @@ void h_reviews_create(http_ctx *c)
     svc_review_input in;
     svc_review r;
     if (svc_review_input_parse(c->a, body, len, true, &in, &e) != SF_OK ||
-        svc_review_create(c->app->pool, c->a, &c->principal, c->path_param, &in, &r, &e) !=
-            SF_OK) {
+        svc_review_create(c->app->pool, c->a, &c->principal, c->path_param, &in, &r, &e) != SF_OK) {
         http_send_error(c, &e);
         return;
     }
@@ -116,10 +116,9 @@ void h_admin_reviews_list(http_ctx *c)
     http_query_int(c, "limit", 20, 1, 100, &limit, &e);
     http_query_string(c, "cursor", 1100, &cursor, &e);
     svc_review_page page;
-    if (e.status != SF_OK ||
-        svc_admin_reviews_list(c->app->pool, c->app->cfg.cursor_key, c->a,
-                               has_hidden ? (int)hidden : -1, product, cursor, (int)limit, &page,
-                               &e) != SF_OK) {
+    if (e.status != SF_OK || svc_admin_reviews_list(c->app->pool, c->app->cfg.cursor_key, c->a,
+                                                    has_hidden ? (int)hidden : -1, product, cursor,
+                                                    (int)limit, &page, &e) != SF_OK) {
         http_send_error(c, &e);
         return;
     }

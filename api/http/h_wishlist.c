@@ -66,9 +66,11 @@ void h_wishlist_merge(http_ctx *c)
 {
     sf_error e;
     sf_error_clear(&e);
-    const char *body;
-    size_t len;
-    if (!http_json_body_or_problem(c, &body, &len))
+    const char *body = NULL;
+    size_t len = 0;
+    /* The body is optional (no guest list: nothing to merge), and an empty one needs no
+     * Content-Type; one that is there must be JSON. */
+    if (c->req->binary_body_length > 0 && !http_json_body_or_problem(c, &body, &len))
         return;
     int64_t *ids;
     size_t n;

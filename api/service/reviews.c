@@ -142,14 +142,17 @@ sf_status svc_review_create(db_pool *pool, arena *a, const auth_principal *who, 
         sf_error_clear(e);
         s = sf_fail(e, SF_NOT_FOUND, "not-found", "No such product.");
     }
-    if (s == SF_OK)
-        s = q_review_insert(c,
-                            &(q_review_insert_params){.product_id = p.id,
-                                                      .customer_id = cid,
-                                                      .rating = in->rating,
-                                                      .title = in->title,
-                                                      .body = in->body},
-                            &row, e);
+    if (s != SF_OK) {
+        db_pool_release(pool, c);
+        return s;
+    }
+    s = q_review_insert(c,
+                        &(q_review_insert_params){.product_id = p.id,
+                                                  .customer_id = cid,
+                                                  .rating = in->rating,
+                                                  .title = in->title,
+                                                  .body = in->body},
+                        &row, e);
     if (s == SF_NOT_FOUND) {
         /* ON CONFLICT DO NOTHING inserted nothing: this customer's review exists. */
         sf_error_clear(e);
@@ -194,16 +197,15 @@ sf_status svc_review_update(db_pool *pool, arena *a, const auth_principal *who, 
     long rows = 0;
     sf_status s = customer_id(c, who, &cid, e);
     if (s == SF_OK)
-        s = q_review_update_own(c,
-                                &(q_review_update_own_params){.rating = in->rating,
-                                                              .rating_is_null = !in->set_rating,
-                                                              .title = in->set_title ? in->title
-                                                                                     : NULL,
-                                                              .body = in->set_body ? in->body
-                                                                                   : NULL,
-                                                              .id = id,
-                                                              .customer_id = cid},
-                                &rows, e);
+        s = q_review_update_own(
+            c,
+            &(q_review_update_own_params){.rating = in->rating,
+                                          .rating_is_null = !in->set_rating,
+                                          .title = in->set_title ? in->title : NULL,
+                                          .body = in->set_body ? in->body : NULL,
+                                          .id = id,
+                                          .customer_id = cid},
+            &rows, e);
     if (s == SF_OK && rows == 0)
         s = no_review(e);
     if (s == SF_OK)
@@ -304,7 +306,8 @@ static sf_status fetch_page(db_conn *c, arena *a, int64_t product_id, svc_review
         out->items = arena_calloc(a, (n ? n : 1) * sizeof *out->items);                            \
         *us = arena_calloc(a, (n ? n : 1) * sizeof **us);                                          \
         for (size_t i = 0; i < n; i++) {                                                           \
-            out->items[i] = (svc_review){.r = (rows)[i].review, .author_name = (rows)[i].author_name}; \
+            out->items[i] =                                                                        \
+                (svc_review){.r = (rows)[i].review, .author_name = (rows)[i].author_name};         \
             (*us)[i] = (rows)[i].created_us;                                                       \
         }                                                                                          \
         out->n = n;                                                                                \

@@ -77,8 +77,8 @@ sf_status svc_wishlist_put(db_pool *pool, const auth_principal *who, int64_t pro
     long rows = 0;
     sf_status s = db_customer_id_by_sub(c, who->sub, &cid, e);
     if (s == SF_OK)
-        s = q_wishlist_put(c, &(q_wishlist_put_params){.customer_id = cid, .product_id = product_id},
-                           &rows, e);
+        s = q_wishlist_put(
+            c, &(q_wishlist_put_params){.customer_id = cid, .product_id = product_id}, &rows, e);
     if (s == SF_OK && rows == 0) {
         /* Nothing inserted: saved already, or no such storefront product. */
         q_wishlist_product_exists_row one;
@@ -110,8 +110,8 @@ sf_status svc_wishlist_delete(db_pool *pool, const auth_principal *who, int64_t 
     return s;
 }
 
-sf_status svc_wishlist_merge_parse(arena *a, const char *body, size_t len, int64_t **ids,
-                                   size_t *n, sf_error *e)
+sf_status svc_wishlist_merge_parse(arena *a, const char *body, size_t len, int64_t **ids, size_t *n,
+                                   sf_error *e)
 {
     *ids = NULL;
     *n = 0;
@@ -144,8 +144,8 @@ sf_status svc_wishlist_merge_parse(arena *a, const char *body, size_t len, int64
             json_t *x = json_array_get(arr, i);
             json_int_t id = json_is_integer(x) ? json_integer_value(x) : 0;
             if (id < 1 || id > MAX_SAFE_ID) {
-                sf_field_fail(e, "product_ids", "item %zu must be a product id (a positive integer)",
-                              i);
+                sf_field_fail(e, "product_ids",
+                              "item %zu must be a product id (a positive integer)", i);
                 break;
             }
             (*ids)[(*n)++] = (int64_t)id;
@@ -157,8 +157,8 @@ sf_status svc_wishlist_merge_parse(arena *a, const char *body, size_t len, int64
     return e->status;
 }
 
-sf_status svc_wishlist_merge(db_pool *pool, arena *a, const auth_principal *who,
-                             const int64_t *ids, size_t n, long *added, sf_error *e)
+sf_status svc_wishlist_merge(db_pool *pool, arena *a, const auth_principal *who, const int64_t *ids,
+                             size_t n, long *added, sf_error *e)
 {
     *added = 0;
     db_conn *c;

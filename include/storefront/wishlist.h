@@ -45,12 +45,12 @@ sf_status svc_wishlist_delete(db_pool *pool, const auth_principal *who, int64_t 
 /* Parses a merge body: NULL/empty = no ids, or {"product_ids": [...]} with at most
  * SVC_WISHLIST_MERGE_MAX positive integers below 2^53 (duplicates allowed). Field
  * errors name "product_ids". *ids in a. */
-sf_status svc_wishlist_merge_parse(arena *a, const char *body, size_t len, int64_t **ids,
-                                   size_t *n, sf_error *e);
+sf_status svc_wishlist_merge_parse(arena *a, const char *body, size_t len, int64_t **ids, size_t *n,
+                                   sf_error *e);
 
 /* Saves every id that names a storefront product (others are skipped: a guest list
  * may hold products removed since); *added = how many were new. */
-sf_status svc_wishlist_merge(db_pool *pool, arena *a, const auth_principal *who,
-                             const int64_t *ids, size_t n, long *added, sf_error *e);
+sf_status svc_wishlist_merge(db_pool *pool, arena *a, const auth_principal *who, const int64_t *ids,
+                             size_t n, long *added, sf_error *e);
 
 #endif
