@@ -182,6 +182,20 @@ void h_analytics_session(http_ctx *c);
 /* <<< handlers customers */
 
 /* >>> handlers reviews (reviews and wishlists): insert below this line */
+/* Reviews (h_reviews.c). */
+void h_reviews_list(http_ctx *c);
+void h_reviews_create(http_ctx *c);
+void h_me_reviews_get(http_ctx *c);
+void h_me_reviews_update(http_ctx *c);
+void h_me_reviews_delete(http_ctx *c);
+void h_admin_reviews_list(http_ctx *c);
+void h_admin_reviews_hide(http_ctx *c);
+void h_admin_reviews_unhide(http_ctx *c);
+/* Wishlist (h_wishlist.c). */
+void h_wishlist_list(http_ctx *c);
+void h_wishlist_put(http_ctx *c);
+void h_wishlist_delete(http_ctx *c);
+void h_wishlist_merge(http_ctx *c);
 /* <<< handlers reviews */
 
 /* Writes a customer's fields into the current object; with the caller's principal

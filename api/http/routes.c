@@ -41,6 +41,9 @@ static const char *const analytics_traffic_params[] = {"from", "to", "interval",
 /* <<< params customers */
 
 /* >>> params reviews: insert below this line */
+static const char *const reviews_params[] = {"sort", "limit", "cursor", NULL};
+static const char *const admin_reviews_params[] = {"hidden", "product", "limit", "cursor", NULL};
+static const char *const wishlist_params[] = {"limit", "cursor", NULL};
 /* <<< params reviews */
 
 const http_route http_routes[] = {
@@ -113,6 +116,18 @@ const http_route http_routes[] = {
     /* <<< routes customers */
 
     /* >>> routes reviews (reviews and wishlists): insert below this line */
+    {"GET", "/v1/products/{slug}/reviews", h_reviews_list, reviews_params, true, HTTP_PUBLIC},
+    {"POST", "/v1/products/{slug}/reviews", h_reviews_create, NULL, false, HTTP_CUSTOMER},
+    {"GET", "/v1/me/reviews/{id}", h_me_reviews_get, NULL, false, HTTP_CUSTOMER},
+    {"PATCH", "/v1/me/reviews/{id}", h_me_reviews_update, NULL, false, HTTP_CUSTOMER},
+    {"DELETE", "/v1/me/reviews/{id}", h_me_reviews_delete, NULL, false, HTTP_CUSTOMER},
+    {"GET", "/v1/admin/reviews", h_admin_reviews_list, admin_reviews_params, false, HTTP_ADMIN},
+    {"POST", "/v1/admin/reviews/{id}/hide", h_admin_reviews_hide, NULL, false, HTTP_ADMIN},
+    {"POST", "/v1/admin/reviews/{id}/unhide", h_admin_reviews_unhide, NULL, false, HTTP_ADMIN},
+    {"GET", "/v1/me/wishlist", h_wishlist_list, wishlist_params, false, HTTP_CUSTOMER},
+    {"POST", "/v1/me/wishlist/merge", h_wishlist_merge, NULL, false, HTTP_CUSTOMER},
+    {"PUT", "/v1/me/wishlist/{product_id}", h_wishlist_put, NULL, false, HTTP_CUSTOMER},
+    {"DELETE", "/v1/me/wishlist/{product_id}", h_wishlist_delete, NULL, false, HTTP_CUSTOMER},
     /* <<< routes reviews */
 };
 
