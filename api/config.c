@@ -327,14 +327,16 @@ static bool load_profiles(auth_config *a, char *err, size_t errlen)
     if (n >= sizeof a->user_endpoint || (!https && !http) || strcspn(ep, " \t\r\n") < n) {
         if (!given)
             return true; /* an issuer of no recognisable shape: profiles stay off */
-        snprintf(err, errlen, "COGNITO_ENDPOINT must be an http(s) URL such as "
-                              "https://cognito-idp.us-east-1.amazonaws.com");
+        snprintf(err, errlen,
+                 "COGNITO_ENDPOINT must be an http(s) URL such as "
+                 "https://cognito-idp.us-east-1.amazonaws.com");
         return false;
     }
     if (http && !a->allow_http_jwks) {
         if (given) {
-            snprintf(err, errlen, "COGNITO_ENDPOINT must be https:// (http:// is for local "
-                                  "development only and needs COGNITO_ALLOW_HTTP=1)");
+            snprintf(err, errlen,
+                     "COGNITO_ENDPOINT must be https:// (http:// is for local "
+                     "development only and needs COGNITO_ALLOW_HTTP=1)");
             return false;
         }
         return true; /* an http issuer without the allowance: profiles stay off */

@@ -27,7 +27,8 @@ typedef struct cognito_user {
 } cognito_user;
 
 /* Calls GetUser at cfg->user_endpoint (which must be non-empty) with the caller's
- * access token, waiting at most cfg->profile_timeout_ms. On anything but COGNITO_USER_OK, `why` gets one line for the log (never the token). */
+ * access token, waiting at most cfg->profile_timeout_ms. On anything but
+ * COGNITO_USER_OK, `why` gets one line for the log (never the token). */
 cognito_user_result cognito_get_user(const auth_config *cfg, const char *access_token,
                                      cognito_user *out, char *why, size_t whylen);
 
