@@ -317,6 +317,14 @@ static bool load_profiles(auth_config *a, char *err, size_t errlen)
     a->profile_retry_s = (int)v;
     const char *ep = getenv("COGNITO_ENDPOINT");
     bool given = ep && *ep;
+    /* Keys from elsewhere than the issuer's own JWKS (an emulator, a test's key set)
+     * mean the tokens are not that pool's: asking its endpoint would send them to real
+     * Cognito for nothing. Without COGNITO_ENDPOINT, profiles then stay off. */
+    size_t in = strlen(a->issuer);
+    if (!given && a->jwks_url &&
+        !(strncmp(a->jwks_url, a->issuer, in) == 0 &&
+          strcmp(a->jwks_url + in, "/.well-known/jwks.json") == 0))
+        return true;
     size_t n = given ? strlen(ep) : (size_t)(strrchr(a->issuer, '/') - a->issuer);
     if (!given)
         ep = a->issuer;
