@@ -23,6 +23,7 @@ static bool int_env(const char *name, long def, long min, long max, long *out, c
 static bool parse_origins(sf_config *cfg, const char *list, char *err, size_t errlen);
 static bool parse_log_level(const char *v, int *out);
 static bool load_auth(sf_config *cfg, char *err, size_t errlen);
+static bool load_profiles(auth_config *a, char *err, size_t errlen);
 static bool load_clickstream_app_ids(sf_config *cfg, char *err, size_t errlen);
 static bool load_forwarding(sf_config *cfg, char *err, size_t errlen);
 static bool loopback_url(const char *url);
@@ -297,6 +298,59 @@ static bool load_auth(sf_config *cfg, char *err, size_t errlen)
     const char *group = getenv("ADMIN_GROUP");
     a->admin_group = group && *group ? group : "admin";
     a->jwks_timeout_ms = 3000;
+    return load_profiles(a, err, errlen);
+}
+
+/* GetUser's endpoint and pacing (docs/customers.md). Real Cognito serves every pool of a
+ * region at https://cognito-idp.<region>.amazonaws.com, which is the issuer without its
+ * pool id; an emulator whose tokens name real Cognito's issuer (cognito-local in the
+ * tests) needs COGNITO_ENDPOINT. The caller's access token travels in the body, so plain
+ * http is refused unless local development allows it, as for the JWKS. */
+static bool load_profiles(auth_config *a, char *err, size_t errlen)
+{
+    long v;
+    if (!int_env("COGNITO_PROFILE_TIMEOUT_MS", 2000, 100, 30000, &v, err, errlen))
+        return false;
+    a->profile_timeout_ms = (int)v;
+    if (!int_env("COGNITO_PROFILE_RETRY_SECONDS", 300, 1, 86400, &v, err, errlen))
+        return false;
+    a->profile_retry_s = (int)v;
+    const char *ep = getenv("COGNITO_ENDPOINT");
+    bool given = ep && *ep;
+    /* Keys from elsewhere than the issuer's own JWKS (an emulator, a test's key set)
+     * mean the tokens are not that pool's: asking its endpoint would send them to real
+     * Cognito for nothing. Without COGNITO_ENDPOINT, profiles then stay off. */
+    size_t in = strlen(a->issuer);
+    if (!given && a->jwks_url &&
+        !(strncmp(a->jwks_url, a->issuer, in) == 0 &&
+          strcmp(a->jwks_url + in, "/.well-known/jwks.json") == 0))
+        return true;
+    size_t n = given ? strlen(ep) : (size_t)(strrchr(a->issuer, '/') - a->issuer);
+    if (!given)
+        ep = a->issuer;
+    while (n && ep[n - 1] == '/')
+        n--;
+    bool https = n > 8 && strncmp(ep, "https://", 8) == 0;
+    bool http = n > 7 && strncmp(ep, "http://", 7) == 0;
+    if (n >= sizeof a->user_endpoint || (!https && !http) || strcspn(ep, " \t\r\n") < n) {
+        if (!given)
+            return true; /* an issuer of no recognisable shape: profiles stay off */
+        snprintf(err, errlen,
+                 "COGNITO_ENDPOINT must be an http(s) URL such as "
+                 "https://cognito-idp.us-east-1.amazonaws.com");
+        return false;
+    }
+    if (http && !a->allow_http_jwks) {
+        if (given) {
+            snprintf(err, errlen,
+                     "COGNITO_ENDPOINT must be https:// (http:// is for local "
+                     "development only and needs COGNITO_ALLOW_HTTP=1)");
+            return false;
+        }
+        return true; /* an http issuer without the allowance: profiles stay off */
+    }
+    memcpy(a->user_endpoint, ep, n);
+    a->user_endpoint[n] = '\0';
     return true;
 }
 

@@ -103,7 +103,8 @@ static int cmd_serve(sf_config *cfg)
     app.metrics = http_metrics_new(http_routes_count);
     app.known_subs_len = 1 << 16;
     app.known_subs = calloc(app.known_subs_len, sizeof *app.known_subs);
-    if (!app.pool || !app.metrics || !app.known_subs) {
+    app.profile_retry = calloc(app.known_subs_len, sizeof *app.profile_retry);
+    if (!app.pool || !app.metrics || !app.known_subs || !app.profile_retry) {
         fprintf(stderr, "storefront: out of memory\n");
         return 1;
     }
@@ -160,6 +161,7 @@ static int cmd_serve(sf_config *cfg)
         db_pool_free(app.pool);
         http_metrics_free(app.metrics);
         free((void *)app.known_subs);
+        free((void *)app.profile_retry);
         return 1;
     }
     /* Cancels manual orders left unpaid; cod orders are paid on delivery. */
@@ -189,6 +191,7 @@ static int cmd_serve(sf_config *cfg)
     db_pool_free(app.pool);
     http_metrics_free(app.metrics);
     free((void *)app.known_subs);
+    free((void *)app.profile_retry);
     y_log_message(Y_LOG_LEVEL_INFO, "stopped");
     return 0;
 }

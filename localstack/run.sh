@@ -10,8 +10,8 @@
 # it also starts cognito-local on 127.0.0.1:9229 with its state in .local/cognito (kept
 # between runs), provisions the user pool, app client, group admin and two demo users
 # with provision.sh (idempotent: a second run finds them), hands the server
-# COGNITO_ISSUER, COGNITO_JWKS_URL, COGNITO_CLIENT_IDS and COGNITO_ALLOW_HTTP=1, and
-# prints how to get a token. S3 and Kinesis emulators are not started (make test does).
+# COGNITO_ISSUER, COGNITO_JWKS_URL, COGNITO_ENDPOINT, COGNITO_CLIENT_IDS and
+# COGNITO_ALLOW_HTTP=1, and prints how to get a token. S3 and Kinesis emulators are not started (make test does).
 #
 # Usage: localstack/run.sh [--build-only | --generate-only]
 #   --generate-only: install, configure and generate build/generated/ (sfgen) only, for
@@ -72,7 +72,8 @@ start_local_cognito() {
 }
 
 # finish_local_cognito — wait for provision.sh, then give the server what it verifies
-# tokens with. Only these four are exported: the demo passwords stay in this shell.
+# tokens with, and where it asks for profiles (GetUser: cognito-local, since the tokens
+# name real Cognito's issuer). Only these are exported: the demo passwords stay here.
 finish_local_cognito() {
     local rc=0
     wait "$PROVISION_PID" || rc=$?
@@ -81,7 +82,7 @@ finish_local_cognito() {
     ((rc == 0)) || sf_die "provisioning cognito-local failed (exit $rc, see above)"
     # shellcheck source=/dev/null
     source "$COGNITO_DIR/aws.env"
-    export COGNITO_ISSUER COGNITO_JWKS_URL
+    export COGNITO_ISSUER COGNITO_JWKS_URL COGNITO_ENDPOINT
     # shellcheck disable=SC2153  # COGNITO_CLIENT_ID comes from aws.env
     export COGNITO_CLIENT_IDS="$COGNITO_CLIENT_ID"
     # The emulator serves its JWKS over http; a real pool never needs this.

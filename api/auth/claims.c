@@ -60,6 +60,7 @@ bool auth_claims_check(const auth_settings *s, json_t *payload, int64_t now, aut
     }
     if (!check_audience(s, payload, id_token, out, why))
         return false;
+    out->id_token = id_token;
     json_t *sub = json_object_get(payload, "sub");
     if (!json_is_string(sub) || json_string_length(sub) == 0 ||
         !copy_str(payload, "sub", true, out->sub, sizeof out->sub)) {

@@ -5,8 +5,9 @@
  * 401 answers carry `WWW-Authenticate: Bearer` (no token) or
  * `Bearer error="invalid_token"` (RFC 6750) and a detail that tells an attacker
  * nothing; the reason goes to the log. A person's customer row is made on their first
- * authenticated request; known subs are remembered (lossy, bounded) so that check
- * costs the database once per person per process.
+ * authenticated request, with their e-mail and name from Cognito (profile_sync.c);
+ * known subs are remembered (lossy, bounded) so that check costs the database once per
+ * person per process.
  */
 #include <stdatomic.h>
 #include <string.h>
@@ -49,7 +50,10 @@ bool http_authenticate_or_problem(http_ctx *c)
             http_send_error(c, &e);
             return false;
         }
+        http_profile_on_auth(c, h, &row);
         sub_remember(c->app, h);
+    } else {
+        http_profile_on_auth(c, h, NULL);
     }
     return true;
 }

@@ -1,7 +1,8 @@
 /*
  * h_me.c — GET /v1/me and PATCH /v1/me: the signed-in person's profile. Identity
- * fields (sub, username, email, groups) come from the verified token; the profile
- * fields (display name, phone, marketing opt-in) are theirs to change.
+ * fields (sub, username, groups) come from the verified token; email, email_verified
+ * and name are copied from Cognito (profile_sync.c; an ID token's own email wins); the
+ * profile fields (display name, phone, marketing opt-in) are theirs to change.
  */
 #include "http/http.h"
 #include "storefront/customers.h"
@@ -35,6 +36,9 @@ void h_me_patch(http_ctx *c)
         http_send_error(c, &e);
         return;
     }
+    /* A person who changed their profile may have changed their e-mail or name in
+     * Cognito too: copy them again. A failure leaves the answer as the patch made it. */
+    http_profile_refresh(c, &row);
     write_me(c, &row);
 }
 
@@ -58,6 +62,15 @@ void http_write_customer_fields(jw *w, const db_customer *row, const auth_princi
     jw_str(w, p ? p->username : row->username);
     jw_key(w, "email");
     jw_str(w, p && p->email[0] ? p->email : (row->email_is_null ? NULL : row->email));
+    jw_key(w, "email_verified");
+    if (row->email_verified_is_null)
+        jw_null(w);
+    else
+        jw_bool(w, row->email_verified);
+    jw_key(w, "name");
+    jw_str(w, row->name_is_null ? NULL : row->name);
+    jw_key(w, "profile_synced_at");
+    jw_str(w, row->profile_synced_at_is_null ? NULL : row->profile_synced_at);
     if (p) {
         jw_key(w, "groups");
         jw_arr_begin(w);

@@ -179,6 +179,14 @@ void h_analytics_session(http_ctx *c);
 /* <<< handlers settings */
 
 /* >>> handlers customers (customers: profiles from Cognito, staff search): insert below this line */
+void h_admin_customers_get(http_ctx *c);
+/* Copies the caller's e-mail and name from Cognito when due (profile_sync.c): pass the
+ * row on the first request this process sees from the person (copied only if it never
+ * was), NULL on later ones (copied only when a failed copy's retry is due). Never fails
+ * the request. h is the person's known-subs hash (auth_mw.c). */
+void http_profile_on_auth(http_ctx *c, uint64_t h, const db_customer *first_sight);
+/* Copies the caller's profile now (PATCH /v1/me); true and *row replaced when it was. */
+bool http_profile_refresh(http_ctx *c, db_customer *row);
 /* <<< handlers customers */
 
 /* >>> handlers reviews (reviews and wishlists): insert below this line */

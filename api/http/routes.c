@@ -38,6 +38,8 @@ static const char *const analytics_traffic_params[] = {"from", "to", "interval",
 /* <<< params settings */
 
 /* >>> params customers: insert below this line */
+/* GET /v1/admin/customers: the page, and the e-mail prefix search. */
+static const char *const admin_customers_params[] = {"email", "limit", "cursor", NULL};
 /* <<< params customers */
 
 /* >>> params reviews: insert below this line */
@@ -82,7 +84,8 @@ const http_route http_routes[] = {
     {"GET", "/v1/me/orders/{number}", h_me_orders_get, NULL, false, HTTP_CUSTOMER},
     {"POST", "/v1/me/orders/{number}/cancel", h_me_orders_cancel, NULL, false, HTTP_CUSTOMER},
     {"POST", "/v1/payments/webhook", h_payments_webhook, NULL, false, HTTP_PUBLIC},
-    {"GET", "/v1/admin/customers", h_admin_customers_list, page_params, false, HTTP_ADMIN},
+    {"GET", "/v1/admin/customers", h_admin_customers_list, admin_customers_params, false,
+     HTTP_ADMIN},
     {"GET", "/v1/admin/orders", h_admin_orders_list, admin_orders_params, false, HTTP_ADMIN},
     {"GET", "/v1/admin/orders/{number}", h_admin_orders_get, NULL, false, HTTP_ADMIN},
     {"POST", "/v1/admin/orders/{number}/transitions", h_admin_orders_transition, NULL, false,
@@ -113,6 +116,7 @@ const http_route http_routes[] = {
     /* <<< routes settings */
 
     /* >>> routes customers (customers: profiles from Cognito, staff search): insert below this line */
+    {"GET", "/v1/admin/customers/{id}", h_admin_customers_get, NULL, false, HTTP_ADMIN},
     /* <<< routes customers */
 
     /* >>> routes reviews (reviews and wishlists): insert below this line */

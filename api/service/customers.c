@@ -1,6 +1,7 @@
 /*
- * customers.c — customer rows keyed by Cognito `sub`, the editable profile and the
- * staff listing. Everything goes through the generated data layer.
+ * customers.c — customer rows keyed by Cognito `sub`, the editable profile, and what
+ * staff read: the listing, the search by e-mail prefix and one customer. Everything
+ * goes through the generated data layer; the Cognito copy is customer_profile.c.
  */
 #include <ctype.h>
 #include <string.h>
@@ -10,15 +11,18 @@
 #include "storefront/customers.h"
 #include "storefront/validate.h"
 #include "storefront/jsonutil.h"
+#include "storefront/queries_gen.h"
 #include "storefront/text.h"
 
-#define CUSTOMER_CURSOR_SORT 100 /* cursor namespace, apart from product sorts */
+#define CUSTOMER_CURSOR_SORT       100 /* cursor namespace, apart from product sorts */
+#define CUSTOMER_EMAIL_CURSOR_SORT 101 /* the e-mail search's (lower(email), id) order */
 
 static sf_status ensure_on(db_conn *c, arena *a, const auth_principal *who, db_customer *out,
                            sf_error *e);
 static bool parse_display_name(arena *a, json_t *v, svc_profile_patch *p, sf_error *e);
 static bool parse_phone(json_t *v, svc_profile_patch *p, sf_error *e);
 static const char *now_rfc3339(arena *a);
+static uint64_t prefix_fingerprint(const char *prefix);
 
 sf_status svc_customer_ensure(db_pool *pool, arena *a, const auth_principal *who, db_customer *out,
                               sf_error *e)
@@ -123,7 +127,88 @@ sf_status svc_customers_list(db_pool *pool, const unsigned char cursor_key[32], 
     return SF_OK;
 }
 
+sf_status svc_customers_by_email(db_pool *pool, const unsigned char cursor_key[32], arena *a,
+                                 const char *prefix, const char *cursor, int limit,
+                                 svc_customer_page *out, sf_error *e)
+{
+    memset(out, 0, sizeof *out);
+    uint64_t fp = prefix_fingerprint(prefix);
+    const char *after_email = NULL;
+    int64_t after_id = 0;
+    if (cursor && !svc_cursor_decode(a, cursor_key, cursor, CUSTOMER_EMAIL_CURSOR_SORT, fp,
+                                     &after_email, &after_id))
+        return (sf_field_fail(e, "cursor", "is malformed, expired, or from a different query"),
+                e->status);
+    db_conn *c;
+    if (db_pool_acquire(pool, &c, e) != SF_OK)
+        return e->status;
+    /* One extra row says whether another page exists. */
+    db_customer *items = NULL;
+    const char *last_key = NULL;
+    size_t n = 0;
+    sf_status s;
+    if (cursor) {
+        q_customers_by_email_prefix_after_row *rows;
+        s = q_customers_by_email_prefix_after(
+            c, a,
+            &(q_customers_by_email_prefix_after_params){.after_email = after_email,
+                                                        .prefix = prefix,
+                                                        .after_id = after_id,
+                                                        .lim = limit + 1},
+            &rows, &n, e);
+        items = s == SF_OK ? arena_alloc(a, (n + 1) * sizeof *items) : NULL;
+        for (size_t i = 0; items && i < n; i++)
+            items[i] = rows[i].customer;
+        last_key = s == SF_OK && n > (size_t)limit ? rows[limit - 1].email_key : NULL;
+    } else {
+        q_customers_by_email_prefix_row *rows;
+        s = q_customers_by_email_prefix(
+            c, a, &(q_customers_by_email_prefix_params){.prefix = prefix, .lim = limit + 1}, &rows,
+            &n, e);
+        items = s == SF_OK ? arena_alloc(a, (n + 1) * sizeof *items) : NULL;
+        for (size_t i = 0; items && i < n; i++)
+            items[i] = rows[i].customer;
+        last_key = s == SF_OK && n > (size_t)limit ? rows[limit - 1].email_key : NULL;
+    }
+    db_pool_release(pool, c);
+    if (s != SF_OK)
+        return s;
+    if (last_key) {
+        n = (size_t)limit;
+        out->next_cursor = svc_cursor_encode(a, cursor_key, CUSTOMER_EMAIL_CURSOR_SORT, fp,
+                                             last_key, items[n - 1].id);
+    }
+    out->items = items;
+    out->n = n;
+    return SF_OK;
+}
+
+sf_status svc_customer_get(db_pool *pool, arena *a, int64_t id, db_customer *out, sf_error *e)
+{
+    db_conn *c;
+    if (db_pool_acquire(pool, &c, e) != SF_OK)
+        return e->status;
+    sf_status s = db_customer_get(c, a, id, out, e);
+    db_pool_release(pool, c);
+    if (s == SF_NOT_FOUND) {
+        sf_error_clear(e);
+        return sf_fail(e, SF_NOT_FOUND, "not-found", "No customer has id %lld.", (long long)id);
+    }
+    return s;
+}
+
 /* --- static helpers --------------------------------------------------------------- */
+
+/* Binds a cursor to its search: the prefix with ASCII letters folded, as the query
+ * folds them, so "Ada" and "ada" pages continue each other. */
+static uint64_t prefix_fingerprint(const char *prefix)
+{
+    char buf[1024];
+    size_t n = strnlen(prefix, sizeof buf);
+    for (size_t i = 0; i < n; i++)
+        buf[i] = (char)tolower((unsigned char)prefix[i]);
+    return fnv1a64(buf, n);
+}
 
 static sf_status ensure_on(db_conn *c, arena *a, const auth_principal *who, db_customer *out,
                            sf_error *e)
@@ -140,6 +225,9 @@ static sf_status ensure_on(db_conn *c, arena *a, const auth_principal *who, db_c
         .email_is_null = who->email[0] == '\0',
         .display_name_is_null = true,
         .phone_is_null = true,
+        .name_is_null = true,
+        .email_verified_is_null = true,
+        .profile_synced_at_is_null = true, /* not copied from Cognito yet */
     };
     s = db_customer_insert(c, a, &in, out, e);
     if (s == SF_CONFLICT) {

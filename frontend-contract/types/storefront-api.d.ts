@@ -241,8 +241,10 @@ export interface paths {
         /**
          * The signed-in person's profile
          * @description Who is calling (from the verified Cognito access token: `sub`, `username`,
-         *     `groups`; `email` when known) and their editable profile. The customer record is
-         *     created on a person's first authenticated request.
+         *     `groups`), their e-mail, its verification and name (copied from Cognito with
+         *     GetUser on their first request; while Cognito is unreachable they stay null and
+         *     are copied on a later request) and their editable profile. The customer record
+         *     is created on a person's first authenticated request.
          */
         get: operations["getMe"];
         put?: never;
@@ -254,7 +256,9 @@ export interface paths {
         /**
          * Change the profile
          * @description Sets any of `display_name`, `phone`, `marketing_opt_in`; fields not sent are
-         *     kept, `null` clears a field. Unknown fields are a 400 naming them.
+         *     kept, `null` clears a field. Unknown fields are a 400 naming them. Afterwards
+         *     e-mail and name are copied from Cognito again (a Cognito outage does not fail
+         *     the request).
          */
         patch: operations["updateMe"];
         trace?: never;
@@ -786,7 +790,9 @@ export interface paths {
         };
         /**
          * Customers (staff only)
-         * @description Every customer, oldest first, keyset-paginated. Requires the admin group.
+         * @description Every customer, oldest first; or, with `email`, the customers whose e-mail starts
+         *     with that prefix (case-blind), in e-mail order. Keyset-paginated; the cursor is
+         *     bound to the search it was made for. Requires the admin group.
          */
         get: operations["listCustomers"];
         put?: never;
@@ -1056,6 +1062,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/customers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A customer id (decimal, 1 to 2^53-1). A malformed id is a 400 `validation-error` naming `id`, checked before the token. */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * One customer with their recent orders (staff only)
+         * @description The customer (e-mail, name and verification as last copied from Cognito) and the
+         *     first page of their orders, newest first: the page `GET /v1/admin/orders?customer={id}`
+         *     answers, so `orders.next_cursor` continues there. Requires the admin group.
+         */
+        get: operations["getCustomer"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        /** CORS preflight */
+        options: operations["preflightAdminCustomer"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/products/{slug}/reviews": {
         parameters: {
             query?: never;
@@ -1305,8 +1337,17 @@ export interface components {
             /** @description The Cognito user id (`sub` claim). */
             sub: string;
             username: string;
-            /** @description From the token when it carries one, else as first recorded. */
+            /** @description From an ID token when it carries one, else as last copied from Cognito (GetUser); null until copied. */
             email: string | null;
+            /** @description Cognito's `email_verified`, as last copied; null until copied. */
+            email_verified: boolean | null;
+            /** @description Cognito's `name` attribute, as last copied; null when it has none. */
+            name: string | null;
+            /**
+             * Format: date-time
+             * @description When e-mail and name were last copied from Cognito; null = not yet (it is retried on a later request).
+             */
+            profile_synced_at: string | null;
             /** @description `cognito:groups` of the token. */
             groups: string[];
             is_admin: boolean;
@@ -1603,7 +1644,16 @@ export interface components {
             id: components["schemas"]["Id"];
             sub: string;
             username: string;
+            /** @description As last copied from Cognito; null until copied. */
             email: string | null;
+            email_verified: boolean | null;
+            /** @description Cognito's `name` attribute. */
+            name: string | null;
+            /**
+             * Format: date-time
+             * @description When e-mail and name were last copied from Cognito; null = not yet.
+             */
+            profile_synced_at: string | null;
             display_name: string | null;
             phone: string | null;
             marketing_opt_in: boolean;
@@ -1989,6 +2039,25 @@ export interface components {
         EventRejection: {
             index: number;
             errors: components["schemas"]["FieldError"][];
+        };
+        /** @description A customer (the fields of `Customer`) with the first page of their orders, newest first. */
+        CustomerDetail: {
+            id: components["schemas"]["Id"];
+            sub: string;
+            username: string;
+            email: string | null;
+            email_verified: boolean | null;
+            name: string | null;
+            /** Format: date-time */
+            profile_synced_at: string | null;
+            display_name: string | null;
+            phone: string | null;
+            marketing_opt_in: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            orders: components["schemas"]["OrderList"];
         };
         /** @description A product review. `hidden` is always false in public lists. */
         Review: {
@@ -4385,6 +4454,8 @@ export interface operations {
     listCustomers: {
         parameters: {
             query?: {
+                /** @description Only customers whose e-mail starts with this (case-blind; no wildcards). */
+                email?: string;
                 /** @description Page size. */
                 limit?: number;
                 /** @description Opaque `next_cursor` from the previous page; a malformed or altered one is a 400 naming `cursor`. */
@@ -5040,6 +5111,69 @@ export interface operations {
         responses: {
             204: components["responses"]["Preflight"];
             400: components["responses"]["BadRequest"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getCustomer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A customer id (decimal, 1 to 2^53-1). A malformed id is a 400 `validation-error` naming `id`, checked before the token. */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The customer and their most recent orders. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    preflightAdminCustomer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A customer id (decimal, 1 to 2^53-1). A malformed id is a 400 `validation-error` naming `id`, checked before the token. */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["Preflight"];
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];

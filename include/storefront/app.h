@@ -25,6 +25,8 @@ typedef struct sf_app {
      * "create on first request" check costs the database once per person per process. */
     _Atomic unsigned long long *known_subs;
     size_t known_subs_len;
+    /* Customer-profile retry pacing (customer_profile.h), known_subs_len slots. */
+    _Atomic unsigned long long *profile_retry;
     /* The clickstream's outbox forwarder to Kinesis (forwarder.h); NULL when
      * KINESIS_STREAM is unset. /metrics reads its counters. */
     cs_forwarder *forwarder;

@@ -33,6 +33,12 @@ typedef struct auth_config {
     const char *admin_group;   /* cognito:groups member that makes an admin, default "admin" */
     int token_cache_size;      /* verified tokens remembered, default 10000 */
     int jwks_timeout_ms;       /* per JWKS fetch, default 3000 */
+    /* Customer profiles (GetUser, api/auth/cognito_user.c): the user pool's API endpoint
+     * (COGNITO_ENDPOINT, else the issuer without its last path segment); empty = profiles
+     * are not fetched. */
+    char user_endpoint[512];
+    int profile_timeout_ms; /* per GetUser call, COGNITO_PROFILE_TIMEOUT_MS, default 2000 */
+    int profile_retry_s;    /* after a failed fetch, COGNITO_PROFILE_RETRY_SECONDS, default 300 */
 } auth_config;
 
 /* Who is calling, copied out of a verified token. */
@@ -44,7 +50,8 @@ typedef struct auth_principal {
     int ngroups;
     char groups[AUTH_MAX_GROUPS][128];
     bool is_admin;
-    int64_t exp; /* seconds since the epoch */
+    bool id_token; /* an ID token (GetUser takes access tokens only) */
+    int64_t exp;   /* seconds since the epoch */
 } auth_principal;
 
 typedef struct auth_verifier auth_verifier;

@@ -71,7 +71,8 @@ typedef struct sf_config {
     bool auth_enabled;
     auth_config auth; /* COGNITO_ISSUER, COGNITO_JWKS_URL, COGNITO_CLIENT_IDS,
                          COGNITO_TOKEN_USE, COGNITO_ALLOW_HTTP, JWT_LEEWAY_SECONDS,
-                         ADMIN_GROUP, AUTH_TOKEN_CACHE_SIZE */
+                         ADMIN_GROUP, AUTH_TOKEN_CACHE_SIZE, COGNITO_ENDPOINT,
+                         COGNITO_PROFILE_TIMEOUT_MS, COGNITO_PROFILE_RETRY_SECONDS */
     char *client_ids_buf;
     /* Clickstream SDK protocol (POST /v1/clickstream): CLICKSTREAM_APP_IDS, the appIds
      * it accepts, comma separated; none = every appId is answered 403. The strings

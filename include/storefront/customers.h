@@ -1,7 +1,7 @@
 /*
  * customers.h — the customer service: a person's row keyed by their Cognito `sub`,
- * created on their first authenticated request; their editable profile; and the
- * staff listing.
+ * created on their first authenticated request; their editable profile; and what
+ * staff read (the listing, the e-mail search, one customer).
  */
 #ifndef STOREFRONT_CUSTOMERS_H
 #define STOREFRONT_CUSTOMERS_H
@@ -44,5 +44,15 @@ typedef struct svc_customer_page {
 /* Staff listing, oldest first, keyset-paginated with a signed cursor. */
 sf_status svc_customers_list(db_pool *pool, const unsigned char cursor_key[32], arena *a,
                              const char *cursor, int limit, svc_customer_page *out, sf_error *e);
+
+/* Staff search: customers whose e-mail starts with `prefix` (1..254 characters,
+ * case-blind), ordered by lower-cased e-mail then id, keyset-paginated with a cursor
+ * bound to the prefix (another search's cursor is a 400 naming cursor). */
+sf_status svc_customers_by_email(db_pool *pool, const unsigned char cursor_key[32], arena *a,
+                                 const char *prefix, const char *cursor, int limit,
+                                 svc_customer_page *out, sf_error *e);
+
+/* One customer by id; SF_NOT_FOUND ("not-found") when there is none. */
+sf_status svc_customer_get(db_pool *pool, arena *a, int64_t id, db_customer *out, sf_error *e);
 
 #endif

@@ -61,6 +61,51 @@ static void forwarding(void)
     CHECK(load_with("FORWARD_BATCH_MAX", "9999")); /* ignored while forwarding is off */
 }
 
+/* GetUser's endpoint (docs/customers.md): given, derived from the issuer when the keys
+ * are the issuer's own, else off; http only with COGNITO_ALLOW_HTTP. */
+static void profiles(void)
+{
+    const char *iss = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Ab12Cd34E";
+    sf_config cfg;
+    setenv("COGNITO_ISSUER", iss, 1);
+    setenv("COGNITO_CLIENT_IDS", "client1", 1);
+    unsetenv("COGNITO_JWKS_URL");
+    unsetenv("COGNITO_ENDPOINT");
+    unsetenv("COGNITO_ALLOW_HTTP");
+    CHECK(config_load(&cfg, true, err, sizeof err));
+    CHECK_STR(cfg.auth.user_endpoint, "https://cognito-idp.eu-west-1.amazonaws.com");
+    CHECK(cfg.auth.profile_timeout_ms == 2000 && cfg.auth.profile_retry_s == 300);
+    config_free(&cfg);
+    setenv("COGNITO_JWKS_URL",
+           "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Ab12Cd34E/.well-known/jwks.json",
+           1);
+    CHECK(config_load(&cfg, true, err, sizeof err));
+    CHECK_STR(cfg.auth.user_endpoint, "https://cognito-idp.eu-west-1.amazonaws.com");
+    config_free(&cfg);
+    /* Keys from elsewhere: the tokens are not the pool's, so no default endpoint. */
+    setenv("COGNITO_JWKS_URL", "https://keys.example.com/jwks.json", 1);
+    CHECK(config_load(&cfg, true, err, sizeof err));
+    CHECK_STR(cfg.auth.user_endpoint, "");
+    config_free(&cfg);
+    setenv("COGNITO_ENDPOINT", "https://cognito.example.com/", 1);
+    CHECK(config_load(&cfg, true, err, sizeof err));
+    CHECK_STR(cfg.auth.user_endpoint, "https://cognito.example.com");
+    config_free(&cfg);
+    CHECK(!load_with("COGNITO_ENDPOINT", "http://127.0.0.1:9229"));
+    CHECK(strstr(err, "COGNITO_ENDPOINT") != NULL);
+    CHECK(!load_with("COGNITO_ENDPOINT", "ftp://x"));
+    CHECK(!load_with("COGNITO_PROFILE_TIMEOUT_MS", "50"));
+    CHECK(strstr(err, "COGNITO_PROFILE_TIMEOUT_MS") != NULL);
+    CHECK(!load_with("COGNITO_PROFILE_RETRY_SECONDS", "0"));
+    setenv("COGNITO_ALLOW_HTTP", "1", 1);
+    CHECK(load_with("COGNITO_ENDPOINT", "http://127.0.0.1:9229"));
+    unsetenv("COGNITO_ALLOW_HTTP");
+    unsetenv("COGNITO_ENDPOINT");
+    unsetenv("COGNITO_JWKS_URL");
+    unsetenv("COGNITO_CLIENT_IDS");
+    unsetenv("COGNITO_ISSUER");
+}
+
 int main(void)
 {
     /* The settings under test come from this file, not from the caller's environment
@@ -69,6 +114,7 @@ int main(void)
     unsetenv("KINESIS_ENDPOINT");
     unsetenv("AWS_REGION");
     forwarding();
+    profiles();
     CHECK(load_with(NULL, NULL));
     CHECK(!load_with("PORT", "80a"));
     CHECK(strstr(err, "PORT") != NULL);
