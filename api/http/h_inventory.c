@@ -59,8 +59,8 @@ void h_inventory_stock_set(http_ctx *c)
     }
     svc_stock_variant v;
     svc_stock_movement *m = NULL;
-    if (e.status != SF_OK || svc_stock_set(c->app->pool, c->a, &c->principal, c->path_id,
-                                           revision, (int32_t)stock, note, &v, &m, &e) != SF_OK) {
+    if (e.status != SF_OK || svc_stock_set(c->app->pool, c->a, &c->principal, c->path_id, revision,
+                                           (int32_t)stock, note, &v, &m, &e) != SF_OK) {
         http_send_error(c, &e);
         return;
     }
@@ -94,8 +94,7 @@ void h_inventory_stock_adjust(http_ctx *c)
     const char *note = NULL;
     char hash[65] = "";
     if (root) {
-        if (int_field(root, "delta", -SVC_STOCK_MAX, SVC_STOCK_MAX, true, &delta, &e) &&
-            delta == 0)
+        if (int_field(root, "delta", -SVC_STOCK_MAX, SVC_STOCK_MAX, true, &delta, &e) && delta == 0)
             sf_field_fail(&e, "delta", "must not be zero");
         note = note_field(c, root, true, &e);
         /* Scoped by the variant: one key reused for another variant is another request. */
@@ -106,11 +105,16 @@ void h_inventory_stock_adjust(http_ctx *c)
     }
     svc_idem_answer out;
     if (e.status != SF_OK ||
-        svc_stock_adjust(c->app->pool, c->a, &c->principal, key, hash, c->path_id,
-                         (int32_t)delta, note, &out, &e) != SF_OK) {
+        svc_stock_adjust(c->app->pool, c->a, &c->principal, key, hash, c->path_id, (int32_t)delta,
+                         note, &out, &e) != SF_OK) {
         http_send_error(c, &e);
         return;
     }
+    /* Movements have no URL of their own: Location is the variant's ledger, newest
+     * first, where this one leads until the next change. */
+    if (out.status == 201)
+        c->location =
+            arena_sprintf(c->a, "/v1/admin/variants/%lld/stock/movements", (long long)c->path_id);
     http_send_idempotent(c, out.status, out.body, out.replayed);
 }
 
@@ -153,9 +157,9 @@ void h_inventory_low_stock(http_ctx *c)
     http_query_int(c, "limit", 20, 1, 100, &limit, &e);
     http_query_string(c, "cursor", 1100, &cursor, &e);
     svc_low_stock_page page;
-    if (e.status != SF_OK || svc_stock_low(c->app->pool, c->app->cfg.cursor_key, c->a,
-                                           (int32_t)threshold, cursor, (int)limit, &page,
-                                           &e) != SF_OK) {
+    if (e.status != SF_OK ||
+        svc_stock_low(c->app->pool, c->app->cfg.cursor_key, c->a, (int32_t)threshold, cursor,
+                      (int)limit, &page, &e) != SF_OK) {
         http_send_error(c, &e);
         return;
     }

@@ -29,7 +29,7 @@ static sf_status place_tx(db_conn *c, arena *a, int64_t customer_id, const char 
 static sf_status ship_to(db_conn *c, arena *a, int64_t customer_id, const svc_checkout_input *in,
                          db_order_address *to, sf_error *e);
 static sf_status reserve_stock(db_conn *c, arena *a, const svc_cart *cart, int64_t customer_id,
-                             int64_t order_id, sf_error *e);
+                               int64_t order_id, sf_error *e);
 static sf_status use_discount(db_conn *c, const svc_cart *cart, int64_t customer_id, sf_error *e);
 static int cmp_variant(const void *x, const void *y);
 

@@ -26,8 +26,8 @@ typedef struct adjust_ctx {
     const char *note;
 } adjust_ctx;
 
-static sf_status adjust_tx(db_conn *c, arena *a, void *ctx, int64_t actor_id,
-                           svc_idem_answer *out, sf_error *e);
+static sf_status adjust_tx(db_conn *c, arena *a, void *ctx, int64_t actor_id, svc_idem_answer *out,
+                           sf_error *e);
 static sf_status this_tx_movement(db_conn *c, arena *a, int64_t variant_id,
                                   svc_stock_movement **out, sf_error *e);
 static sf_status no_variant(sf_error *e);
@@ -35,12 +35,11 @@ static sf_status no_variant(sf_error *e);
 sf_status svc_stock_context(db_conn *c, const char *reason, int64_t actor_id, int64_t order_id,
                             const char *note, sf_error *e)
 {
-    return q_stock_context_set(c,
-                               &(q_stock_context_set_params){.reason = reason,
-                                                             .actor_id = actor_id,
-                                                             .order_id = order_id,
-                                                             .note = note ? note : ""},
-                               e);
+    return q_stock_context_set(
+        c,
+        &(q_stock_context_set_params){
+            .reason = reason, .actor_id = actor_id, .order_id = order_id, .note = note ? note : ""},
+        e);
 }
 
 sf_status svc_stock_get(db_pool *pool, arena *a, int64_t variant_id, svc_stock_variant *out,
@@ -49,15 +48,15 @@ sf_status svc_stock_get(db_pool *pool, arena *a, int64_t variant_id, svc_stock_v
     db_conn *c;
     if (db_pool_acquire(pool, &c, e) != SF_OK)
         return e->status;
-    sf_status s = q_stock_variant_get(c, a, &(q_stock_variant_get_params){.variant_id = variant_id},
-                                      out, e);
+    sf_status s =
+        q_stock_variant_get(c, a, &(q_stock_variant_get_params){.variant_id = variant_id}, out, e);
     db_pool_release(pool, c);
     return s == SF_NOT_FOUND ? no_variant(e) : s;
 }
 
 sf_status svc_stock_set(db_pool *pool, arena *a, const auth_principal *who, int64_t variant_id,
-                        int64_t revision, int32_t stock, const char *note,
-                        svc_stock_variant *out, svc_stock_movement **movement, sf_error *e)
+                        int64_t revision, int32_t stock, const char *note, svc_stock_variant *out,
+                        svc_stock_movement **movement, sf_error *e)
 {
     *movement = NULL;
     db_conn *c;
@@ -84,8 +83,8 @@ sf_status svc_stock_set(db_pool *pool, arena *a, const auth_principal *who, int6
          * read (someone changed it since). */
         sf_error_clear(e);
         svc_stock_variant now;
-        s = q_stock_variant_get(c, a, &(q_stock_variant_get_params){.variant_id = variant_id},
-                                &now, e);
+        s = q_stock_variant_get(c, a, &(q_stock_variant_get_params){.variant_id = variant_id}, &now,
+                                e);
         if (s == SF_NOT_FOUND)
             s = no_variant(e);
         else if (s == SF_OK)
@@ -132,8 +131,8 @@ sf_status svc_stock_movements(db_pool *pool, const unsigned char cursor_key[32],
     if (db_pool_acquire(pool, &c, e) != SF_OK)
         return e->status;
     svc_stock_variant v;
-    sf_status s = q_stock_variant_get(c, a, &(q_stock_variant_get_params){.variant_id = variant_id},
-                                      &v, e);
+    sf_status s =
+        q_stock_variant_get(c, a, &(q_stock_variant_get_params){.variant_id = variant_id}, &v, e);
     if (s == SF_NOT_FOUND)
         s = no_variant(e);
     /* One extra row says whether another page exists. */
@@ -153,8 +152,8 @@ sf_status svc_stock_movements(db_pool *pool, const unsigned char cursor_key[32],
 }
 
 sf_status svc_stock_low(db_pool *pool, const unsigned char cursor_key[32], arena *a,
-                        int32_t threshold, const char *cursor, int limit,
-                        svc_low_stock_page *out, sf_error *e)
+                        int32_t threshold, const char *cursor, int limit, svc_low_stock_page *out,
+                        sf_error *e)
 {
     memset(out, 0, sizeof *out);
     int64_t after_id = 0;
@@ -185,9 +184,9 @@ sf_status svc_stock_low(db_pool *pool, const unsigned char cursor_key[32], arena
     if (s == SF_OK && out->n > (size_t)limit) {
         out->n = (size_t)limit;
         const svc_low_stock_item *last = &out->items[out->n - 1];
-        out->next_cursor = svc_cursor_encode(a, cursor_key, LOW_STOCK_CURSOR_SORT,
-                                             (uint64_t)threshold,
-                                             arena_sprintf(a, "%d", last->stock), last->id);
+        out->next_cursor =
+            svc_cursor_encode(a, cursor_key, LOW_STOCK_CURSOR_SORT, (uint64_t)threshold,
+                              arena_sprintf(a, "%d", last->stock), last->id);
     }
     return s;
 }
@@ -230,16 +229,16 @@ void svc_stock_movement_write(jw *w, const svc_stock_movement *m)
 /* The adjustment inside svc_idem_run's transaction; its answer (the movement) is
  * stored under the key in the same commit, so a retry replays it instead of applying
  * the delta twice. */
-static sf_status adjust_tx(db_conn *c, arena *a, void *ctx, int64_t actor_id,
-                           svc_idem_answer *out, sf_error *e)
+static sf_status adjust_tx(db_conn *c, arena *a, void *ctx, int64_t actor_id, svc_idem_answer *out,
+                           sf_error *e)
 {
     const adjust_ctx *x = ctx;
     q_stock_adjust_row row;
     sf_status s = svc_stock_context(c, "adjustment", actor_id, 0, x->note, e);
     if (s == SF_OK)
-        s = q_stock_adjust(
-            c, a, &(q_stock_adjust_params){.variant_id = x->variant_id, .delta = x->delta}, &row,
-            e);
+        s = q_stock_adjust(c, a,
+                           &(q_stock_adjust_params){.variant_id = x->variant_id, .delta = x->delta},
+                           &row, e);
     if (s == SF_NOT_FOUND) {
         sf_error_clear(e);
         svc_stock_variant now;

@@ -88,12 +88,12 @@ sf_status svc_order_apply(db_conn *c, const db_order_state *o, const char *actio
     /* A cancelled order's goods go back on the shelf; so do a refunded order's while they
      * have not left (paid, fulfilled). Once shipped they are with the customer: if they
      * come back, staff record that as a stock adjustment. */
-    const char *restock = strcmp(action, "cancel") == 0 ? "cancel"
-                          : strcmp(action, "refund") == 0 &&
-                                  (strcmp(o->status, "paid") == 0 ||
-                                   strcmp(o->status, "fulfilled") == 0)
-                              ? "refund"
-                              : NULL;
+    static const char *const unshipped[] = {"paid", "fulfilled", NULL};
+    const char *restock = NULL;
+    if (strcmp(action, "cancel") == 0)
+        restock = "cancel";
+    else if (strcmp(action, "refund") == 0 && listed(unshipped, o->status))
+        restock = "refund";
     if (s == SF_OK && restock)
         s = svc_stock_context(c, restock, actor_id, o->id, NULL, e);
     if (s == SF_OK && restock)

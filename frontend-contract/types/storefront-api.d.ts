@@ -5073,9 +5073,10 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The ledger row of the adjustment. A replay carries `Idempotent-Replayed`. */
+            /** @description The ledger row of the adjustment; `Location` is the variant's ledger (newest first). A replay carries `Idempotent-Replayed`. */
             201: {
                 headers: {
+                    Location: components["headers"]["Location"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control-Private"];
                     "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];

@@ -63,8 +63,8 @@ sf_status svc_stock_get(db_pool *pool, arena *a, int64_t variant_id, svc_stock_v
  * that. SF_NOT_FOUND; SF_CONFLICT "precondition-failed" (412) when the revision is
  * stale. Results are in the arena. */
 sf_status svc_stock_set(db_pool *pool, arena *a, const auth_principal *who, int64_t variant_id,
-                        int64_t revision, int32_t stock, const char *note,
-                        svc_stock_variant *out, svc_stock_movement **movement, sf_error *e);
+                        int64_t revision, int32_t stock, const char *note, svc_stock_variant *out,
+                        svc_stock_movement **movement, sf_error *e);
 
 /* Adds delta (non-zero) units with the staff member's note, once per Idempotency-Key
  * (svc_idem_run: a retry replays the first answer). out->body is the movement as JSON
@@ -84,8 +84,8 @@ sf_status svc_stock_movements(db_pool *pool, const unsigned char cursor_key[32],
 /* Active variants of products not archived with stock <= threshold, lowest stock
  * first (then by id); the cursor is bound to the threshold. */
 sf_status svc_stock_low(db_pool *pool, const unsigned char cursor_key[32], arena *a,
-                        int32_t threshold, const char *cursor, int limit,
-                        svc_low_stock_page *out, sf_error *e);
+                        int32_t threshold, const char *cursor, int limit, svc_low_stock_page *out,
+                        sf_error *e);
 
 /* Writes a movement as the StockMovement object of openapi.yaml. */
 void svc_stock_movement_write(jw *w, const svc_stock_movement *m);
