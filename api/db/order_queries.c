@@ -83,11 +83,16 @@ sf_status db_idem_release(db_conn *c, int64_t customer_id, const char *key, cons
         c, &(q_idem_release_params){.customer_id = customer_id, .key = key, .claim = claim}, e);
 }
 
-sf_status db_stock_take(db_conn *c, int64_t variant_id, int quantity, bool *ok, sf_error *e)
+sf_status db_stock_take(db_conn *c, int64_t variant_id, int quantity, int64_t customer_id,
+                        int64_t order_id, bool *ok, sf_error *e)
 {
     long rows = 0;
-    sf_status s = q_stock_take(
-        c, &(q_stock_take_params){.variant_id = variant_id, .quantity = quantity}, &rows, e);
+    sf_status s = q_stock_take(c,
+                               &(q_stock_take_params){.variant_id = variant_id,
+                                                      .quantity = quantity,
+                                                      .customer_id = customer_id,
+                                                      .order_id = order_id},
+                               &rows, e);
     *ok = rows == 1;
     return s;
 }

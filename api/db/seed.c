@@ -110,7 +110,12 @@ int sf_seed(const char *conninfo, long synthetic_products, FILE *out)
         goto out;
     if (db_begin(c, &e) != SF_OK ||
         !ok_or_report(c, q_seed_lock(c, &(q_seed_lock_params){.key = SEED_LOCK_KEY}, &e),
-                      "cannot take the seed lock", ""))
+                      "cannot take the seed lock", "") ||
+        /* The stock the seed writes enters the inventory ledger as 'seed'. */
+        !ok_or_report(
+            c,
+            q_stock_context_set(c, &(q_stock_context_set_params){.reason = "seed", .note = ""}, &e),
+            "cannot set the stock ledger context", ""))
         goto out;
     if (!load_brands(c, seed_brands, seed_brands_count) || !load_categories(c) ||
         !load_products(c) || !load_discount_codes(c))

@@ -75,8 +75,8 @@ void h_admin_orders_transition(http_ctx *c)
     if (!http_json_body_or_problem(c, &body, &len))
         return;
     if (!parse_transition(c, body, len, &t, &e) ||
-        svc_admin_order_transition(c->app->pool, c->a, c->path_param, t.action, t.tracking_number,
-                                   t.note, &json, &e) != SF_OK) {
+        svc_admin_order_transition(c->app->pool, c->a, &c->principal, c->path_param, t.action,
+                                   t.tracking_number, t.note, &json, &e) != SF_OK) {
         http_send_error(c, &e);
         return;
     }

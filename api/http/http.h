@@ -173,6 +173,12 @@ void h_analytics_session(http_ctx *c);
 /* <<< handlers images */
 
 /* >>> handlers inventory (inventory: stock and its ledger): insert below this line */
+/* Staff stock and its ledger (h_inventory.c). */
+void h_inventory_stock_get(http_ctx *c);
+void h_inventory_stock_set(http_ctx *c);
+void h_inventory_stock_adjust(http_ctx *c);
+void h_inventory_movements(http_ctx *c);
+void h_inventory_low_stock(http_ctx *c);
 /* <<< handlers inventory */
 
 /* >>> handlers settings (discount codes, shipping methods, tax rates): insert below this line */

@@ -32,6 +32,7 @@ static const char *const analytics_traffic_params[] = {"from", "to", "interval",
 /* <<< params images */
 
 /* >>> params inventory: insert below this line */
+static const char *const low_stock_params[] = {"threshold", "limit", "cursor", NULL};
 /* <<< params inventory */
 
 /* >>> params settings: insert below this line */
@@ -110,6 +111,14 @@ const http_route http_routes[] = {
     /* <<< routes images */
 
     /* >>> routes inventory (inventory: stock and its ledger): insert below this line */
+    {"GET", "/v1/admin/variants/{id}/stock", h_inventory_stock_get, NULL, false, HTTP_ADMIN},
+    {"PUT", "/v1/admin/variants/{id}/stock", h_inventory_stock_set, NULL, false, HTTP_ADMIN},
+    {"POST", "/v1/admin/variants/{id}/stock/adjustments", h_inventory_stock_adjust, NULL, false,
+     HTTP_ADMIN},
+    {"GET", "/v1/admin/variants/{id}/stock/movements", h_inventory_movements, page_params, false,
+     HTTP_ADMIN},
+    {"GET", "/v1/admin/inventory/low-stock", h_inventory_low_stock, low_stock_params, false,
+     HTTP_ADMIN},
     /* <<< routes inventory */
 
     /* >>> routes settings (discount codes, shipping methods, tax rates): insert below this line */

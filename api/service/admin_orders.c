@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "storefront/catalog.h"
+#include "storefront/db_addresses.h"
 #include "storefront/db_orders.h"
 #include "storefront/order_states.h"
 #include "storefront/orders.h"
@@ -96,20 +97,25 @@ sf_status svc_admin_order_get(db_pool *pool, arena *a, const char *number, const
     return s;
 }
 
-sf_status svc_admin_order_transition(db_pool *pool, arena *a, const char *number,
-                                     const char *action, const char *tracking_number,
-                                     const char *note, const char **json, sf_error *e)
+sf_status svc_admin_order_transition(db_pool *pool, arena *a, const auth_principal *who,
+                                     const char *number, const char *action,
+                                     const char *tracking_number, const char *note,
+                                     const char **json, sf_error *e)
 {
     db_conn *c;
     if (db_pool_acquire(pool, &c, e) != SF_OK)
         return e->status;
     db_order_state o;
     char *text = NULL;
-    sf_status s = db_begin(c, e);
+    int64_t staff_id = 0;
+    /* The staff member's customers.id, for the ledger rows of a cancel or refund. */
+    sf_status s = db_customer_id_by_sub(c, who->sub, &staff_id, e);
+    if (s == SF_OK)
+        s = db_begin(c, e);
     if (s == SF_OK)
         s = db_order_find(c, a, number, &o, e);
     if (s == SF_OK)
-        s = svc_order_apply(c, &o, action, "staff", note, tracking_number, e);
+        s = svc_order_apply(c, &o, action, "staff", staff_id, note, tracking_number, e);
     if (s == SF_OK)
         s = db_commit(c, e);
     else

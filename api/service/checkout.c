@@ -28,7 +28,8 @@ static sf_status place_tx(db_conn *c, arena *a, int64_t customer_id, const char 
                           sf_error *e);
 static sf_status ship_to(db_conn *c, arena *a, int64_t customer_id, const svc_checkout_input *in,
                          db_order_address *to, sf_error *e);
-static sf_status reserve_stock(db_conn *c, arena *a, const svc_cart *cart, sf_error *e);
+static sf_status reserve_stock(db_conn *c, arena *a, const svc_cart *cart, int64_t customer_id,
+                               int64_t order_id, sf_error *e);
 static sf_status use_discount(db_conn *c, const svc_cart *cart, int64_t customer_id, sf_error *e);
 static int cmp_variant(const void *x, const void *y);
 
@@ -218,7 +219,8 @@ sf_status svc_order_cancel(db_pool *pool, arena *a, const auth_principal *who, c
     if (s == SF_OK)
         s = db_order_find(c, a, number, &o, e);
     if (s == SF_OK)
-        s = svc_order_apply(c, &o, "cancel", "customer", "cancelled by the customer", NULL, e);
+        s = svc_order_apply(c, &o, "cancel", "customer", customer_id, "cancelled by the customer",
+                            NULL, e);
     if (s == SF_OK)
         s = db_commit(c, e);
     else
@@ -318,7 +320,7 @@ static sf_status place_tx(db_conn *c, arena *a, int64_t customer_id, const char 
      * Nothing above depends on it, and a short line or a used-up code still rolls all
      * of it back. The lock order stays cart, variants, code. */
     if (s == SF_OK)
-        s = reserve_stock(c, a, &cart, e);
+        s = reserve_stock(c, a, &cart, customer_id, order_id, e);
     if (s == SF_OK)
         s = use_discount(c, &cart, customer_id, e);
     if (s == SF_OK && cart.code.present)
@@ -366,8 +368,11 @@ static sf_status ship_to(db_conn *c, arena *a, int64_t customer_id, const svc_ch
 
 /* Every line must be sellable; then one conditional decrement per variant in
  * ascending variant id order (a cart has one line per variant). Short lines make a
- * 409 naming their SKUs; the caller rolls back what was taken. */
-static sf_status reserve_stock(db_conn *c, arena *a, const svc_cart *cart, sf_error *e)
+ * 409 naming their SKUs; the caller rolls back what was taken. Each decrement carries
+ * its ledger context (checkout, the customer, the order) in the same statement, so the
+ * ledger adds no statement to checkout (schema/queries/inventory.sql, stock_take). */
+static sf_status reserve_stock(db_conn *c, arena *a, const svc_cart *cart, int64_t customer_id,
+                               int64_t order_id, sf_error *e)
 {
     const char *bad = NULL;
     for (size_t i = 0; i < cart->nlines; i++)
@@ -382,7 +387,8 @@ static sf_status reserve_stock(db_conn *c, arena *a, const svc_cart *cart, sf_er
     qsort(order, cart->nlines, sizeof *order, cmp_variant);
     for (size_t i = 0; i < cart->nlines; i++) {
         bool ok = false;
-        sf_status s = db_stock_take(c, order[i]->variant_id, order[i]->quantity, &ok, e);
+        sf_status s = db_stock_take(c, order[i]->variant_id, order[i]->quantity, customer_id,
+                                    order_id, &ok, e);
         if (s != SF_OK)
             return s;
         if (!ok)

@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "storefront/inventory.h"
 #include "storefront/order_states.h"
 
 typedef struct action_rule {
@@ -46,8 +47,8 @@ bool svc_order_action_valid(const char *action)
 }
 
 sf_status svc_order_apply(db_conn *c, const db_order_state *o, const char *action,
-                          const char *actor, const char *note, const char *tracking_number,
-                          sf_error *e)
+                          const char *actor, int64_t actor_id, const char *note,
+                          const char *tracking_number, sf_error *e)
 {
     const action_rule *r = rule_for(action);
     const svc_payment_method *pm = svc_payment_method_find(o->payment_method);
@@ -84,7 +85,18 @@ sf_status svc_order_apply(db_conn *c, const db_order_state *o, const char *actio
         return sf_fail(e, SF_CONFLICT, "conflict", "An order that is %s%s cannot be %s.", o->status,
                        o->paid ? "" : " (unpaid)", action);
     sf_status s = db_order_move_apply(c, &m, e);
-    if (s == SF_OK && strcmp(action, "cancel") == 0)
+    /* A cancelled order's goods go back on the shelf; so do a refunded order's while they
+     * have not left (paid, fulfilled). Once shipped they are with the customer: if they
+     * come back, staff record that as a stock adjustment. */
+    static const char *const unshipped[] = {"paid", "fulfilled", NULL};
+    const char *restock = NULL;
+    if (strcmp(action, "cancel") == 0)
+        restock = "cancel";
+    else if (strcmp(action, "refund") == 0 && listed(unshipped, o->status))
+        restock = "refund";
+    if (s == SF_OK && restock)
+        s = svc_stock_context(c, restock, actor_id, o->id, NULL, e);
+    if (s == SF_OK && restock)
         s = db_order_restock(c, o->id, e);
     return s;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "storefront/db_orders.h"
+#include "storefront/inventory.h"
 #include "storefront/order_states.h"
 #include "storefront/orders.h"
 #include "storefront/payments.h"
@@ -161,7 +162,7 @@ static sf_status event_tx(db_conn *c, arena *a, const char *event_id, const char
         *outcome = SVC_WEBHOOK_ALREADY_PAID;
         return SF_OK;
     }
-    s = svc_order_apply(c, &o, "mark_paid", "system", arena_sprintf(a, "%s %s", type, event_id),
+    s = svc_order_apply(c, &o, "mark_paid", "system", 0, arena_sprintf(a, "%s %s", type, event_id),
                         NULL, e);
     if (s == SF_CONFLICT) { /* cancelled or refunded: keep the record, change nothing */
         sf_error_clear(e);
@@ -196,7 +197,20 @@ sf_status svc_unpaid_sweep(db_pool *pool, int ttl_s, int batch, int *cancelled, 
     db_conn *c;
     if (db_pool_acquire(pool, &c, e) != SF_OK)
         return e->status;
-    sf_status s = db_unpaid_cancel_batch(c, ttl_s, batch, cancelled, e);
+    /* One transaction, so the ledger rows of the returned stock say why (expired). The
+     * batch restocks many orders in one statement, so its rows name no single order:
+     * the orders are the ones order_events shows cancelled by the system then. */
+    sf_status s = db_begin(c, e);
+    if (s == SF_OK)
+        s = svc_stock_context(c, "expired", 0, 0, NULL, e);
+    if (s == SF_OK)
+        s = db_unpaid_cancel_batch(c, ttl_s, batch, cancelled, e);
+    if (s == SF_OK)
+        s = db_commit(c, e);
+    else
+        db_rollback(c);
+    if (s != SF_OK)
+        *cancelled = 0;
     db_pool_release(pool, c);
     return s;
 }

@@ -1062,6 +1062,109 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/variants/{id}/stock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A variant's stock (staff only)
+         * @description The stock of one variant (active or not) and, as `ETag`, its revision for
+         *     `If-Match` on `PUT`. Requires the admin group. docs/inventory.md.
+         */
+        get: operations["getVariantStock"];
+        /**
+         * Set a variant's stock (staff only)
+         * @description Sets the stock to a count taken by hand (a stocktake). Needs `If-Match` with the
+         *     variant's ETag (`"r<revision>"` from GET, or `*`): missing is 428, stale is 412.
+         *     A set that changes the stock moves the variant's revision (the new `ETag` is in
+         *     the answer) and writes one ledger row (reason `set`, the staff member, the
+         *     note); setting the stock it already has changes nothing and answers
+         *     `movement: null`. Checkouts, cancels and adjustments do not move the revision.
+         */
+        put: operations["setVariantStock"];
+        post?: never;
+        delete?: never;
+        /** CORS preflight */
+        options: operations["preflightVariantStock"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/variants/{id}/stock/adjustments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add or remove units of a variant (staff only)
+         * @description Adds `delta` units (negative removes) with the staff member's `note`, applied to
+         *     the stock as it is when the variant's row is locked (concurrent checkouts queue).
+         *     A delta that would take the stock below zero is a 409 `conflict` whose detail
+         *     says how many are in stock; nothing changes. Answers the ledger row written
+         *     (reason `adjustment`). **Idempotency**: `Idempotency-Key` is required; a retry
+         *     with the same key and body replays the first 201 (`Idempotent-Replayed: true`)
+         *     and never applies the delta twice; the same key with another body is 422.
+         */
+        post: operations["adjustVariantStock"];
+        delete?: never;
+        /** CORS preflight */
+        options: operations["preflightVariantStockAdjustments"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/variants/{id}/stock/movements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A variant's stock ledger (staff only)
+         * @description Every change of the variant's stock, newest first, keyset-paginated: the delta,
+         *     the stock after it, why (`reason`), who (`actor`), the order and the note. The
+         *     deltas of all of a variant's movements sum to its stock. docs/inventory.md.
+         */
+        get: operations["listVariantStockMovements"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        /** CORS preflight */
+        options: operations["preflightVariantStockMovements"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/inventory/low-stock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Variants running low (staff only)
+         * @description Active variants of products that are not archived whose stock is at or below
+         *     `threshold`, lowest stock first (then by variant id), keyset-paginated.
+         */
+        get: operations["listLowStock"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        /** CORS preflight */
+        options: operations["preflightLowStock"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/customers/{id}": {
         parameters: {
             query?: never;
@@ -1679,7 +1782,7 @@ export interface components {
              * Format: uri-reference
              * @enum {string}
              */
-            type: "/problems/validation-error" | "/problems/bad-request" | "/problems/invalid-signature" | "/problems/unauthenticated" | "/problems/invalid-token" | "/problems/forbidden" | "/problems/not-found" | "/problems/method-not-allowed" | "/problems/conflict" | "/problems/payload-too-large" | "/problems/uri-too-long" | "/problems/unsupported-media-type" | "/problems/idempotency-key-reused" | "/problems/rate-limited" | "/problems/internal-error" | "/problems/service-unavailable";
+            type: "/problems/validation-error" | "/problems/bad-request" | "/problems/invalid-signature" | "/problems/unauthenticated" | "/problems/invalid-token" | "/problems/forbidden" | "/problems/not-found" | "/problems/method-not-allowed" | "/problems/conflict" | "/problems/precondition-failed" | "/problems/payload-too-large" | "/problems/uri-too-long" | "/problems/unsupported-media-type" | "/problems/idempotency-key-reused" | "/problems/precondition-required" | "/problems/rate-limited" | "/problems/internal-error" | "/problems/service-unavailable";
             /** @description Short, stable summary of the problem type. */
             title: string;
             status: number;
@@ -2039,6 +2142,84 @@ export interface components {
         EventRejection: {
             index: number;
             errors: components["schemas"]["FieldError"][];
+        };
+        StockLevel: {
+            variant_id: components["schemas"]["Id"];
+            product_id: components["schemas"]["Id"];
+            sku: string;
+            name: string;
+            /** @description Whether the variant is on sale. */
+            active: boolean;
+            stock: number;
+        };
+        StockSetResult: {
+            variant_id: components["schemas"]["Id"];
+            product_id: components["schemas"]["Id"];
+            sku: string;
+            name: string;
+            /** @description Whether the variant is on sale. */
+            active: boolean;
+            stock: number;
+            /** @description The ledger row the set wrote; null when the stock already had that value. */
+            movement: components["schemas"]["StockMovement"] | null;
+        };
+        StockSet: {
+            /** @description The count on the shelf. */
+            stock: number;
+            /** @description Why, for the ledger (1..500 characters; no control, invisible or bidirectional-override characters; lines allowed). */
+            note?: string | null;
+        };
+        StockAdjustment: {
+            /** @description Units to add (negative removes); not zero. */
+            delta: number;
+            /** @description Why (e.g. "3 damaged in transit"), shown in the ledger; no control, invisible or bidirectional-override characters; lines allowed. */
+            note: string;
+        };
+        StockMovement: {
+            id: components["schemas"]["Id"];
+            variant_id: components["schemas"]["Id"];
+            /** @description The change; never 0. */
+            delta: number;
+            stock_after: number;
+            /**
+             * @description `created` a new variant's first stock; `set` and `adjustment` staff;
+             *     `checkout` an order placed; `cancel` an order cancelled (by its customer or
+             *     staff); `refund` an order refunded before it shipped; `expired` the sweep of
+             *     orders left unpaid; `seed` the sample catalog; `external` a change made
+             *     outside the API (SQL by hand).
+             * @enum {string}
+             */
+            reason: "created" | "set" | "adjustment" | "checkout" | "cancel" | "refund" | "expired" | "seed" | "external";
+            /** @description Who made the change (staff member or shopper), if anyone; email is null until known. */
+            actor: {
+                id: components["schemas"]["Id"];
+                email: string | null;
+            } | null;
+            /** @description The order the change belongs to (checkout, cancel, refund), else null. */
+            order_number: string | null;
+            /** @description The staff member's words; empty when none. */
+            note: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        StockMovementList: {
+            items: components["schemas"]["StockMovement"][];
+            next_cursor: string | null;
+        };
+        LowStockItem: {
+            variant_id: components["schemas"]["Id"];
+            sku: string;
+            name: string;
+            stock: number;
+            product: {
+                id: components["schemas"]["Id"];
+                slug: string;
+                name: string;
+            };
+        };
+        LowStockList: {
+            items: components["schemas"]["LowStockItem"][];
+            next_cursor: string | null;
         };
         /** @description A customer (the fields of `Customer`) with the first page of their orders, newest first. */
         CustomerDetail: {
@@ -5101,6 +5282,331 @@ export interface operations {
         };
     };
     preflightIngestEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["Preflight"];
+            400: components["responses"]["BadRequest"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getVariantStock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A variant id (decimal, 1 to 2^53-1). A malformed id is a 400 `validation-error` naming `id`, checked before the token. */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The variant's stock. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    ETag: components["headers"]["ETag-Revision"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StockLevel"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    setVariantStock: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The `ETag` of the version you read (`"r<revision>"`, from GET or the last write).
+                 *     Missing: 428 `precondition-required`. Not the current version: 412
+                 *     `precondition-failed` (someone else changed it: read it again). `*` matches any
+                 *     version, for a client that means to overwrite.
+                 */
+                "If-Match": components["parameters"]["IfMatch"];
+            };
+            path: {
+                /** @description A variant id (decimal, 1 to 2^53-1). A malformed id is a 400 `validation-error` naming `id`, checked before the token. */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StockSet"];
+            };
+        };
+        responses: {
+            /** @description The variant's stock after the set, and the ledger row it wrote. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    ETag: components["headers"]["ETag-Revision"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StockSetResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            428: components["responses"]["PreconditionRequired"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    preflightVariantStock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A variant id (decimal, 1 to 2^53-1). A malformed id is a 400 `validation-error` naming `id`, checked before the token. */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["Preflight"];
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    adjustVariantStock: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description A key the client makes up per checkout attempt (e.g. a UUID) and resends on retries; 1..255 printable ASCII characters. Missing or malformed is a 400 `validation-error` naming `Idempotency-Key`. */
+                "Idempotency-Key": components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description A variant id (decimal, 1 to 2^53-1). A malformed id is a 400 `validation-error` naming `id`, checked before the token. */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StockAdjustment"];
+            };
+        };
+        responses: {
+            /** @description The ledger row of the adjustment; `Location` is the variant's ledger (newest first). A replay carries `Idempotent-Replayed`. */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StockMovement"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    preflightVariantStockAdjustments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A variant id (decimal, 1 to 2^53-1). A malformed id is a 400 `validation-error` naming `id`, checked before the token. */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["Preflight"];
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listVariantStockMovements: {
+        parameters: {
+            query?: {
+                /** @description Page size. */
+                limit?: number;
+                /** @description Opaque `next_cursor` from the previous page; a malformed or altered one, or one from another list, is a 400 naming `cursor`. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description A variant id (decimal, 1 to 2^53-1). A malformed id is a 400 `validation-error` naming `id`, checked before the token. */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of movements. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StockMovementList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    preflightVariantStockMovements: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A variant id (decimal, 1 to 2^53-1). A malformed id is a 400 `validation-error` naming `id`, checked before the token. */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["Preflight"];
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listLowStock: {
+        parameters: {
+            query?: {
+                /** @description The most units a variant may hold to be listed. */
+                threshold?: number;
+                /** @description Page size. */
+                limit?: number;
+                /** @description Opaque `next_cursor` from the previous page; a malformed or altered one, or one from another list, is a 400 naming `cursor`. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of low-stock variants. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LowStockList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    preflightLowStock: {
         parameters: {
             query?: never;
             header?: never;

@@ -38,8 +38,10 @@ sf_status db_idem_finish(db_conn *c, int64_t customer_id, const char *key, int s
 sf_status db_idem_release(db_conn *c, int64_t customer_id, const char *key, const char *claim,
                           sf_error *e);
 
-/* stock -= quantity when at least quantity is left; *ok false otherwise. */
-sf_status db_stock_take(db_conn *c, int64_t variant_id, int quantity, bool *ok, sf_error *e);
+/* stock -= quantity when at least quantity is left; *ok false otherwise. The ledger row
+ * says checkout, the customer and the order (both ids > 0). */
+sf_status db_stock_take(db_conn *c, int64_t variant_id, int quantity, int64_t customer_id,
+                        int64_t order_id, bool *ok, sf_error *e);
 /* times_used += 1 when the code is active and below its usage limit; *ok false otherwise. */
 sf_status db_discount_use(db_conn *c, int64_t code_id, bool *ok, sf_error *e);
 /* Redemptions of the code by the customer (read after db_discount_use locked the code). */

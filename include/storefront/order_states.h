@@ -5,7 +5,8 @@
  *
  *   pending_payment -> paid -> fulfilled -> shipped -> delivered
  *   pending_payment | paid -> cancelled (stock returns)
- *   paid | fulfilled | shipped | delivered -> refunded
+ *   paid | fulfilled | shipped | delivered -> refunded (stock returns from paid or
+ *                                                fulfilled: the goods never left)
  *
  * A `cod` order is paid on delivery: it may be fulfilled while pending_payment, staff
  * may mark it paid at any time before delivery, and delivering it marks it paid.
@@ -40,10 +41,12 @@ bool svc_order_action_valid(const char *action);
 /* Applies `action` to the order o inside the caller's transaction: checks the state
  * machine (SF_CONFLICT when the action is not allowed from o->status), changes the
  * status conditionally (SF_CONFLICT when a concurrent change won), writes the history
- * event (actor "customer", "staff" or "system"; note may be NULL) and for cancel returns
- * the stock. tracking_number is stored by ship (the caller checks it is given). */
+ * event (actor "customer", "staff" or "system"; note may be NULL) and for cancel (and a
+ * refund before shipping) returns the stock, recorded in the inventory ledger with
+ * reason cancel/refund, the order and actor_id (the customers.id of the person acting;
+ * 0 = the system). tracking_number is stored by ship (the caller checks it is given). */
 sf_status svc_order_apply(db_conn *c, const db_order_state *o, const char *action,
-                          const char *actor, const char *note, const char *tracking_number,
-                          sf_error *e);
+                          const char *actor, int64_t actor_id, const char *note,
+                          const char *tracking_number, sf_error *e);
 
 #endif

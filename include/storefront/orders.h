@@ -111,10 +111,12 @@ sf_status svc_admin_orders_list(db_pool *pool, const unsigned char cursor_key[32
 sf_status svc_admin_order_get(db_pool *pool, arena *a, const char *number, const char **json,
                               sf_error *e);
 /* Applies a staff action (order_states.h) to the order in one transaction; *json is the
- * Order after it. SF_NOT_FOUND, SF_CONFLICT (not allowed from its status, or a
- * concurrent change won). */
-sf_status svc_admin_order_transition(db_pool *pool, arena *a, const char *number,
-                                     const char *action, const char *tracking_number,
-                                     const char *note, const char **json, sf_error *e);
+ * Order after it. `who` is the staff member (named in the ledger rows of returned
+ * stock). SF_NOT_FOUND, SF_CONFLICT (not allowed from its status, or a concurrent
+ * change won). */
+sf_status svc_admin_order_transition(db_pool *pool, arena *a, const auth_principal *who,
+                                     const char *number, const char *action,
+                                     const char *tracking_number, const char *note,
+                                     const char **json, sf_error *e);
 
 #endif

@@ -46,10 +46,7 @@ DELETE FROM idempotency_keys
  WHERE customer_id = @customer_id AND key = @key AND status = 'in_progress'
    AND created_at = @claim::timestamptz;
 
--- One row when the stock sufficed and was taken; none when it did not.
--- name: stock_take :execrows
-UPDATE product_variants SET stock = stock - @quantity::int
- WHERE id = @variant_id AND stock >= @quantity::int;
+-- (stock_take, checkout's decrement, is in inventory.sql with the ledger context.)
 
 -- One row when the code was still usable and one use was counted.
 -- name: discount_use :execrows

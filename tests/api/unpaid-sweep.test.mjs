@@ -5,7 +5,7 @@
 // alone (RUN_SERIAL in tests/node.cmake): it would cancel other suites' orders.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { orderWorld, stockOf } from './lib/orders.mjs';
+import { orderWorld, sql, stockOf } from './lib/orders.mjs';
 
 test('the sweeper cancels manual orders left unpaid and returns their stock; cod orders stay', async () => {
   const s = await orderWorld('Sweeper1', { UNPAID_ORDER_TTL_SECONDS: '1', UNPAID_SWEEP_INTERVAL_SECONDS: '1' }, 2);
@@ -24,6 +24,9 @@ test('the sweeper cancels manual orders left unpaid and returns their stock; cod
     assert.equal(o.status, 'cancelled');
     assert.deepEqual([o.history.at(-1).from_status, o.history.at(-1).actor], ['pending_payment', 'system']);
     assert.equal(stockOf(s.variant.id), start - 1);
+    // The returned stock is in the inventory ledger as 'expired' (docs/inventory.md).
+    assert.equal(sql(`SELECT reason || ' ' || delta FROM stock_movements
+      WHERE variant_id = ${s.variant.id} AND reason IN ('expired', 'cancel') ORDER BY id DESC LIMIT 1`), 'expired 2');
     const c = (await s.send('GET', `/v1/admin/orders/${cod.number}`, { token: staff })).body;
     assert.equal(c.status, 'pending_payment', 'cod orders are paid on delivery, never swept');
     await s.send('POST', `/v1/admin/orders/${cod.number}/transitions`, { token: staff, body: { action: 'cancel' } });
