@@ -139,11 +139,9 @@ int svc_settings_time_cmp(const char *a, const char *b)
 sf_status svc_settings_duplicate(sf_error *e, const char *field, const char *what,
                                  const char *value)
 {
-    sf_field_fail(e, field, "%s %s already exists", what, value);
-    e->status = SF_CONFLICT;
-    e->code = "conflict";
-    snprintf(e->detail, sizeof e->detail, "%s %s already exists.", what, value);
-    return SF_CONFLICT;
+    /* Problem bodies carry errors[] only on validation-error (openapi.yaml), so the
+     * field and the value are named in the detail. */
+    return sf_fail(e, SF_CONFLICT, "conflict", "%s %s already exists (%s).", what, value, field);
 }
 
 sf_status svc_settings_stale(sf_error *e, bool exists, const char *what)

@@ -63,7 +63,7 @@ sf_status svc_discount_codes_list(db_pool *pool, const unsigned char cursor_key[
 sf_status svc_discount_code_get(db_pool *pool, arena *a, int64_t id, svc_setting *out,
                                 sf_error *e);
 /* Creates a code from the JSON body once per (caller, Idempotency-Key). A code that
- * exists is SF_CONFLICT naming "code". */
+ * exists is SF_CONFLICT naming the code. */
 sf_status svc_discount_code_create(db_pool *pool, arena *a, const auth_principal *who,
                                    const char *idem_key, const char *body, size_t len,
                                    svc_setting_created *out, sf_error *e);
@@ -86,7 +86,7 @@ sf_status svc_shipping_methods_list(db_pool *pool, const unsigned char cursor_ke
                                     sf_error *e);
 sf_status svc_shipping_method_get(db_pool *pool, arena *a, const char *code, svc_setting *out,
                                   sf_error *e);
-/* Duplicate code: SF_CONFLICT naming "code". */
+/* Duplicate code: SF_CONFLICT naming it. */
 sf_status svc_shipping_method_create(db_pool *pool, arena *a, const auth_principal *who,
                                      const char *idem_key, const char *body, size_t len,
                                      svc_setting_created *out, sf_error *e);
@@ -108,7 +108,7 @@ sf_status svc_tax_rates_list(db_pool *pool, const unsigned char cursor_key[32], 
                              const svc_setting_page_req *req, const char **json, sf_error *e);
 sf_status svc_tax_rate_get(db_pool *pool, arena *a, const char *country, svc_setting *out,
                            sf_error *e);
-/* {country, rate_bp}; a country that has a rate is SF_CONFLICT naming "country". */
+/* {country, rate_bp}; a country that has a rate is SF_CONFLICT naming it. */
 sf_status svc_tax_rate_create(db_pool *pool, arena *a, const auth_principal *who,
                               const char *idem_key, const char *body, size_t len,
                               svc_setting_created *out, sf_error *e);
@@ -140,7 +140,7 @@ bool svc_settings_currency(arena *a, json_t *v, const char *field, bool nullable
 bool svc_settings_time(arena *a, json_t *v, const char *field, const char **out, sf_error *e);
 /* <0, 0, >0 as date-time a is before, equal to or after b (both valid RFC 3339). */
 int svc_settings_time_cmp(const char *a, const char *b);
-/* SF_CONFLICT "conflict" with errors[] naming `field` (a duplicate key). */
+/* SF_CONFLICT "conflict" whose detail names the duplicate key and its field. */
 sf_status svc_settings_duplicate(sf_error *e, const char *field, const char *what,
                                  const char *value);
 /* Tells a failed optimistic write apart: the row exists (SF_CONFLICT

@@ -193,11 +193,13 @@ test('discount codes: 409 duplicate, 412/428 If-Match, 404, 400 path and query, 
   const first = await create(DC, { code, kind: 'percent', percent_off: 5 });
   assert.equal(first.status, 201, first.text);
   const dup = await create(DC, { code: code.toLowerCase(), kind: 'fixed', amount_off: 1, currency: 'USD' });
-  assertProblem(dup, 409, 'conflict', 'code');
-  assert.match(dup.body.detail, new RegExp(code.toUpperCase()));
+  assertProblem(dup, 409, 'conflict');
+  assert.match(dup.body.detail, new RegExp(`${code.toUpperCase()} already exists`));
   const other = await create(DC, { code: `${code}2`, kind: 'percent', percent_off: 5 });
   const path = `${DC}/${other.body.id}`;
-  assertProblem(await patch(path, { code }, '*'), 409, 'conflict', 'code');
+  const renamed = await patch(path, { code }, '*');
+  assertProblem(renamed, 409, 'conflict');
+  assert.match(renamed.body.detail, new RegExp(code.toUpperCase()));
 
   assertProblem(await patch(path, { active: false }), 428, 'precondition-required');
   assertProblem(await patch(path, { active: false }, '"r9"'), 412, 'precondition-failed');
@@ -340,7 +342,9 @@ test('shipping methods: every 400/404/409/412/428 and 401/403', async () => {
   await bad({ code, name: 'X', price_amount: 1, active: 1 }, 'active');
   await bad({ code, name: 'X', price_amount: 1, speed: 'fast' }, 'speed');
   assertProblem(await w.send('POST', SM, { token: admin, body: { code, name: 'X', price_amount: 1 } }), 400, 'validation-error', 'Idempotency-Key');
-  assertProblem(await create(SM, { code: 'STANDARD', name: 'Again', price_amount: 1 }), 409, 'conflict', 'code');
+  const dup = await create(SM, { code: 'STANDARD', name: 'Again', price_amount: 1 });
+  assertProblem(dup, 409, 'conflict');
+  assert.match(dup.body.detail, /standard already exists/);
 
   assertProblem(await patch(`${SM}/standard`, { code: 'other' }, '*'), 400, 'validation-error', 'code');
   assertProblem(await patch(`${SM}/standard`, { name: null }, '*'), 400, 'validation-error', 'name');
@@ -428,7 +432,8 @@ test('tax rates: every 400/404/409/412/428 and 401/403', async () => {
   await bad({ country: 'BE', rate_bp: 100, vat: true }, 'vat');
   assertProblem(await w.send('POST', TX, { token: admin, body: { country: 'BE', rate_bp: 1 } }), 400, 'validation-error', 'Idempotency-Key');
   const dup = await create(TX, { country: 'de', rate_bp: 1 });
-  assertProblem(dup, 409, 'conflict', 'country');
+  assertProblem(dup, 409, 'conflict');
+  assert.match(dup.body.detail, /DE already exists/);
   assert.equal((await get(`${TX}/DE`)).body.rate_bp, 1900, 'the existing rate is untouched');
 
   assertProblem(await patch(`${TX}/DE`, { rate_bp: 1 }), 428, 'precondition-required');
