@@ -5290,6 +5290,7 @@ export interface operations {
         responses: {
             204: components["responses"]["Preflight"];
             400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
@@ -5565,6 +5566,7 @@ export interface operations {
         responses: {
             204: components["responses"]["Preflight"];
             400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
@@ -5836,6 +5838,7 @@ export interface operations {
         responses: {
             204: components["responses"]["Preflight"];
             400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
