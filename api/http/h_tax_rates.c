@@ -33,8 +33,7 @@ void h_admin_tax_rates_create(http_ctx *c)
     svc_setting_created cr;
     if (!http_idempotency_key_or_problem(c, &key) || !http_json_body_or_problem(c, &body, &len))
         return;
-    if (svc_tax_rate_create(c->app->pool, c->a, &c->principal, key, body, len, &cr, &e) !=
-        SF_OK) {
+    if (svc_tax_rate_create(c->app->pool, c->a, &c->principal, key, body, len, &cr, &e) != SF_OK) {
         http_send_error(c, &e);
         return;
     }

@@ -44,8 +44,8 @@ static void merge(arena *a, db_discount_code *row, discount_input *in, sf_error 
 static void check_whole(const db_discount_code *row, sf_error *e);
 static sf_status create_step(db_conn *c, arena *a, void *ctx, int64_t actor_id,
                              svc_idem_answer *out, sf_error *e);
-static sf_status update_tx(db_conn *c, arena *a, int64_t id, int64_t revision,
-                           discount_input *in, db_discount_code *out, sf_error *e);
+static sf_status update_tx(db_conn *c, arena *a, int64_t id, int64_t revision, discount_input *in,
+                           db_discount_code *out, sf_error *e);
 static sf_status delete_tx(db_conn *c, arena *a, int64_t id, int64_t revision, sf_error *e);
 static const char *render(arena *a, const db_discount_code *d);
 static void write_code(jw *w, const db_discount_code *d);
@@ -53,8 +53,9 @@ static void write_code(jw *w, const db_discount_code *d);
 const char *svc_discount_code_norm(arena *a, const char *s)
 {
     size_t n = s ? strlen(s) : 0;
-    if (n < 3 || n > 32 || strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                                      "0123456789_-") != n)
+    if (n < 3 || n > 32 ||
+        strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                  "0123456789_-") != n)
         return NULL;
     char *c = arena_strdup(a, s);
     for (char *p = c; *p; p++)
@@ -65,8 +66,7 @@ const char *svc_discount_code_norm(arena *a, const char *s)
 /* --- operations ------------------------------------------------------------------- */
 
 sf_status svc_discount_codes_list(db_pool *pool, const unsigned char cursor_key[32], arena *a,
-                                  const svc_setting_page_req *req, const char **json,
-                                  sf_error *e)
+                                  const svc_setting_page_req *req, const char **json, sf_error *e)
 {
     uint64_t fp = svc_settings_filter_fp(req);
     const char *ignored;
@@ -116,15 +116,14 @@ sf_status svc_discount_codes_list(db_pool *pool, const unsigned char cursor_key[
     return SF_OK;
 }
 
-sf_status svc_discount_code_get(db_pool *pool, arena *a, int64_t id, svc_setting *out,
-                                sf_error *e)
+sf_status svc_discount_code_get(db_pool *pool, arena *a, int64_t id, svc_setting *out, sf_error *e)
 {
     db_conn *c;
     if (db_pool_acquire(pool, &c, e) != SF_OK)
         return e->status;
     q_settings_discount_get_row row;
-    sf_status s = q_settings_discount_get(c, a, &(q_settings_discount_get_params){.id = id},
-                                          &row, e);
+    sf_status s =
+        q_settings_discount_get(c, a, &(q_settings_discount_get_params){.id = id}, &row, e);
     db_pool_release(pool, c);
     if (s == SF_NOT_FOUND)
         return svc_settings_stale((sf_error_clear(e), e), false, "discount code");
@@ -140,8 +139,8 @@ sf_status svc_discount_code_create(db_pool *pool, arena *a, const auth_principal
     discount_input in;
     if (parse(a, body, len, true, &in, e) != SF_OK)
         return e->status;
-    sf_status s = svc_settings_create(pool, a, who, idem_key, "POST /v1/admin/discount-codes",
-                                      in.j, create_step, &in, "id", out, e);
+    sf_status s = svc_settings_create(pool, a, who, idem_key, "POST /v1/admin/discount-codes", in.j,
+                                      create_step, &in, "id", out, e);
     json_decref(in.j);
     return s;
 }
@@ -172,7 +171,8 @@ sf_status svc_discount_code_update(db_pool *pool, arena *a, int64_t id, int64_t 
     return s;
 }
 
-sf_status svc_discount_code_delete(db_pool *pool, arena *a, int64_t id, int64_t revision, sf_error *e)
+sf_status svc_discount_code_delete(db_pool *pool, arena *a, int64_t id, int64_t revision,
+                                   sf_error *e)
 {
     db_conn *c;
     if (db_pool_acquire(pool, &c, e) != SF_OK)
@@ -196,25 +196,25 @@ static sf_status create_step(db_conn *c, arena *a, void *ctx, int64_t actor_id,
     (void)actor_id;
     const db_discount_code *v = &((discount_input *)ctx)->v;
     q_settings_discount_insert_row row;
-    sf_status s = q_settings_discount_insert(
-        c, a,
-        &(q_settings_discount_insert_params){
-            .code = v->code,
-            .kind = db_discount_kind_str(v->kind),
-            .percent_off = v->percent_off,
-            .percent_off_is_null = v->percent_off_is_null,
-            .amount_off = v->amount_off,
-            .amount_off_is_null = v->amount_off_is_null,
-            .currency = v->currency_is_null ? NULL : v->currency,
-            .min_subtotal = v->min_subtotal,
-            .starts_at = v->starts_at_is_null ? NULL : v->starts_at,
-            .ends_at = v->ends_at_is_null ? NULL : v->ends_at,
-            .usage_limit = v->usage_limit,
-            .usage_limit_is_null = v->usage_limit_is_null,
-            .per_customer_limit = v->per_customer_limit,
-            .per_customer_limit_is_null = v->per_customer_limit_is_null,
-            .active = v->active},
-        &row, e);
+    sf_status s =
+        q_settings_discount_insert(c, a,
+                                   &(q_settings_discount_insert_params){
+                                       .code = v->code,
+                                       .kind = db_discount_kind_str(v->kind),
+                                       .percent_off = v->percent_off,
+                                       .percent_off_is_null = v->percent_off_is_null,
+                                       .amount_off = v->amount_off,
+                                       .amount_off_is_null = v->amount_off_is_null,
+                                       .currency = v->currency_is_null ? NULL : v->currency,
+                                       .min_subtotal = v->min_subtotal,
+                                       .starts_at = v->starts_at_is_null ? NULL : v->starts_at,
+                                       .ends_at = v->ends_at_is_null ? NULL : v->ends_at,
+                                       .usage_limit = v->usage_limit,
+                                       .usage_limit_is_null = v->usage_limit_is_null,
+                                       .per_customer_limit = v->per_customer_limit,
+                                       .per_customer_limit_is_null = v->per_customer_limit_is_null,
+                                       .active = v->active},
+                                   &row, e);
     /* ON CONFLICT DO NOTHING: no row back means the code exists. */
     if (s == SF_NOT_FOUND)
         return svc_settings_duplicate((sf_error_clear(e), e), "code", "Discount code", v->code);
@@ -224,8 +224,8 @@ static sf_status create_step(db_conn *c, arena *a, void *ctx, int64_t actor_id,
     return SF_OK;
 }
 
-static sf_status update_tx(db_conn *c, arena *a, int64_t id, int64_t revision,
-                           discount_input *in, db_discount_code *out, sf_error *e)
+static sf_status update_tx(db_conn *c, arena *a, int64_t id, int64_t revision, discount_input *in,
+                           db_discount_code *out, sf_error *e)
 {
     q_settings_discount_lock_row cur;
     sf_status s =
@@ -253,27 +253,26 @@ static sf_status update_tx(db_conn *c, arena *a, int64_t id, int64_t revision,
             return s;
     }
     q_settings_discount_update_row up;
-    s = q_settings_discount_update(
-        c, a,
-        &(q_settings_discount_update_params){
-            .code = row.code,
-            .kind = db_discount_kind_str(row.kind),
-            .percent_off = row.percent_off,
-            .percent_off_is_null = row.percent_off_is_null,
-            .amount_off = row.amount_off,
-            .amount_off_is_null = row.amount_off_is_null,
-            .currency = row.currency_is_null ? NULL : row.currency,
-            .min_subtotal = row.min_subtotal,
-            .starts_at = row.starts_at_is_null ? NULL : row.starts_at,
-            .ends_at = row.ends_at_is_null ? NULL : row.ends_at,
-            .usage_limit = row.usage_limit,
-            .usage_limit_is_null = row.usage_limit_is_null,
-            .per_customer_limit = row.per_customer_limit,
-            .per_customer_limit_is_null = row.per_customer_limit_is_null,
-            .active = row.active,
-            .id = id,
-            .revision = (int32_t)revision},
-        &up, e);
+    s = q_settings_discount_update(c, a,
+                                   &(q_settings_discount_update_params){
+                                       .code = row.code,
+                                       .kind = db_discount_kind_str(row.kind),
+                                       .percent_off = row.percent_off,
+                                       .percent_off_is_null = row.percent_off_is_null,
+                                       .amount_off = row.amount_off,
+                                       .amount_off_is_null = row.amount_off_is_null,
+                                       .currency = row.currency_is_null ? NULL : row.currency,
+                                       .min_subtotal = row.min_subtotal,
+                                       .starts_at = row.starts_at_is_null ? NULL : row.starts_at,
+                                       .ends_at = row.ends_at_is_null ? NULL : row.ends_at,
+                                       .usage_limit = row.usage_limit,
+                                       .usage_limit_is_null = row.usage_limit_is_null,
+                                       .per_customer_limit = row.per_customer_limit,
+                                       .per_customer_limit_is_null = row.per_customer_limit_is_null,
+                                       .active = row.active,
+                                       .id = id,
+                                       .revision = (int32_t)revision},
+                                   &up, e);
     /* The row is locked and its revision checked: no row here is not expected, but it
      * is still answered as the stale write it would be. */
     if (s == SF_NOT_FOUND)
@@ -296,8 +295,8 @@ static sf_status delete_tx(db_conn *c, arena *a, int64_t id, int64_t revision, s
     if (revision && current != revision)
         return svc_settings_stale(e, true, "discount code");
     q_settings_discount_refs_row refs;
-    if ((s = q_settings_discount_refs(c, &(q_settings_discount_refs_params){.id = id}, &refs,
-                                      e)) != SF_OK)
+    if ((s = q_settings_discount_refs(c, &(q_settings_discount_refs_params){.id = id}, &refs, e)) !=
+        SF_OK)
         return s;
     /* Orders keep the code's text, but carts and redemptions keep its id (0006): such a
      * code is switched off, never deleted, so its history stays whole. */

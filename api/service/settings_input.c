@@ -83,8 +83,8 @@ bool svc_settings_text(arena *a, json_t *v, const char *field, size_t max, const
     return true;
 }
 
-bool svc_settings_currency(arena *a, json_t *v, const char *field, bool nullable,
-                           const char **out, sf_error *e)
+bool svc_settings_currency(arena *a, json_t *v, const char *field, bool nullable, const char **out,
+                           sf_error *e)
 {
     *out = NULL;
     if (nullable && json_is_null(v))

@@ -34,8 +34,7 @@ static sf_status create_step(db_conn *c, arena *a, void *ctx, int64_t actor_id,
                              svc_idem_answer *out, sf_error *e);
 static sf_status update_tx(db_conn *c, arena *a, const char *code, int64_t revision,
                            shipping_input *in, db_shipping_method *out, sf_error *e);
-static sf_status delete_tx(db_conn *c, arena *a, const char *code, int64_t revision,
-                           sf_error *e);
+static sf_status delete_tx(db_conn *c, arena *a, const char *code, int64_t revision, sf_error *e);
 static const char *render(arena *a, const db_shipping_method *m);
 static void write_method(jw *w, const db_shipping_method *m);
 
@@ -54,16 +53,14 @@ const char *svc_shipping_code_norm(arena *a, const char *s)
 /* --- operations ------------------------------------------------------------------- */
 
 sf_status svc_shipping_methods_list(db_pool *pool, const unsigned char cursor_key[32], arena *a,
-                                    const svc_setting_page_req *req, const char **json,
-                                    sf_error *e)
+                                    const svc_setting_page_req *req, const char **json, sf_error *e)
 {
     uint64_t fp = svc_settings_filter_fp(req);
     /* The cursor carries the last row's (position, code): position as the id part. */
     const char *after_code = NULL;
     int64_t after_pos = 0;
     if (req->cursor &&
-        (!svc_cursor_decode(a, cursor_key, req->cursor, CURSOR_SORT, fp, &after_code,
-                            &after_pos) ||
+        (!svc_cursor_decode(a, cursor_key, req->cursor, CURSOR_SORT, fp, &after_code, &after_pos) ||
          !svc_shipping_code_norm(a, after_code) || after_pos < -INT4_MAX - 1 ||
          after_pos > INT4_MAX)) {
         sf_field_fail(e, "cursor", "is malformed, expired, or from a different query");
@@ -139,8 +136,7 @@ sf_status svc_shipping_method_create(db_pool *pool, arena *a, const auth_princip
 }
 
 sf_status svc_shipping_method_update(db_pool *pool, arena *a, const char *code, int64_t revision,
-                                     const char *body, size_t len, svc_setting *out,
-                                     sf_error *e)
+                                     const char *body, size_t len, svc_setting *out, sf_error *e)
 {
     shipping_input in;
     if (parse(a, body, len, false, &in, e) != SF_OK)
@@ -190,21 +186,20 @@ static sf_status create_step(db_conn *c, arena *a, void *ctx, int64_t actor_id,
     (void)actor_id;
     const db_shipping_method *v = &((shipping_input *)ctx)->v;
     q_settings_shipping_insert_row row;
-    sf_status s = q_settings_shipping_insert(
-        c, a,
-        &(q_settings_shipping_insert_params){
-            .code = v->code,
-            .name = v->name,
-            .price_amount = v->price_amount,
-            .currency = v->currency,
-            .free_over_amount = v->free_over_amount,
-            .free_over_amount_is_null = v->free_over_amount_is_null,
-            .position = v->position,
-            .active = v->active},
-        &row, e);
+    sf_status s =
+        q_settings_shipping_insert(c, a,
+                                   &(q_settings_shipping_insert_params){
+                                       .code = v->code,
+                                       .name = v->name,
+                                       .price_amount = v->price_amount,
+                                       .currency = v->currency,
+                                       .free_over_amount = v->free_over_amount,
+                                       .free_over_amount_is_null = v->free_over_amount_is_null,
+                                       .position = v->position,
+                                       .active = v->active},
+                                   &row, e);
     if (s == SF_NOT_FOUND)
-        return svc_settings_duplicate((sf_error_clear(e), e), "code", "Shipping method",
-                                      v->code);
+        return svc_settings_duplicate((sf_error_clear(e), e), "code", "Shipping method", v->code);
     if (s != SF_OK)
         return s;
     *out = (svc_idem_answer){.status = 201, .body = render(a, &row.shipping_method)};
@@ -228,19 +223,18 @@ static sf_status update_tx(db_conn *c, arena *a, const char *code, int64_t revis
     if (e->status != SF_OK)
         return e->status;
     q_settings_shipping_update_row up;
-    s = q_settings_shipping_update(
-        c, a,
-        &(q_settings_shipping_update_params){
-            .name = row.name,
-            .price_amount = row.price_amount,
-            .currency = row.currency,
-            .free_over_amount = row.free_over_amount,
-            .free_over_amount_is_null = row.free_over_amount_is_null,
-            .position = row.position,
-            .active = row.active,
-            .code = code,
-            .revision = (int32_t)revision},
-        &up, e);
+    s = q_settings_shipping_update(c, a,
+                                   &(q_settings_shipping_update_params){
+                                       .name = row.name,
+                                       .price_amount = row.price_amount,
+                                       .currency = row.currency,
+                                       .free_over_amount = row.free_over_amount,
+                                       .free_over_amount_is_null = row.free_over_amount_is_null,
+                                       .position = row.position,
+                                       .active = row.active,
+                                       .code = code,
+                                       .revision = (int32_t)revision},
+                                   &up, e);
     if (s == SF_NOT_FOUND)
         return svc_settings_stale((sf_error_clear(e), e), true, "shipping method");
     if (s == SF_OK)
@@ -248,8 +242,7 @@ static sf_status update_tx(db_conn *c, arena *a, const char *code, int64_t revis
     return s;
 }
 
-static sf_status delete_tx(db_conn *c, arena *a, const char *code, int64_t revision,
-                           sf_error *e)
+static sf_status delete_tx(db_conn *c, arena *a, const char *code, int64_t revision, sf_error *e)
 {
     q_settings_shipping_lock_row cur;
     sf_status s =
@@ -287,8 +280,8 @@ static sf_status parse(arena *a, const char *body, size_t len, bool create, ship
     in->j = svc_settings_body(body, len, e);
     if (!in->j)
         return e->status;
-    in->v = (db_shipping_method){.currency = "USD", .free_over_amount_is_null = true,
-                                 .active = true};
+    in->v =
+        (db_shipping_method){.currency = "USD", .free_over_amount_is_null = true, .active = true};
     merge(a, &in->v, in->j, create, e);
     if (create) {
         if (!json_object_get(in->j, "code"))

@@ -36,9 +36,9 @@ sf_status svc_tax_rates_list(db_pool *pool, const unsigned char cursor_key[32], 
 {
     const char *after = NULL;
     int64_t ignored;
-    if (req->cursor && (!svc_cursor_decode(a, cursor_key, req->cursor, CURSOR_SORT, 0, &after,
-                                           &ignored) ||
-                        !svc_country_norm(a, after))) {
+    if (req->cursor &&
+        (!svc_cursor_decode(a, cursor_key, req->cursor, CURSOR_SORT, 0, &after, &ignored) ||
+         !svc_country_norm(a, after))) {
         sf_field_fail(e, "cursor", "is malformed, expired, or from a different query");
         return SF_INVALID;
     }
@@ -64,8 +64,8 @@ sf_status svc_tax_rates_list(db_pool *pool, const unsigned char cursor_key[32], 
     jw_arr_end(&w);
     jw_key(&w, "next_cursor");
     if (n > shown)
-        jw_str(&w,
-               svc_cursor_encode(a, cursor_key, CURSOR_SORT, 0, rows[shown - 1].tax_rate.country, 0));
+        jw_str(&w, svc_cursor_encode(a, cursor_key, CURSOR_SORT, 0,
+                                     rows[shown - 1].tax_rate.country, 0));
     else
         jw_null(&w);
     jw_obj_end(&w);
@@ -156,7 +156,8 @@ sf_status svc_tax_rate_delete(db_pool *pool, arena *a, const char *country, int6
 static sf_status exists(db_conn *c, arena *a, const char *country, bool *yes, sf_error *e)
 {
     q_settings_tax_get_row cur;
-    sf_status s = q_settings_tax_get(c, a, &(q_settings_tax_get_params){.country = country}, &cur, e);
+    sf_status s =
+        q_settings_tax_get(c, a, &(q_settings_tax_get_params){.country = country}, &cur, e);
     *yes = s == SF_OK;
     if (s == SF_NOT_FOUND) {
         sf_error_clear(e);

@@ -58,10 +58,8 @@ typedef struct svc_setting_page_req {
 /* {items: [DiscountCode…], next_cursor}: newest first. A bad cursor (tampered, or
  * made with other filters) is SF_INVALID naming "cursor". */
 sf_status svc_discount_codes_list(db_pool *pool, const unsigned char cursor_key[32], arena *a,
-                                  const svc_setting_page_req *req, const char **json,
-                                  sf_error *e);
-sf_status svc_discount_code_get(db_pool *pool, arena *a, int64_t id, svc_setting *out,
-                                sf_error *e);
+                                  const svc_setting_page_req *req, const char **json, sf_error *e);
+sf_status svc_discount_code_get(db_pool *pool, arena *a, int64_t id, svc_setting *out, sf_error *e);
 /* Creates a code from the JSON body once per (caller, Idempotency-Key). A code that
  * exists is SF_CONFLICT naming the code. */
 sf_status svc_discount_code_create(db_pool *pool, arena *a, const auth_principal *who,
@@ -73,7 +71,8 @@ sf_status svc_discount_code_update(db_pool *pool, arena *a, int64_t id, int64_t 
                                    const char *body, size_t len, svc_setting *out, sf_error *e);
 /* Deletes a code no cart and no redemption points at; otherwise SF_CONFLICT (switch it
  * off with active: false instead). */
-sf_status svc_discount_code_delete(db_pool *pool, arena *a, int64_t id, int64_t revision, sf_error *e);
+sf_status svc_discount_code_delete(db_pool *pool, arena *a, int64_t id, int64_t revision,
+                                   sf_error *e);
 /* A code as typed (3..32 of A-Z a-z 0-9 _ -) in capitals, in the arena; NULL when
  * malformed. */
 const char *svc_discount_code_norm(arena *a, const char *s);
@@ -92,8 +91,7 @@ sf_status svc_shipping_method_create(db_pool *pool, arena *a, const auth_princip
                                      svc_setting_created *out, sf_error *e);
 /* The code is the key orders refer to: it cannot be changed. */
 sf_status svc_shipping_method_update(db_pool *pool, arena *a, const char *code, int64_t revision,
-                                     const char *body, size_t len, svc_setting *out,
-                                     sf_error *e);
+                                     const char *body, size_t len, svc_setting *out, sf_error *e);
 /* Deletes a method no order used; otherwise SF_CONFLICT (deactivate it instead). */
 sf_status svc_shipping_method_delete(db_pool *pool, arena *a, const char *code, int64_t revision,
                                      sf_error *e);
@@ -116,7 +114,8 @@ sf_status svc_tax_rate_create(db_pool *pool, arena *a, const auth_principal *who
 sf_status svc_tax_rate_update(db_pool *pool, arena *a, const char *country, int64_t revision,
                               const char *body, size_t len, svc_setting *out, sf_error *e);
 /* After this the country pays no tax. */
-sf_status svc_tax_rate_delete(db_pool *pool, arena *a, const char *country, int64_t revision, sf_error *e);
+sf_status svc_tax_rate_delete(db_pool *pool, arena *a, const char *country, int64_t revision,
+                              sf_error *e);
 /* Two ASCII letters in capitals, in the arena; NULL otherwise (assigned or not). */
 const char *svc_country_norm(arena *a, const char *s);
 
@@ -133,8 +132,8 @@ bool svc_settings_bool(json_t *v, const char *field, bool *out, sf_error *e);
 bool svc_settings_text(arena *a, json_t *v, const char *field, size_t max, const char **out,
                        sf_error *e);
 /* A currency: three letters, stored in capitals. */
-bool svc_settings_currency(arena *a, json_t *v, const char *field, bool nullable,
-                           const char **out, sf_error *e);
+bool svc_settings_currency(arena *a, json_t *v, const char *field, bool nullable, const char **out,
+                           sf_error *e);
 /* An RFC 3339 date-time with at most microseconds (what timestamptz keeps), or null
  * when nullable (*out NULL). Into *out as given, 'T' and 'Z' in capitals. */
 bool svc_settings_time(arena *a, json_t *v, const char *field, const char **out, sf_error *e);
