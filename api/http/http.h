@@ -182,6 +182,22 @@ void h_inventory_low_stock(http_ctx *c);
 /* <<< handlers inventory */
 
 /* >>> handlers settings (discount codes, shipping methods, tax rates): insert below this line */
+/* Staff settings (h_discount_codes.c, h_shipping_methods.c, h_tax_rates.c). */
+void h_admin_discount_codes_list(http_ctx *c);
+void h_admin_discount_codes_create(http_ctx *c);
+void h_admin_discount_codes_get(http_ctx *c);
+void h_admin_discount_codes_update(http_ctx *c);
+void h_admin_discount_codes_delete(http_ctx *c);
+void h_admin_shipping_methods_list(http_ctx *c);
+void h_admin_shipping_methods_create(http_ctx *c);
+void h_admin_shipping_methods_get(http_ctx *c);
+void h_admin_shipping_methods_update(http_ctx *c);
+void h_admin_shipping_methods_delete(http_ctx *c);
+void h_admin_tax_rates_list(http_ctx *c);
+void h_admin_tax_rates_create(http_ctx *c);
+void h_admin_tax_rates_get(http_ctx *c);
+void h_admin_tax_rates_update(http_ctx *c);
+void h_admin_tax_rates_delete(http_ctx *c);
 /* <<< handlers settings */
 
 /* >>> handlers customers (customers: profiles from Cognito, staff search): insert below this line */

@@ -36,6 +36,8 @@ static const char *const low_stock_params[] = {"threshold", "limit", "cursor", N
 /* <<< params inventory */
 
 /* >>> params settings: insert below this line */
+static const char *const discount_codes_params[] = {"active", "q", "limit", "cursor", NULL};
+static const char *const shipping_methods_params[] = {"active", "limit", "cursor", NULL};
 /* <<< params settings */
 
 /* >>> params customers: insert below this line */
@@ -122,6 +124,29 @@ const http_route http_routes[] = {
     /* <<< routes inventory */
 
     /* >>> routes settings (discount codes, shipping methods, tax rates): insert below this line */
+    {"GET", "/v1/admin/discount-codes", h_admin_discount_codes_list, discount_codes_params, false,
+     HTTP_ADMIN},
+    {"POST", "/v1/admin/discount-codes", h_admin_discount_codes_create, NULL, false, HTTP_ADMIN},
+    {"GET", "/v1/admin/discount-codes/{id}", h_admin_discount_codes_get, NULL, false, HTTP_ADMIN},
+    {"PATCH", "/v1/admin/discount-codes/{id}", h_admin_discount_codes_update, NULL, false,
+     HTTP_ADMIN},
+    {"DELETE", "/v1/admin/discount-codes/{id}", h_admin_discount_codes_delete, NULL, false,
+     HTTP_ADMIN},
+    {"GET", "/v1/admin/shipping-methods", h_admin_shipping_methods_list, shipping_methods_params,
+     false, HTTP_ADMIN},
+    {"POST", "/v1/admin/shipping-methods", h_admin_shipping_methods_create, NULL, false,
+     HTTP_ADMIN},
+    {"GET", "/v1/admin/shipping-methods/{code}", h_admin_shipping_methods_get, NULL, false,
+     HTTP_ADMIN},
+    {"PATCH", "/v1/admin/shipping-methods/{code}", h_admin_shipping_methods_update, NULL, false,
+     HTTP_ADMIN},
+    {"DELETE", "/v1/admin/shipping-methods/{code}", h_admin_shipping_methods_delete, NULL, false,
+     HTTP_ADMIN},
+    {"GET", "/v1/admin/tax-rates", h_admin_tax_rates_list, page_params, false, HTTP_ADMIN},
+    {"POST", "/v1/admin/tax-rates", h_admin_tax_rates_create, NULL, false, HTTP_ADMIN},
+    {"GET", "/v1/admin/tax-rates/{country}", h_admin_tax_rates_get, NULL, false, HTTP_ADMIN},
+    {"PATCH", "/v1/admin/tax-rates/{country}", h_admin_tax_rates_update, NULL, false, HTTP_ADMIN},
+    {"DELETE", "/v1/admin/tax-rates/{country}", h_admin_tax_rates_delete, NULL, false, HTTP_ADMIN},
     /* <<< routes settings */
 
     /* >>> routes customers (customers: profiles from Cognito, staff search): insert below this line */

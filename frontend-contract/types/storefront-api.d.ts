@@ -1165,6 +1165,203 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/discount-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Discount codes (staff only)
+         * @description Newest first, keyset-paginated, optionally only active or inactive ones, or those
+         *     whose code starts with `q`. Every bad parameter is a 400 naming it. Requires the admin
+         *     group.
+         */
+        get: operations["listAdminDiscountCodes"];
+        put?: never;
+        /**
+         * Create a discount code (staff only)
+         * @description The code is stored in capitals (any case is accepted). `kind: percent` needs
+         *     `percent_off` (1..100) and no `amount_off`/`currency`; `kind: fixed` needs `amount_off`
+         *     (minor units) and `currency`, and no `percent_off`. `starts_at` must be before
+         *     `ends_at`. Every bad field is a 400 naming it; a code that exists is a 409 naming `code`.
+         *     Needs `Idempotency-Key`: a retry with the same key and body replays the first 201
+         *     (`Idempotent-Replayed: true`); the same key with another body is 422. `Location` is the
+         *     new resource's URL and `ETag` its revision, for If-Match on the next update.
+         */
+        post: operations["createAdminDiscountCode"];
+        delete?: never;
+        /** CORS preflight */
+        options: operations["preflightAdminDiscountCodes"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/discount-codes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One discount code (staff only)
+         * @description The code with its usage so far; `ETag` is its revision. Requires the admin group.
+         */
+        get: operations["getAdminDiscountCode"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a discount code (staff only)
+         * @description Only a code that no cart holds and no order redeemed: otherwise 409 `conflict` (their
+         *     history points at it: switch it off with `active: false` instead). `If-Match` is optional here (nothing is overwritten) but, when sent, must be current (412 otherwise).
+         */
+        delete: operations["deleteAdminDiscountCode"];
+        /** CORS preflight */
+        options: operations["preflightAdminDiscountCode"];
+        head?: never;
+        /**
+         * Change a discount code (staff only)
+         * @description `null` clears an optional field. The result must be a valid code as a whole: switching
+         *     `kind` drops the old kind's fields (sending them is a 400), `usage_limit` may not go
+         *     below `times_used`, `starts_at` stays before `ends_at`. `active: false` stops the code
+         *     applying to every cart at once (carts re-check their code on every read); a rename onto
+         *     another code's text is a 409 naming `code`. Sets the fields sent; the rest are kept. Needs `If-Match` with the ETag last read:
+         *     missing is 428, stale is 412 (someone changed it since: read it again). The answer
+         *     carries the new ETag.
+         */
+        patch: operations["updateAdminDiscountCode"];
+        trace?: never;
+    };
+    "/v1/admin/shipping-methods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Shipping methods (staff only)
+         * @description In the order shoppers see them (`position`, then `code`), keyset-paginated, optionally
+         *     only active or inactive ones. Requires the admin group.
+         */
+        get: operations["listAdminShippingMethods"];
+        put?: never;
+        /**
+         * Create a shipping method (staff only)
+         * @description `code` (stored lower-case), `name` and `price_amount` are required; `currency`
+         *     defaults to USD. An active method is offered at checkout for carts in its currency at
+         *     once, and the cheapest is the cart's estimate. A code that exists is a 409 naming
+         *     `code`. Needs `Idempotency-Key`: a retry with the same key and body replays the first 201
+         *     (`Idempotent-Replayed: true`); the same key with another body is 422. `Location` is the
+         *     new resource's URL and `ETag` its revision, for If-Match on the next update.
+         */
+        post: operations["createAdminShippingMethod"];
+        delete?: never;
+        /** CORS preflight */
+        options: operations["preflightAdminShippingMethods"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/shipping-methods/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One shipping method (staff only)
+         * @description `ETag` is its revision. Requires the admin group.
+         */
+        get: operations["getAdminShippingMethod"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a shipping method (staff only)
+         * @description Only a method no order was placed with: otherwise 409 `conflict` (orders keep the
+         *     method they shipped with: switch it off with `active: false` instead). `If-Match` is optional here (nothing is overwritten) but, when sent, must be current (412 otherwise).
+         */
+        delete: operations["deleteAdminShippingMethod"];
+        /** CORS preflight */
+        options: operations["preflightAdminShippingMethod"];
+        head?: never;
+        /**
+         * Change a shipping method (staff only)
+         * @description The code is what orders refer to and cannot be changed (400 naming `code`); `null`
+         *     clears `free_over_amount`. Carts and checkout use the new price, name or availability
+         *     from the next request. Sets the fields sent; the rest are kept. Needs `If-Match` with the ETag last read:
+         *     missing is 428, stale is 412 (someone changed it since: read it again). The answer
+         *     carries the new ETag.
+         */
+        patch: operations["updateAdminShippingMethod"];
+        trace?: never;
+    };
+    "/v1/admin/tax-rates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Tax rates (staff only)
+         * @description By country, keyset-paginated. A country without a rate pays no tax. Requires the admin
+         *     group.
+         */
+        get: operations["listAdminTaxRates"];
+        put?: never;
+        /**
+         * Set a tax rate for a country that has none (staff only)
+         * @description `country` (an assigned ISO 3166-1 alpha-2 code, any case) and `rate_bp` (basis points,
+         *     0..10000: 1900 = 19 %) are required. A country that has a rate is a 409 naming
+         *     `country` (change it with PATCH). Checkout charges it from the next order on.
+         *     Needs `Idempotency-Key`: a retry with the same key and body replays the first 201
+         *     (`Idempotent-Replayed: true`); the same key with another body is 422. `Location` is the
+         *     new resource's URL and `ETag` its revision, for If-Match on the next update.
+         */
+        post: operations["createAdminTaxRate"];
+        delete?: never;
+        /** CORS preflight */
+        options: operations["preflightAdminTaxRates"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/tax-rates/{country}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One tax rate (staff only)
+         * @description A country without a rate is a 404. `ETag` is its revision. Requires the admin group.
+         */
+        get: operations["getAdminTaxRate"];
+        put?: never;
+        post?: never;
+        /**
+         * Remove a tax rate (staff only)
+         * @description The country pays no tax from the next checkout on. `If-Match` is optional here (nothing is overwritten) but, when sent, must be current (412 otherwise).
+         */
+        delete: operations["deleteAdminTaxRate"];
+        /** CORS preflight */
+        options: operations["preflightAdminTaxRate"];
+        head?: never;
+        /**
+         * Change a tax rate (staff only)
+         * @description `rate_bp` is required; the country is the key and cannot be changed. Placed orders keep
+         *     the tax they were charged; the next checkout charges the new rate. Sets the fields sent; the rest are kept. Needs `If-Match` with the ETag last read:
+         *     missing is 428, stale is 412 (someone changed it since: read it again). The answer
+         *     carries the new ETag.
+         */
+        patch: operations["updateAdminTaxRate"];
+        trace?: never;
+    };
     "/v1/admin/customers/{id}": {
         parameters: {
             query?: never;
@@ -2219,6 +2416,134 @@ export interface components {
         };
         LowStockList: {
             items: components["schemas"]["LowStockItem"][];
+            next_cursor: string | null;
+        };
+        /** @description A discount code as staff see it (docs/back-office-settings.md). */
+        DiscountCode: {
+            id: components["schemas"]["Id"];
+            code: string;
+            /** @enum {string} */
+            kind: "percent" | "fixed";
+            /** @description percent codes: 1..100 % of the subtotal. */
+            percent_off: number | null;
+            /** @description fixed codes: minor units of `currency`. */
+            amount_off: number | null;
+            currency: string | null;
+            min_subtotal: number;
+            /**
+             * Format: date-time
+             * @description Valid from (inclusive); null = always.
+             */
+            starts_at: string | null;
+            /**
+             * Format: date-time
+             * @description Valid until (exclusive); null = never ends.
+             */
+            ends_at: string | null;
+            /** @description Total uses allowed; null = unlimited. */
+            usage_limit: number | null;
+            per_customer_limit: number | null;
+            times_used: number;
+            active: boolean;
+            /** Format: date-time */
+            created_at: string;
+            revision: number;
+        };
+        DiscountCodeCreate: {
+            /** @description Any case; stored in capitals. */
+            code: string;
+            /** @enum {string} */
+            kind: "percent" | "fixed";
+            percent_off?: number | null;
+            amount_off?: number | null;
+            currency?: string | null;
+            /** @default 0 */
+            min_subtotal: number;
+            /** Format: date-time */
+            starts_at?: string | null;
+            /** Format: date-time */
+            ends_at?: string | null;
+            usage_limit?: number | null;
+            per_customer_limit?: number | null;
+            /** @default true */
+            active: boolean;
+        };
+        DiscountCodeUpdate: {
+            /** @description Any case; stored in capitals. */
+            code?: string;
+            /** @enum {string} */
+            kind?: "percent" | "fixed";
+            percent_off?: number | null;
+            amount_off?: number | null;
+            currency?: string | null;
+            min_subtotal?: number;
+            /** Format: date-time */
+            starts_at?: string | null;
+            /** Format: date-time */
+            ends_at?: string | null;
+            usage_limit?: number | null;
+            per_customer_limit?: number | null;
+            active?: boolean;
+        };
+        DiscountCodeList: {
+            items: components["schemas"]["DiscountCode"][];
+            next_cursor: string | null;
+        };
+        /** @description A shipping method as staff see it. */
+        ShippingMethodAdmin: {
+            code: string;
+            name: string;
+            /** @description Minor units of `currency`. */
+            price_amount: number;
+            currency: string;
+            /** @description Free when the subtotal is at least this; null = never free. */
+            free_over_amount: number | null;
+            position: number;
+            active: boolean;
+            revision: number;
+        };
+        ShippingMethodCreate: {
+            /** @description Any case; stored lower-case. */
+            code: string;
+            name: string;
+            price_amount: number;
+            /** @default USD */
+            currency: string;
+            free_over_amount?: number | null;
+            /** @default 0 */
+            position: number;
+            /** @default true */
+            active: boolean;
+        };
+        ShippingMethodUpdate: {
+            name?: string;
+            price_amount?: number;
+            currency?: string;
+            free_over_amount?: number | null;
+            position?: number;
+            active?: boolean;
+        };
+        ShippingMethodList: {
+            items: components["schemas"]["ShippingMethodAdmin"][];
+            next_cursor: string | null;
+        };
+        /** @description The tax charged on orders shipped to a country, in basis points of (subtotal - discount). */
+        TaxRate: {
+            country: string;
+            /** @description 1900 = 19 %. */
+            rate_bp: number;
+            revision: number;
+        };
+        TaxRateCreate: {
+            /** @description Any case. */
+            country: string;
+            rate_bp: number;
+        };
+        TaxRateUpdate: {
+            rate_bp: number;
+        };
+        TaxRateList: {
+            items: components["schemas"]["TaxRate"][];
             next_cursor: string | null;
         };
         /** @description A customer (the fields of `Customer`) with the first page of their orders, newest first. */
@@ -5620,6 +5945,831 @@ export interface operations {
             405: components["responses"]["MethodNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listAdminDiscountCodes: {
+        parameters: {
+            query?: {
+                /** @description Only active (`true`) or only inactive (`false`) ones; absent: all. */
+                active?: boolean;
+                /** @description Only codes that start with this (any case; 1..32 of A-Z a-z 0-9 _ -). */
+                q?: string;
+                /** @description Page size. */
+                limit?: number;
+                /** @description Opaque `next_cursor` of the previous page; a malformed or altered one, or one made with other filters, is a 400 naming `cursor`. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of discount codes. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiscountCodeList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    createAdminDiscountCode: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description A key the client makes up per checkout attempt (e.g. a UUID) and resends on retries; 1..255 printable ASCII characters. Missing or malformed is a 400 `validation-error` naming `Idempotency-Key`. */
+                "Idempotency-Key": components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DiscountCodeCreate"];
+            };
+        };
+        responses: {
+            /** @description The new code. */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    ETag: components["headers"]["ETag-Revision"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiscountCode"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    preflightAdminDiscountCodes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["Preflight"];
+            400: components["responses"]["BadRequest"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getAdminDiscountCode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A discount code id (decimal, 1 to 2^53-1). A malformed id is a 400 `validation-error` naming `id`, checked before the token. */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The code. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag-Revision"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiscountCode"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deleteAdminDiscountCode: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional on DELETE; when sent it must be the current ETag (`"r<revision>"`, or `*`), else 412. */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description A discount code id (decimal, 1 to 2^53-1). A malformed id is a 400 `validation-error` naming `id`, checked before the token. */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. No body. */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            428: components["responses"]["PreconditionRequired"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    preflightAdminDiscountCode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A discount code id (decimal, 1 to 2^53-1). A malformed id is a 400 `validation-error` naming `id`, checked before the token. */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["Preflight"];
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    updateAdminDiscountCode: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The `ETag` of the version you read (`"r<revision>"`, from GET or the last write).
+                 *     Missing: 428 `precondition-required`. Not the current version: 412
+                 *     `precondition-failed` (someone else changed it: read it again). `*` matches any
+                 *     version, for a client that means to overwrite.
+                 */
+                "If-Match": components["parameters"]["IfMatch"];
+            };
+            path: {
+                /** @description A discount code id (decimal, 1 to 2^53-1). A malformed id is a 400 `validation-error` naming `id`, checked before the token. */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DiscountCodeUpdate"];
+            };
+        };
+        responses: {
+            /** @description The changed code. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag-Revision"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiscountCode"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            428: components["responses"]["PreconditionRequired"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listAdminShippingMethods: {
+        parameters: {
+            query?: {
+                /** @description Only active (`true`) or only inactive (`false`) ones; absent: all. */
+                active?: boolean;
+                /** @description Page size. */
+                limit?: number;
+                /** @description Opaque `next_cursor` of the previous page; a malformed or altered one, or one made with other filters, is a 400 naming `cursor`. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of shipping methods. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShippingMethodList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    createAdminShippingMethod: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description A key the client makes up per checkout attempt (e.g. a UUID) and resends on retries; 1..255 printable ASCII characters. Missing or malformed is a 400 `validation-error` naming `Idempotency-Key`. */
+                "Idempotency-Key": components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ShippingMethodCreate"];
+            };
+        };
+        responses: {
+            /** @description The new method. */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    ETag: components["headers"]["ETag-Revision"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShippingMethodAdmin"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    preflightAdminShippingMethods: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["Preflight"];
+            400: components["responses"]["BadRequest"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getAdminShippingMethod: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A shipping method code (1..32 of letters, digits and `_`; matched in any case). A malformed one is a 400 `validation-error` naming `code`. */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The method. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag-Revision"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShippingMethodAdmin"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deleteAdminShippingMethod: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional on DELETE; when sent it must be the current ETag (`"r<revision>"`, or `*`), else 412. */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description A shipping method code (1..32 of letters, digits and `_`; matched in any case). A malformed one is a 400 `validation-error` naming `code`. */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. No body. */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            428: components["responses"]["PreconditionRequired"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    preflightAdminShippingMethod: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A shipping method code (1..32 of letters, digits and `_`; matched in any case). A malformed one is a 400 `validation-error` naming `code`. */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["Preflight"];
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    updateAdminShippingMethod: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The `ETag` of the version you read (`"r<revision>"`, from GET or the last write).
+                 *     Missing: 428 `precondition-required`. Not the current version: 412
+                 *     `precondition-failed` (someone else changed it: read it again). `*` matches any
+                 *     version, for a client that means to overwrite.
+                 */
+                "If-Match": components["parameters"]["IfMatch"];
+            };
+            path: {
+                /** @description A shipping method code (1..32 of letters, digits and `_`; matched in any case). A malformed one is a 400 `validation-error` naming `code`. */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ShippingMethodUpdate"];
+            };
+        };
+        responses: {
+            /** @description The changed method. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag-Revision"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShippingMethodAdmin"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            428: components["responses"]["PreconditionRequired"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listAdminTaxRates: {
+        parameters: {
+            query?: {
+                /** @description Page size. */
+                limit?: number;
+                /** @description Opaque `next_cursor` of the previous page; a malformed or altered one, or one made with other filters, is a 400 naming `cursor`. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of tax rates. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaxRateList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    createAdminTaxRate: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description A key the client makes up per checkout attempt (e.g. a UUID) and resends on retries; 1..255 printable ASCII characters. Missing or malformed is a 400 `validation-error` naming `Idempotency-Key`. */
+                "Idempotency-Key": components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaxRateCreate"];
+            };
+        };
+        responses: {
+            /** @description The new rate. */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    ETag: components["headers"]["ETag-Revision"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaxRate"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    preflightAdminTaxRates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["Preflight"];
+            400: components["responses"]["BadRequest"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getAdminTaxRate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An ISO 3166-1 alpha-2 country code (any case). Anything but two letters is a 400 `validation-error` naming `country`. */
+                country: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rate. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag-Revision"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaxRate"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deleteAdminTaxRate: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional on DELETE; when sent it must be the current ETag (`"r<revision>"`, or `*`), else 412. */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description An ISO 3166-1 alpha-2 country code (any case). Anything but two letters is a 400 `validation-error` naming `country`. */
+                country: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. No body. */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            428: components["responses"]["PreconditionRequired"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    preflightAdminTaxRate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An ISO 3166-1 alpha-2 country code (any case). Anything but two letters is a 400 `validation-error` naming `country`. */
+                country: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["Preflight"];
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    updateAdminTaxRate: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The `ETag` of the version you read (`"r<revision>"`, from GET or the last write).
+                 *     Missing: 428 `precondition-required`. Not the current version: 412
+                 *     `precondition-failed` (someone else changed it: read it again). `*` matches any
+                 *     version, for a client that means to overwrite.
+                 */
+                "If-Match": components["parameters"]["IfMatch"];
+            };
+            path: {
+                /** @description An ISO 3166-1 alpha-2 country code (any case). Anything but two letters is a 400 `validation-error` naming `country`. */
+                country: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaxRateUpdate"];
+            };
+        };
+        responses: {
+            /** @description The changed rate. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag-Revision"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaxRate"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            428: components["responses"]["PreconditionRequired"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
