@@ -61,20 +61,20 @@ sf_status svc_image_upload_create(const sf_config *cfg, db_pool *pool, arena *a,
                                   svc_image_upload *out, sf_error *e)
 {
     memset(out, 0, sizeof *out);
+    if (!cfg->s3_bucket)
+        return sf_fail(e, SF_UNAVAILABLE, "service-unavailable",
+                       "Image uploads are not configured on this server (S3_BUCKET is not set).");
     const image_type *t = content_type ? type_of(content_type) : NULL;
     if (!t)
         sf_field_fail(e, "content_type", "must be one of image/jpeg, image/png, image/webp, image/avif");
     if (size < 1 || size > cfg->image_max_bytes)
-        sf_field_fail(e, "size", "must be 1 to %lld bytes", cfg->image_max_bytes > 0 ? cfg->image_max_bytes : 10LL << 20);
+        sf_field_fail(e, "size", "must be 1 to %lld bytes", cfg->image_max_bytes);
     if (filename && (utf8_length(filename, strlen(filename)) > FILENAME_MAX_CHARS || !*filename))
         sf_field_fail(e, "filename", "must be 1 to %d characters", FILENAME_MAX_CHARS);
     else if (filename)
         svc_text_safe(e, "filename", filename, false);
     if (e->status != SF_OK)
         return e->status;
-    if (!cfg->s3_bucket)
-        return sf_fail(e, SF_UNAVAILABLE, "service-unavailable",
-                       "Image uploads are not configured on this server (S3_BUCKET is not set).");
 
     /* A random key: unguessable, never a name staff typed (no collisions, nothing to
      * escape), and the product id in front so a bucket listing reads per product. */

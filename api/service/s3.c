@@ -28,6 +28,7 @@
 
 #define HEAD_CONNECT_TIMEOUT_MS 3000L
 #define HEAD_TOTAL_TIMEOUT_MS   10000L
+#define EMPTY_SHA256            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 typedef struct head_state {
     char content_type[128];
@@ -125,14 +126,18 @@ sf_status s3_head_object(const sf_config *cfg, const char *key, s3_object_info *
     char *url = arena_sprintf(a, "%s/%s/%s", cfg->s3_endpoint, uri_encode(a, cfg->s3_bucket, false),
                               uri_encode(a, key, true));
     char *sigv4 = arena_sprintf(a, "aws:amz:%s:s3", cfg->aws_region);
-    if (cfg->aws_session_token) {
-        hdrs = curl_slist_append(
-            NULL, arena_sprintf(a, "X-Amz-Security-Token: %s", cfg->aws_session_token));
-        if (!hdrs) {
-            sf_fail(e, SF_INTERNAL, NULL, "Out of memory.");
-            s = SF_INTERNAL;
-            goto done;
-        }
+    /* S3 wants the payload hash as x-amz-content-sha256 on header-signed requests;
+     * libcurl 7.88 signs with the value given here (HEAD: the hash of no body). */
+    hdrs = curl_slist_append(NULL, "x-amz-content-sha256: " EMPTY_SHA256);
+    if (hdrs && cfg->aws_session_token &&
+        !curl_slist_append(hdrs, arena_sprintf(a, "X-Amz-Security-Token: %s", cfg->aws_session_token))) {
+        curl_slist_free_all(hdrs);
+        hdrs = NULL;
+    }
+    if (!hdrs) {
+        sf_fail(e, SF_INTERNAL, NULL, "Out of memory.");
+        s = SF_INTERNAL;
+        goto done;
     }
     bool https = strncmp(cfg->s3_endpoint, "https://", 8) == 0;
     head_state st = {{0}};
@@ -145,7 +150,7 @@ sf_status s3_head_object(const sf_config *cfg, const char *key, s3_object_info *
         curl_easy_setopt(c, CURLOPT_AWS_SIGV4, sigv4) == CURLE_OK &&
         curl_easy_setopt(c, CURLOPT_USERNAME, cfg->aws_access_key_id) == CURLE_OK &&
         curl_easy_setopt(c, CURLOPT_PASSWORD, cfg->aws_secret_key) == CURLE_OK &&
-        (!hdrs || curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs) == CURLE_OK) &&
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs) == CURLE_OK &&
         curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, HEAD_CONNECT_TIMEOUT_MS) == CURLE_OK &&
         curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, HEAD_TOTAL_TIMEOUT_MS) == CURLE_OK &&
         curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
