@@ -51,6 +51,8 @@ void h_admin_images_upload(http_ctx *c)
         http_send_error(c, &e);
         return;
     }
+    /* The upload has no API resource of its own: Location names the object it creates. */
+    c->location = arena_strndup(c->a, up.url, strcspn(up.url, "?"));
     jw w;
     jw_init(&w, 1024);
     jw_obj_begin(&w);

@@ -4949,6 +4949,8 @@ export interface operations {
             /** @description The presigned upload. */
             201: {
                 headers: {
+                    /** @description The object's S3 URL without the signature, where the file will be once PUT (an upload has no API resource of its own). */
+                    Location: string;
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control-Private"];
                     "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
