@@ -472,11 +472,13 @@ static bool load_s3(sf_config *cfg, char *err, size_t errlen)
         size_t len = strlen(base);
         while (len > 0 && base[len - 1] == '/')
             len--;
-        bool clean = len <= 512 && (strncmp(base, "https://", 8) == 0 || strncmp(base, "http://", 7) == 0);
+        bool clean =
+            len <= 512 && (strncmp(base, "https://", 8) == 0 || strncmp(base, "http://", 7) == 0);
         for (size_t i = 0; clean && i < len; i++)
             clean = (unsigned char)base[i] > 0x20 && (unsigned char)base[i] < 0x7f;
         if (!clean) {
-            snprintf(err, errlen, "IMAGE_BASE_URL must be an http(s):// URL (e.g. the CloudFront domain)");
+            snprintf(err, errlen,
+                     "IMAGE_BASE_URL must be an http(s):// URL (e.g. the CloudFront domain)");
             return false;
         }
         cfg->image_base_url = strndup(base, len);

@@ -140,7 +140,8 @@ void h_admin_images_reorder(http_ctx *c)
     size_t nids = json_is_array(arr) ? json_array_size(arr) : 0;
     int64_t *ids = arena_calloc(c->a, sizeof *ids * (nids + 1));
     if (!json_is_array(arr) || nids > 1000) {
-        sf_field_fail(&e, "image_ids", "is required: an array of the product's image ids in the new order");
+        sf_field_fail(&e, "image_ids",
+                      "is required: an array of the product's image ids in the new order");
     } else {
         for (size_t i = 0; i < nids; i++) {
             json_t *v = json_array_get(arr, i);
@@ -226,7 +227,8 @@ static json_t *body_object_or_problem(http_ctx *c, const char *const *fields)
             for (size_t i = 0; fields[i] && !known; i++)
                 known = strcmp(fields[i], key) == 0;
             if (!known)
-                sf_field_fail(&e, arena_strndup(c->a, key, strnlen(key, 60)), "is not a known field");
+                sf_field_fail(&e, arena_strndup(c->a, key, strnlen(key, 60)),
+                              "is not a known field");
         }
         if (e.status != SF_OK) {
             json_decref(j);

@@ -28,8 +28,8 @@
 #include "storefront/validate.h"
 
 /* A PUT that ended just before its URL expired is still confirmable this long after. */
-#define CONFIRM_GRACE_S 900
-#define ALT_MAX_CHARS   300
+#define CONFIRM_GRACE_S    900
+#define ALT_MAX_CHARS      300
 #define FILENAME_MAX_CHARS 255
 
 typedef struct image_type {
@@ -49,8 +49,8 @@ static bool same_media_type(const char *got, const char *want);
 static const char *rfc3339(arena *a, time_t t);
 static sf_status product_missing(sf_error *e);
 static sf_status confirm_tx(db_conn *c, arena *a, const sf_config *cfg, int64_t product_id,
-                            int64_t upload_id, const char *alt, bool has_position,
-                            int32_t position, svc_image *out, sf_error *e);
+                            int64_t upload_id, const char *alt, bool has_position, int32_t position,
+                            svc_image *out, sf_error *e);
 static sf_status why_unclaimed(db_conn *c, arena *a, int64_t product_id, int64_t upload_id,
                                sf_error *e);
 static void from_row(svc_image *out, const db_product_image *r);
@@ -66,7 +66,8 @@ sf_status svc_image_upload_create(const sf_config *cfg, db_pool *pool, arena *a,
                        "Image uploads are not configured on this server (S3_BUCKET is not set).");
     const image_type *t = content_type ? type_of(content_type) : NULL;
     if (!t)
-        sf_field_fail(e, "content_type", "must be one of image/jpeg, image/png, image/webp, image/avif");
+        sf_field_fail(e, "content_type",
+                      "must be one of image/jpeg, image/png, image/webp, image/avif");
     if (size < 1 || size > cfg->image_max_bytes)
         sf_field_fail(e, "size", "must be 1 to %lld bytes", cfg->image_max_bytes);
     if (filename && (utf8_length(filename, strlen(filename)) > FILENAME_MAX_CHARS || !*filename))
@@ -84,7 +85,8 @@ sf_status svc_image_upload_create(const sf_config *cfg, db_pool *pool, arena *a,
     char rnd_hex[33];
     for (size_t i = 0; i < sizeof rnd; i++)
         snprintf(rnd_hex + 2 * i, 3, "%02x", rnd[i]);
-    const char *key = arena_sprintf(a, "products/%lld/%s.%s", (long long)product_id, rnd_hex, t->ext);
+    const char *key =
+        arena_sprintf(a, "products/%lld/%s.%s", (long long)product_id, rnd_hex, t->ext);
 
     time_t now = time(NULL);
     s3_presign_req req = {
@@ -134,8 +136,8 @@ sf_status svc_image_upload_create(const sf_config *cfg, db_pool *pool, arena *a,
 }
 
 sf_status svc_image_confirm(const sf_config *cfg, db_pool *pool, arena *a, int64_t product_id,
-                            int64_t upload_id, const char *alt, bool has_position,
-                            int32_t position, svc_image *out, sf_error *e)
+                            int64_t upload_id, const char *alt, bool has_position, int32_t position,
+                            svc_image *out, sf_error *e)
 {
     if (!alt)
         sf_field_fail(e, "alt", "is required: a short description of the picture");
@@ -154,9 +156,11 @@ sf_status svc_image_confirm(const sf_config *cfg, db_pool *pool, arena *a, int64
     if (db_pool_acquire(pool, &c, e) != SF_OK)
         return e->status;
     q_image_upload_get_row up;
-    sf_status s = q_image_upload_get(
-        c, a, &(q_image_upload_get_params){.grace_s = CONFIRM_GRACE_S, .id = upload_id, .product_id = product_id},
-        &up, e);
+    sf_status s = q_image_upload_get(c, a,
+                                     &(q_image_upload_get_params){.grace_s = CONFIRM_GRACE_S,
+                                                                  .id = upload_id,
+                                                                  .product_id = product_id},
+                                     &up, e);
     if (s == SF_OK && up.confirmed_at)
         s = why_unclaimed(c, a, product_id, upload_id, e);
     db_pool_release(pool, c);
@@ -168,9 +172,10 @@ sf_status svc_image_confirm(const sf_config *cfg, db_pool *pool, arena *a, int64
     if (s != SF_OK)
         return s;
     if (up.expired)
-        return sf_fail(e, SF_CONFLICT, "conflict",
-                       "Upload %lld expired at %s without being confirmed; request a new upload URL.",
-                       (long long)upload_id, up.expires_at);
+        return sf_fail(
+            e, SF_CONFLICT, "conflict",
+            "Upload %lld expired at %s without being confirmed; request a new upload URL.",
+            (long long)upload_id, up.expires_at);
 
     s3_object_info obj;
     if (s3_head_object(cfg, up.s3_key, &obj, e) != SF_OK)
@@ -203,8 +208,8 @@ sf_status svc_image_confirm(const sf_config *cfg, db_pool *pool, arena *a, int64
     return s;
 }
 
-sf_status svc_images_list(db_pool *pool, arena *a, int64_t product_id, svc_image **items,
-                          size_t *n, sf_error *e)
+sf_status svc_images_list(db_pool *pool, arena *a, int64_t product_id, svc_image **items, size_t *n,
+                          sf_error *e)
 {
     *items = NULL;
     *n = 0;
@@ -241,12 +246,11 @@ sf_status svc_image_update(db_pool *pool, arena *a, int64_t id, const svc_image_
     if (db_pool_acquire(pool, &c, e) != SF_OK)
         return e->status;
     q_image_update_row r;
-    sf_status s = q_image_update(c, a,
-                                 &(q_image_update_params){.alt = p->alt,
-                                                          .position = p->position,
-                                                          .position_is_null = !p->set_position,
-                                                          .id = id},
-                                 &r, e);
+    sf_status s = q_image_update(
+        c, a,
+        &(q_image_update_params){
+            .alt = p->alt, .position = p->position, .position_is_null = !p->set_position, .id = id},
+        &r, e);
     db_pool_release(pool, c);
     if (s == SF_NOT_FOUND) {
         sf_error_clear(e);
@@ -292,9 +296,9 @@ sf_status svc_images_reorder(db_pool *pool, arena *a, int64_t product_id, const 
     if (s == SF_OK)
         s = q_image_product_lock(c, &(q_image_product_lock_params){.id = product_id}, &p, e);
     if (s == SF_OK)
-        s = q_image_reorder(c, a,
-                            &(q_image_reorder_params){.ids = ids, .ids_n = nids, .product_id = product_id},
-                            &moved, e);
+        s = q_image_reorder(
+            c, a, &(q_image_reorder_params){.ids = ids, .ids_n = nids, .product_id = product_id},
+            &moved, e);
     if (s == SF_OK)
         s = q_image_list(c, a, &(q_image_list_params){.product_id = product_id}, &rows, n, e);
     /* Every listed id moved and nothing else exists: the lists are the same set. */
@@ -321,18 +325,19 @@ sf_status svc_images_reorder(db_pool *pool, arena *a, int64_t product_id, const 
 /* --- helpers ---------------------------------------------------------------------- */
 
 static sf_status confirm_tx(db_conn *c, arena *a, const sf_config *cfg, int64_t product_id,
-                            int64_t upload_id, const char *alt, bool has_position,
-                            int32_t position, svc_image *out, sf_error *e)
+                            int64_t upload_id, const char *alt, bool has_position, int32_t position,
+                            svc_image *out, sf_error *e)
 {
     q_image_product_lock_row p;
     sf_status s = q_image_product_lock(c, &(q_image_product_lock_params){.id = product_id}, &p, e);
     if (s != SF_OK)
         return s;
     q_image_upload_claim_row claim;
-    s = q_image_upload_claim(
-        c, a,
-        &(q_image_upload_claim_params){.id = upload_id, .product_id = product_id, .grace_s = CONFIRM_GRACE_S},
-        &claim, e);
+    s = q_image_upload_claim(c, a,
+                             &(q_image_upload_claim_params){.id = upload_id,
+                                                            .product_id = product_id,
+                                                            .grace_s = CONFIRM_GRACE_S},
+                             &claim, e);
     if (s == SF_NOT_FOUND) /* confirmed (or expired) since we read it */
         return why_unclaimed(c, a, product_id, upload_id, e);
     if (s != SF_OK)
@@ -360,14 +365,17 @@ static sf_status why_unclaimed(db_conn *c, arena *a, int64_t product_id, int64_t
 {
     sf_error_clear(e);
     q_image_upload_get_row up;
-    sf_status s = q_image_upload_get(
-        c, a, &(q_image_upload_get_params){.grace_s = CONFIRM_GRACE_S, .id = upload_id, .product_id = product_id},
-        &up, e);
+    sf_status s = q_image_upload_get(c, a,
+                                     &(q_image_upload_get_params){.grace_s = CONFIRM_GRACE_S,
+                                                                  .id = upload_id,
+                                                                  .product_id = product_id},
+                                     &up, e);
     if (s != SF_OK)
         return s;
     if (up.confirmed_at) {
         q_image_id_by_s3_key_row img;
-        if (q_image_id_by_s3_key(c, &(q_image_id_by_s3_key_params){.s3_key = up.s3_key}, &img, e) == SF_OK)
+        if (q_image_id_by_s3_key(c, &(q_image_id_by_s3_key_params){.s3_key = up.s3_key}, &img, e) ==
+            SF_OK)
             return sf_fail(e, SF_CONFLICT, "conflict",
                            "Upload %lld was already confirmed as image %lld.", (long long)upload_id,
                            (long long)img.id);
@@ -423,6 +431,7 @@ static sf_status product_missing(sf_error *e)
 
 static void from_row(svc_image *out, const db_product_image *r)
 {
-    *out = (svc_image){r->id,       r->product_id, r->url,      r->alt,
-                       r->position, r->s3_key_is_null ? NULL : r->s3_key, r->created_at};
+    *out = (svc_image){r->id,        r->product_id, r->url,
+                       r->alt,       r->position,   r->s3_key_is_null ? NULL : r->s3_key,
+                       r->created_at};
 }

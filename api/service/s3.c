@@ -46,8 +46,8 @@ static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 
 char *s3_presign_url(arena *a, const s3_presign_req *r)
 {
-    if (!r->method || !r->endpoint || !r->key || !r->region || !r->access_key ||
-        !r->secret_key || r->expires_s < 1 || r->expires_s > 604800)
+    if (!r->method || !r->endpoint || !r->key || !r->region || !r->access_key || !r->secret_key ||
+        r->expires_s < 1 || r->expires_s > 604800)
         return NULL;
     const char *host = strstr(r->endpoint, "://");
     if (!host || !host[3])
@@ -62,17 +62,17 @@ char *s3_presign_url(arena *a, const s3_presign_req *r)
     strftime(amz_date, sizeof amz_date, "%Y%m%dT%H%M%SZ", &tm);
 
     /* The canonical URI is the path as sent: each key segment encoded, '/' kept. */
-    const char *path = r->bucket
-                           ? arena_sprintf(a, "/%s/%s", uri_encode(a, r->bucket, false),
-                                           uri_encode(a, r->key, true))
-                           : arena_sprintf(a, "/%s", uri_encode(a, r->key, true));
+    const char *path = r->bucket ? arena_sprintf(a, "/%s/%s", uri_encode(a, r->bucket, false),
+                                                 uri_encode(a, r->key, true))
+                                 : arena_sprintf(a, "/%s", uri_encode(a, r->key, true));
 
     /* Signed headers, in the sorted order SigV4 wants: content-length, content-type,
      * host. The canonical header block ends every line with \n. */
-    char *signed_headers = arena_sprintf(a, "%s%shost", r->content_length >= 0 ? "content-length;" : "",
-                                         r->content_type ? "content-type;" : "");
-    char *canon_headers = arena_sprintf(a, "%s%s%s%s%shost:%s\n",
-        r->content_length >= 0 ? "content-length:" : "",
+    char *signed_headers =
+        arena_sprintf(a, "%s%shost", r->content_length >= 0 ? "content-length;" : "",
+                      r->content_type ? "content-type;" : "");
+    char *canon_headers = arena_sprintf(
+        a, "%s%s%s%s%shost:%s\n", r->content_length >= 0 ? "content-length:" : "",
         r->content_length >= 0 ? arena_sprintf(a, "%" PRId64 "\n", r->content_length) : "",
         r->content_type ? "content-type:" : "", r->content_type ? r->content_type : "",
         r->content_type ? "\n" : "", host);
@@ -80,19 +80,20 @@ char *s3_presign_url(arena *a, const s3_presign_req *r)
     /* The query without the signature, sorted by name (these names sort as written). */
     char *credential = arena_sprintf(a, "%s/%s/%s/s3/aws4_request", r->access_key, date, r->region);
     char *query = arena_sprintf(
-        a, "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=%s&X-Amz-Date=%s&X-Amz-Expires=%d%s%s"
-           "&X-Amz-SignedHeaders=%s",
+        a,
+        "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=%s&X-Amz-Date=%s&X-Amz-Expires=%d%s%s"
+        "&X-Amz-SignedHeaders=%s",
         uri_encode(a, credential, false), amz_date, r->expires_s,
         r->session_token ? "&X-Amz-Security-Token=" : "",
         r->session_token ? uri_encode(a, r->session_token, false) : "",
         uri_encode(a, signed_headers, false));
 
-    char *canonical = arena_sprintf(a, "%s\n%s\n%s\n%s\n%s\nUNSIGNED-PAYLOAD", r->method, path, query,
-                                    canon_headers, signed_headers);
+    char *canonical = arena_sprintf(a, "%s\n%s\n%s\n%s\n%s\nUNSIGNED-PAYLOAD", r->method, path,
+                                    query, canon_headers, signed_headers);
     char canonical_hash[65];
     sha256_hex(canonical, canonical_hash);
-    char *to_sign = arena_sprintf(a, "AWS4-HMAC-SHA256\n%s\n%s/%s/s3/aws4_request\n%s", amz_date, date,
-                                  r->region, canonical_hash);
+    char *to_sign = arena_sprintf(a, "AWS4-HMAC-SHA256\n%s\n%s/%s/s3/aws4_request\n%s", amz_date,
+                                  date, r->region, canonical_hash);
 
     unsigned char k[32];
     char *k_secret = arena_sprintf(a, "AWS4%s", r->secret_key);
@@ -130,7 +131,8 @@ sf_status s3_head_object(const sf_config *cfg, const char *key, s3_object_info *
      * libcurl 7.88 signs with the value given here (HEAD: the hash of no body). */
     hdrs = curl_slist_append(NULL, "x-amz-content-sha256: " EMPTY_SHA256);
     if (hdrs && cfg->aws_session_token &&
-        !curl_slist_append(hdrs, arena_sprintf(a, "X-Amz-Security-Token: %s", cfg->aws_session_token))) {
+        !curl_slist_append(hdrs,
+                           arena_sprintf(a, "X-Amz-Security-Token: %s", cfg->aws_session_token))) {
         curl_slist_free_all(hdrs);
         hdrs = NULL;
     }
@@ -142,23 +144,22 @@ sf_status s3_head_object(const sf_config *cfg, const char *key, s3_object_info *
     bool https = strncmp(cfg->s3_endpoint, "https://", 8) == 0;
     head_state st = {{0}};
     char cerr[CURL_ERROR_SIZE] = "";
-    bool ok =
-        curl_easy_setopt(c, CURLOPT_URL, url) == CURLE_OK &&
-        curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, https ? "https" : "http") == CURLE_OK &&
-        curl_easy_setopt(c, CURLOPT_NOBODY, 1L) == CURLE_OK &&
-        curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK &&
-        curl_easy_setopt(c, CURLOPT_AWS_SIGV4, sigv4) == CURLE_OK &&
-        curl_easy_setopt(c, CURLOPT_USERNAME, cfg->aws_access_key_id) == CURLE_OK &&
-        curl_easy_setopt(c, CURLOPT_PASSWORD, cfg->aws_secret_key) == CURLE_OK &&
-        curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs) == CURLE_OK &&
-        curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, HEAD_CONNECT_TIMEOUT_MS) == CURLE_OK &&
-        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, HEAD_TOTAL_TIMEOUT_MS) == CURLE_OK &&
-        curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
-        curl_easy_setopt(c, CURLOPT_USERAGENT, "storefront-images/1") == CURLE_OK &&
-        curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr) == CURLE_OK &&
-        curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header) == CURLE_OK &&
-        curl_easy_setopt(c, CURLOPT_HEADERDATA, &st) == CURLE_OK &&
-        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body) == CURLE_OK;
+    bool ok = curl_easy_setopt(c, CURLOPT_URL, url) == CURLE_OK &&
+              curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, https ? "https" : "http") == CURLE_OK &&
+              curl_easy_setopt(c, CURLOPT_NOBODY, 1L) == CURLE_OK &&
+              curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK &&
+              curl_easy_setopt(c, CURLOPT_AWS_SIGV4, sigv4) == CURLE_OK &&
+              curl_easy_setopt(c, CURLOPT_USERNAME, cfg->aws_access_key_id) == CURLE_OK &&
+              curl_easy_setopt(c, CURLOPT_PASSWORD, cfg->aws_secret_key) == CURLE_OK &&
+              curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs) == CURLE_OK &&
+              curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, HEAD_CONNECT_TIMEOUT_MS) == CURLE_OK &&
+              curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, HEAD_TOTAL_TIMEOUT_MS) == CURLE_OK &&
+              curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
+              curl_easy_setopt(c, CURLOPT_USERAGENT, "storefront-images/1") == CURLE_OK &&
+              curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr) == CURLE_OK &&
+              curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header) == CURLE_OK &&
+              curl_easy_setopt(c, CURLOPT_HEADERDATA, &st) == CURLE_OK &&
+              curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body) == CURLE_OK;
     if (!ok) {
         sf_fail(e, SF_INTERNAL, NULL, "libcurl refused an option (AWS SigV4 needs libcurl 7.75+).");
         s = SF_INTERNAL;
@@ -168,7 +169,8 @@ sf_status s3_head_object(const sf_config *cfg, const char *key, s3_object_info *
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     if (rc != CURLE_OK) {
-        fprintf(stderr, "storefront: S3 HEAD %s: %s\n", key, cerr[0] ? cerr : curl_easy_strerror(rc));
+        fprintf(stderr, "storefront: S3 HEAD %s: %s\n", key,
+                cerr[0] ? cerr : curl_easy_strerror(rc));
         sf_fail(e, SF_UNAVAILABLE, "service-unavailable",
                 "The image store (S3) could not be reached; try again shortly.");
         goto done;

@@ -60,12 +60,12 @@ sf_status svc_image_upload_create(const sf_config *cfg, db_pool *pool, arena *a,
  * then records the image (position NULL-able via has_position: last when absent).
  * 404: no such upload for this product; 409: already confirmed or its window closed. */
 sf_status svc_image_confirm(const sf_config *cfg, db_pool *pool, arena *a, int64_t product_id,
-                            int64_t upload_id, const char *alt, bool has_position,
-                            int32_t position, svc_image *out, sf_error *e);
+                            int64_t upload_id, const char *alt, bool has_position, int32_t position,
+                            svc_image *out, sf_error *e);
 
 /* The product's images in display order (404 without the product). */
-sf_status svc_images_list(db_pool *pool, arena *a, int64_t product_id, svc_image **items,
-                          size_t *n, sf_error *e);
+sf_status svc_images_list(db_pool *pool, arena *a, int64_t product_id, svc_image **items, size_t *n,
+                          sf_error *e);
 
 /* Changes alt and/or position; 404 without the image. */
 sf_status svc_image_update(db_pool *pool, arena *a, int64_t id, const svc_image_patch *p,

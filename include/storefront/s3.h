@@ -20,19 +20,19 @@
 
 /* What a presigned URL allows. Strings are borrowed for the call. */
 typedef struct s3_presign_req {
-    const char *method;       /* "PUT", "GET"… */
-    const char *endpoint;     /* scheme://host[:port], no path, no trailing slash */
-    const char *bucket;       /* NULL: the key is right under the endpoint (virtual-host
-                                 style, only used by the AWS documentation example) */
-    const char *key;          /* object key; each segment is URI-encoded, '/' kept */
-    const char *region;       /* e.g. us-east-1 */
-    const char *access_key;   /* AWS_ACCESS_KEY_ID */
-    const char *secret_key;   /* AWS_SECRET_ACCESS_KEY */
+    const char *method;        /* "PUT", "GET"… */
+    const char *endpoint;      /* scheme://host[:port], no path, no trailing slash */
+    const char *bucket;        /* NULL: the key is right under the endpoint (virtual-host
+                                  style, only used by the AWS documentation example) */
+    const char *key;           /* object key; each segment is URI-encoded, '/' kept */
+    const char *region;        /* e.g. us-east-1 */
+    const char *access_key;    /* AWS_ACCESS_KEY_ID */
+    const char *secret_key;    /* AWS_SECRET_ACCESS_KEY */
     const char *session_token; /* AWS_SESSION_TOKEN or NULL (sent as X-Amz-Security-Token) */
-    time_t now;               /* signing time (X-Amz-Date) */
-    int expires_s;            /* X-Amz-Expires, 1..604800 */
-    const char *content_type; /* NULL: not signed; else a signed header the PUT must send */
-    int64_t content_length;   /* < 0: not signed; else a signed header the PUT must send */
+    time_t now;                /* signing time (X-Amz-Date) */
+    int expires_s;             /* X-Amz-Expires, 1..604800 */
+    const char *content_type;  /* NULL: not signed; else a signed header the PUT must send */
+    int64_t content_length;    /* < 0: not signed; else a signed header the PUT must send */
 } s3_presign_req;
 
 /* The presigned URL in `a` (signed headers: content-length and content-type when given,
@@ -52,7 +52,6 @@ typedef struct s3_object_info {
  * "service-unavailable") when S3 cannot be reached, times out, or answers anything
  * else (403 usually means the credentials lack s3:GetObject/ListBucket). Bounded:
  * 3 s to connect, 10 s in all. */
-sf_status s3_head_object(const sf_config *cfg, const char *key, s3_object_info *out,
-                         sf_error *e);
+sf_status s3_head_object(const sf_config *cfg, const char *key, s3_object_info *out, sf_error *e);
 
 #endif

@@ -49,7 +49,8 @@ int main(void)
         .content_length = 1234,
     };
     const char *u = s3_presign_url(a, &put);
-    CHECK(u && strncmp(u, "http://127.0.0.1:4569/storefront-images/products/7/0123abcd.png?", 64) == 0);
+    CHECK(u &&
+          strncmp(u, "http://127.0.0.1:4569/storefront-images/products/7/0123abcd.png?", 64) == 0);
     CHECK(u && strstr(u, "&X-Amz-SignedHeaders=content-length%3Bcontent-type%3Bhost&"));
     CHECK(u && strstr(u, "&X-Amz-Date=20260101T000000Z&X-Amz-Expires=300&"));
     CHECK(u && strstr(u, "X-Amz-Credential=S3RVER%2F20260101%2Fus-east-1%2Fs3%2Faws4_request"));
@@ -70,7 +71,9 @@ int main(void)
     other = put;
     other.session_token = "tok/en+=";
     const char *u4 = s3_presign_url(a, &other);
-    CHECK(u4 && strstr(u4, "&X-Amz-Expires=300&X-Amz-Security-Token=tok%2Fen%2B%3D&X-Amz-SignedHeaders="));
+    CHECK(
+        u4 &&
+        strstr(u4, "&X-Amz-Expires=300&X-Amz-Security-Token=tok%2Fen%2B%3D&X-Amz-SignedHeaders="));
 
     /* Keys are encoded per segment; '/' stays. */
     other = put;
