@@ -26,6 +26,9 @@ static bool load_auth(sf_config *cfg, char *err, size_t errlen);
 static bool load_profiles(auth_config *a, char *err, size_t errlen);
 static bool load_clickstream_app_ids(sf_config *cfg, char *err, size_t errlen);
 static bool load_forwarding(sf_config *cfg, char *err, size_t errlen);
+static bool load_aws(sf_config *cfg, const char *needed_by, char *err, size_t errlen);
+static bool load_s3(sf_config *cfg, char *err, size_t errlen);
+static bool endpoint_ok(const char *ep, const char *allow_var);
 static bool loopback_url(const char *url);
 static bool load_events(sf_config *cfg, char *err, size_t errlen);
 
@@ -119,7 +122,8 @@ static bool load(sf_config *cfg, bool need_database, char *err, size_t errlen)
     cfg->analytics_refresh_s = (int)v;
     const char *stream = getenv("KINESIS_STREAM");
     cfg->kinesis_stream = stream && *stream ? stream : NULL;
-    if (!load_forwarding(cfg, err, errlen) || !load_events(cfg, err, errlen))
+    if (!load_forwarding(cfg, err, errlen) || !load_events(cfg, err, errlen) ||
+        !load_s3(cfg, err, errlen))
         return false;
 
     const char *lvl = getenv("LOG_LEVEL");
@@ -158,6 +162,8 @@ void config_free(sf_config *cfg)
     free(cfg->client_ids_buf);
     free(cfg->clickstream_app_ids_buf);
     free(cfg->kinesis_endpoint);
+    free(cfg->s3_endpoint);
+    free(cfg->image_base_url);
     for (int i = 0; i < cfg->norigins; i++)
         free(cfg->origins[i]);
     memset(cfg, 0, sizeof *cfg);
@@ -398,42 +404,14 @@ static bool load_forwarding(sf_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "KINESIS_STREAM must be a stream name (1-128 of A-Z a-z 0-9 _ . -)");
         return false;
     }
-    const char *region = getenv("AWS_REGION");
-    cfg->aws_region = region && *region ? region : "us-east-1";
-    n = strlen(cfg->aws_region);
-    if (n > 32 || strspn(cfg->aws_region, "abcdefghijklmnopqrstuvwxyz0123456789-") != n) {
-        snprintf(err, errlen, "AWS_REGION must be a region name like eu-west-1");
+    if (!load_aws(cfg, "KINESIS_STREAM", err, errlen))
         return false;
-    }
-    /* Instance/task-role credentials (IMDS, ECS) are not fetched: the operator passes
-     * keys in the environment (docs/aws.md), so a missing key is a start-up error
-     * rather than a forwarder that fails every request. */
-    const char *akid = getenv("AWS_ACCESS_KEY_ID");
-    const char *secret = getenv("AWS_SECRET_ACCESS_KEY");
-    if (!akid || !*akid || !secret || !*secret) {
-        snprintf(err, errlen,
-                 "KINESIS_STREAM is set but AWS_ACCESS_KEY_ID or AWS_SECRET_ACCESS_KEY is not "
-                 "(forwarding needs credentials in the environment; see docs/aws.md)");
-        return false;
-    }
-    cfg->aws_access_key_id = akid;
-    cfg->aws_secret_key = secret;
-    const char *token = getenv("AWS_SESSION_TOKEN");
-    cfg->aws_session_token = token && *token ? token : NULL;
 
     const char *ep = getenv("KINESIS_ENDPOINT");
     if (ep && *ep) {
-        n = strlen(ep);
-        bool https = n > 8 && strncmp(ep, "https://", 8) == 0;
-        bool http = n > 7 && strncmp(ep, "http://", 7) == 0;
-        bool clean = n <= 512;
-        for (size_t i = 0; clean && i < n; i++)
-            clean = (unsigned char)ep[i] > 0x20 && (unsigned char)ep[i] < 0x7f;
-        const char *allow = getenv("KINESIS_ALLOW_HTTP");
         /* Plain http would expose the signed requests and the events: only for an
          * emulator on this machine, or when explicitly allowed (LocalStack in Docker). */
-        if (!clean ||
-            !(https || (http && (loopback_url(ep) || (allow && strcmp(allow, "1") == 0))))) {
+        if (!endpoint_ok(ep, "KINESIS_ALLOW_HTTP")) {
             snprintf(err, errlen,
                      "KINESIS_ENDPOINT must be an https:// URL (http:// only for 127.0.0.1, "
                      "localhost or [::1], or with KINESIS_ALLOW_HTTP=1)");
@@ -455,6 +433,123 @@ static bool load_forwarding(sf_config *cfg, char *err, size_t errlen)
     if (!int_env("FORWARD_BACKOFF_MAX_SECONDS", 300, 1, 86400, &v, err, errlen))
         return false;
     cfg->forward_backoff_max_s = (int)v;
+    return true;
+}
+
+/* AWS_REGION and the credentials, shared by the Kinesis forwarder and S3; read once,
+ * by whichever is configured first. `needed_by` names the variable that made them
+ * required, for the message. */
+static bool load_aws(sf_config *cfg, const char *needed_by, char *err, size_t errlen)
+{
+    if (cfg->aws_access_key_id)
+        return true;
+    const char *region = getenv("AWS_REGION");
+    cfg->aws_region = region && *region ? region : "us-east-1";
+    size_t n = strlen(cfg->aws_region);
+    if (n > 32 || strspn(cfg->aws_region, "abcdefghijklmnopqrstuvwxyz0123456789-") != n) {
+        snprintf(err, errlen, "AWS_REGION must be a region name like eu-west-1");
+        return false;
+    }
+    /* Instance/task-role credentials (IMDS, ECS) are not fetched: the operator passes
+     * keys in the environment (docs/aws.md), so a missing key is a start-up error
+     * rather than a feature that fails every request. */
+    const char *akid = getenv("AWS_ACCESS_KEY_ID");
+    const char *secret = getenv("AWS_SECRET_ACCESS_KEY");
+    if (!akid || !*akid || !secret || !*secret) {
+        snprintf(err, errlen,
+                 "%s is set but AWS_ACCESS_KEY_ID or AWS_SECRET_ACCESS_KEY is not "
+                 "(it needs credentials in the environment; see docs/aws.md)",
+                 needed_by);
+        return false;
+    }
+    cfg->aws_access_key_id = akid;
+    cfg->aws_secret_key = secret;
+    const char *token = getenv("AWS_SESSION_TOKEN");
+    cfg->aws_session_token = token && *token ? token : NULL;
+    return true;
+}
+
+/* An AWS endpoint URL: printable ASCII, https:// (http:// only for loopback or with
+ * allow_var=1), at most 512 characters. */
+static bool endpoint_ok(const char *ep, const char *allow_var)
+{
+    size_t n = strlen(ep);
+    bool https = n > 8 && strncmp(ep, "https://", 8) == 0;
+    bool http = n > 7 && strncmp(ep, "http://", 7) == 0;
+    bool clean = n <= 512;
+    for (size_t i = 0; clean && i < n; i++)
+        clean = (unsigned char)ep[i] > 0x20 && (unsigned char)ep[i] < 0x7f;
+    const char *allow = getenv(allow_var);
+    return clean && (https || (http && (loopback_url(ep) || (allow && strcmp(allow, "1") == 0))));
+}
+
+/* Product images on S3 (docs/images.md). Checked only while S3_BUCKET is set, so a
+ * server without images never fails on these variables. */
+static bool load_s3(sf_config *cfg, char *err, size_t errlen)
+{
+    const char *bucket = getenv("S3_BUCKET");
+    if (!bucket || !*bucket)
+        return true;
+    /* S3's bucket naming rules, so the name goes into a URL path as it is. */
+    size_t n = strlen(bucket);
+    if (n < 3 || n > 63 || strspn(bucket, "abcdefghijklmnopqrstuvwxyz0123456789.-") != n ||
+        bucket[0] == '.' || bucket[0] == '-') {
+        snprintf(err, errlen, "S3_BUCKET must be a bucket name (3-63 of a-z 0-9 . -)");
+        return false;
+    }
+    cfg->s3_bucket = bucket;
+    if (!load_aws(cfg, "S3_BUCKET", err, errlen))
+        return false;
+    const char *ep = getenv("S3_ENDPOINT");
+    if (ep && *ep) {
+        /* scheme://host[:port] only: the bucket and key follow as the path, and the
+         * signature covers the host exactly as clients will send it. */
+        const char *host = strstr(ep, "://");
+        size_t len = strlen(ep);
+        while (len > 0 && ep[len - 1] == '/')
+            len--;
+        if (!endpoint_ok(ep, "S3_ALLOW_HTTP") || !host ||
+            memchr(host + 3, '/', len - (size_t)(host + 3 - ep)) || strpbrk(ep, "?#@")) {
+            snprintf(err, errlen,
+                     "S3_ENDPOINT must be an https://host[:port] URL without a path (http:// "
+                     "only for 127.0.0.1, localhost or [::1], or with S3_ALLOW_HTTP=1)");
+            return false;
+        }
+        cfg->s3_endpoint = strndup(ep, len);
+    } else {
+        char buf[96];
+        snprintf(buf, sizeof buf, "https://s3.%s.amazonaws.com", cfg->aws_region);
+        cfg->s3_endpoint = strdup(buf);
+    }
+    const char *base = getenv("IMAGE_BASE_URL");
+    if (base && *base) {
+        size_t len = strlen(base);
+        while (len > 0 && base[len - 1] == '/')
+            len--;
+        bool clean =
+            len <= 512 && (strncmp(base, "https://", 8) == 0 || strncmp(base, "http://", 7) == 0);
+        for (size_t i = 0; clean && i < len; i++)
+            clean = (unsigned char)base[i] > 0x20 && (unsigned char)base[i] < 0x7f;
+        if (!clean) {
+            snprintf(err, errlen,
+                     "IMAGE_BASE_URL must be an http(s):// URL (e.g. the CloudFront domain)");
+            return false;
+        }
+        cfg->image_base_url = strndup(base, len);
+    } else if (asprintf(&cfg->image_base_url, "%s/%s", cfg->s3_endpoint, bucket) < 0) {
+        cfg->image_base_url = NULL;
+        snprintf(err, errlen, "IMAGE_BASE_URL: out of memory");
+        return false;
+    }
+    long v;
+    /* S3 accepts up to 7 days; an upload URL is a capability, so keep it short. */
+    if (!int_env("IMAGE_UPLOAD_TTL_SECONDS", 300, 1, 7 * 24 * 3600, &v, err, errlen))
+        return false;
+    cfg->image_upload_ttl_s = (int)v;
+    /* 5 GiB is the most one S3 PUT may carry. */
+    if (!int_env("IMAGE_MAX_BYTES", 10L << 20, 1, 5L << 30, &v, err, errlen))
+        return false;
+    cfg->image_max_bytes = v;
     return true;
 }
 

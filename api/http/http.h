@@ -170,6 +170,13 @@ void h_analytics_session(http_ctx *c);
 /* <<< handlers catalog */
 
 /* >>> handlers images (product images on S3): insert below this line */
+/* h_images.c: presigned uploads, confirm, list, reorder, edit, delete. */
+void h_admin_images_upload(http_ctx *c);
+void h_admin_images_confirm(http_ctx *c);
+void h_admin_images_list(http_ctx *c);
+void h_admin_images_reorder(http_ctx *c);
+void h_admin_images_update(http_ctx *c);
+void h_admin_images_delete(http_ctx *c);
 /* <<< handlers images */
 
 /* >>> handlers inventory (inventory: stock and its ledger): insert below this line */

@@ -110,6 +110,14 @@ const http_route http_routes[] = {
     /* <<< routes catalog */
 
     /* >>> routes images (product images on S3): insert below this line */
+    {"POST", "/v1/admin/products/{id}/images/uploads", h_admin_images_upload, NULL, false,
+     HTTP_ADMIN},
+    {"GET", "/v1/admin/products/{id}/images", h_admin_images_list, NULL, false, HTTP_ADMIN},
+    {"POST", "/v1/admin/products/{id}/images", h_admin_images_confirm, NULL, false, HTTP_ADMIN},
+    {"PUT", "/v1/admin/products/{id}/images/order", h_admin_images_reorder, NULL, false,
+     HTTP_ADMIN},
+    {"PATCH", "/v1/admin/images/{id}", h_admin_images_update, NULL, false, HTTP_ADMIN},
+    {"DELETE", "/v1/admin/images/{id}", h_admin_images_delete, NULL, false, HTTP_ADMIN},
     /* <<< routes images */
 
     /* >>> routes inventory (inventory: stock and its ledger): insert below this line */

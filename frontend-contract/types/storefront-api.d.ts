@@ -1062,6 +1062,131 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/products/{id}/images/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A product id (decimal, 1 to 2^53-1). A malformed id is a 400 `validation-error` naming `id`, checked before the token. */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Presign an S3 upload of one product image (staff only)
+         * @description Returns a presigned S3 `PUT` URL (AWS Signature Version 4, query-string form) for one
+         *     file of exactly `size` bytes of `content_type`. Send the file with `PUT` to `url`
+         *     with exactly the `headers` given (`Content-Type` and `Content-Length` are signed: S3
+         *     refuses another type or size), before `expires_at` (`IMAGE_UPLOAD_TTL_SECONDS`,
+         *     default 300 s), then confirm with `POST /v1/admin/products/{id}/images`. The key is
+         *     random under `products/<id>/`. 400 names a bad field (a type other than
+         *     image/jpeg, image/png, image/webp, image/avif; a size of 0 or over
+         *     `IMAGE_MAX_BYTES`); 503 when the server has no `S3_BUCKET`. See docs/images.md.
+         */
+        post: operations["createProductImageUpload"];
+        delete?: never;
+        /** CORS preflight */
+        options: operations["preflightProductImageUploads"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/products/{id}/images": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A product id (decimal, 1 to 2^53-1). A malformed id is a 400 `validation-error` naming `id`, checked before the token. */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * A product's images (staff only)
+         * @description Every image of the product in display order (`position`, then `id`); the first is
+         *     the product's primary image (`image_url` in lists and search). 404 without the
+         *     product.
+         */
+        get: operations["listProductImages"];
+        put?: never;
+        /**
+         * Confirm an upload into a product image (staff only)
+         * @description Checks with S3 (`HEAD`) that the upload's object exists with the presigned content
+         *     type and at most the presigned size, then records the image: `url` is
+         *     `IMAGE_BASE_URL/<key>`, `position` defaults to after the last image. 404: no such
+         *     upload for this product. 409 `conflict`: nothing uploaded yet, another size or type
+         *     than presigned, the upload was already confirmed (the detail names the image), or it
+         *     expired (15 minutes after its URL) unconfirmed. 503: S3 unreachable or not
+         *     configured. The product's primary image follows at once.
+         */
+        post: operations["confirmProductImage"];
+        delete?: never;
+        /** CORS preflight */
+        options: operations["preflightProductImages"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/products/{id}/images/order": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A product id (decimal, 1 to 2^53-1). A malformed id is a 400 `validation-error` naming `id`, checked before the token. */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Reorder a product's images (staff only)
+         * @description `image_ids` lists every image of the product exactly once, in the new order;
+         *     positions become 0, 1, 2… and the first becomes the primary image. A list that is
+         *     not exactly the product's images (one missing, a foreign or unknown id) is a 409
+         *     `conflict` (read the images again: the set may have changed); a repeated id is a 400.
+         */
+        put: operations["reorderProductImages"];
+        post?: never;
+        delete?: never;
+        /** CORS preflight */
+        options: operations["preflightProductImageOrder"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/images/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A product image id (decimal, 1 to 2^53-1). A malformed id is a 400 `validation-error` naming `id`, checked before the token. */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a product image (staff only)
+         * @description Removes the image from the product (the next one by position becomes primary). The
+         *     S3 object is kept (old order e-mails and caches may still show it; a bucket lifecycle
+         *     rule can expire it): see docs/images.md.
+         */
+        delete: operations["deleteProductImage"];
+        /** CORS preflight */
+        options: operations["preflightProductImage"];
+        head?: never;
+        /**
+         * Change an image’s alt text or position (staff only)
+         * @description Either field may be left out. `alt` is at most 300 characters without control,
+         *     invisible or bidirectional-override characters. 404 without the image.
+         */
+        patch: operations["updateProductImage"];
+        trace?: never;
+    };
     "/v1/admin/variants/{id}/stock": {
         parameters: {
             query?: never;
@@ -2339,6 +2464,58 @@ export interface components {
         EventRejection: {
             index: number;
             errors: components["schemas"]["FieldError"][];
+        };
+        ImageUploadRequest: {
+            /** @enum {string} */
+            content_type: "image/jpeg" | "image/png" | "image/webp" | "image/avif";
+            /** @description The file's exact size in bytes, at most IMAGE_MAX_BYTES (default 10 MiB). */
+            size: number;
+            /** @description The original file name, checked as text only (the key is random). */
+            filename?: string;
+        };
+        ImageUpload: {
+            upload_id: number;
+            /** @description The presigned S3 URL (path-style, SigV4 query parameters). */
+            url: string;
+            /** @enum {string} */
+            method: "PUT";
+            /** @description Send exactly these headers with the PUT (both are signed). */
+            headers: {
+                "Content-Type": string;
+                "Content-Length": string;
+            };
+            /** Format: date-time */
+            expires_at: string;
+            /** @description The S3 object key: products/<product id>/<random>.<ext>. */
+            key: string;
+        };
+        ProductImageConfirm: {
+            upload_id: number;
+            /** @description What the picture shows (screen readers read it). */
+            alt: string;
+            position?: number;
+        };
+        ProductImagePatch: {
+            alt?: string;
+            position?: number;
+        };
+        ProductImageOrder: {
+            image_ids: number[];
+        };
+        ProductImage: {
+            id: number;
+            product_id: number;
+            /** @description The public URL (IMAGE_BASE_URL/<key> for uploads). */
+            url: string;
+            alt: string;
+            position: number;
+            /** @description The S3 key; null for images that did not come through an upload. */
+            s3_key: string | null;
+            /** Format: date-time */
+            created_at: string;
+        };
+        ProductImageList: {
+            items: components["schemas"]["ProductImage"][];
         };
         StockLevel: {
             variant_id: components["schemas"]["Id"];
@@ -5620,6 +5797,363 @@ export interface operations {
             405: components["responses"]["MethodNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    createProductImageUpload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A product id (decimal, 1 to 2^53-1). A malformed id is a 400 `validation-error` naming `id`, checked before the token. */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImageUploadRequest"];
+            };
+        };
+        responses: {
+            /** @description The presigned upload. */
+            201: {
+                headers: {
+                    /** @description The object's S3 URL without the signature, where the file will be once PUT (an upload has no API resource of its own). */
+                    Location: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImageUpload"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    preflightProductImageUploads: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A product id (decimal, 1 to 2^53-1). A malformed id is a 400 `validation-error` naming `id`, checked before the token. */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["Preflight"];
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listProductImages: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A product id (decimal, 1 to 2^53-1). A malformed id is a 400 `validation-error` naming `id`, checked before the token. */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The images. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductImageList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    confirmProductImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A product id (decimal, 1 to 2^53-1). A malformed id is a 400 `validation-error` naming `id`, checked before the token. */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProductImageConfirm"];
+            };
+        };
+        responses: {
+            /** @description The new image; `Location` is its URL. */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductImage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    preflightProductImages: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A product id (decimal, 1 to 2^53-1). A malformed id is a 400 `validation-error` naming `id`, checked before the token. */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["Preflight"];
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    reorderProductImages: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A product id (decimal, 1 to 2^53-1). A malformed id is a 400 `validation-error` naming `id`, checked before the token. */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProductImageOrder"];
+            };
+        };
+        responses: {
+            /** @description The images in their new order. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductImageList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    preflightProductImageOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A product id (decimal, 1 to 2^53-1). A malformed id is a 400 `validation-error` naming `id`, checked before the token. */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["Preflight"];
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deleteProductImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A product image id (decimal, 1 to 2^53-1). A malformed id is a 400 `validation-error` naming `id`, checked before the token. */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. No body. */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    preflightProductImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A product image id (decimal, 1 to 2^53-1). A malformed id is a 400 `validation-error` naming `id`, checked before the token. */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["Preflight"];
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    updateProductImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A product image id (decimal, 1 to 2^53-1). A malformed id is a 400 `validation-error` naming `id`, checked before the token. */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProductImagePatch"];
+            };
+        };
+        responses: {
+            /** @description The image after the change. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductImage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];

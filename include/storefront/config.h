@@ -42,11 +42,12 @@ typedef struct sf_config {
     /* Clickstream forwarding: KINESIS_STREAM (a stream name); NULL = off, and then the
      * writer adds no outbox rows. */
     const char *kinesis_stream;
-    /* The forwarder's settings (read only while kinesis_stream is set; README.md). */
+    /* The forwarder's settings (read only while kinesis_stream is set; README.md). The
+     * region and credentials are shared with S3 (read while either is configured). */
     char *kinesis_endpoint; /* KINESIS_ENDPOINT, default https://kinesis.<region>.amazonaws.com */
     const char *aws_region; /* AWS_REGION, default us-east-1 */
-    const char *aws_access_key_id; /* AWS_ACCESS_KEY_ID (required with KINESIS_STREAM) */
-    const char *aws_secret_key;    /* AWS_SECRET_ACCESS_KEY (required with KINESIS_STREAM) */
+    const char *aws_access_key_id; /* AWS_ACCESS_KEY_ID (needed by KINESIS_STREAM, S3_BUCKET) */
+    const char *aws_secret_key;    /* AWS_SECRET_ACCESS_KEY (likewise) */
     const char *aws_session_token; /* AWS_SESSION_TOKEN, NULL = none */
     int forward_batch_max;         /* FORWARD_BATCH_MAX, records per PutRecords, 1..500 */
     int forward_poll_ms;           /* FORWARD_POLL_MS, idle wait, default 500 */
@@ -80,6 +81,14 @@ typedef struct sf_config {
     size_t nclickstream_app_ids;
     const char *clickstream_app_ids[CONFIG_MAX_CLICKSTREAM_APP_IDS];
     char *clickstream_app_ids_buf;
+    /* Product images on S3 (load_s3 in config.c, docs/images.md). S3_BUCKET unset = not
+     * configured: the image upload routes answer 503. With it set, aws_region and the
+     * aws_* credentials above are loaded too (required). */
+    const char *s3_bucket;     /* S3_BUCKET */
+    char *s3_endpoint;         /* S3_ENDPOINT, default https://s3.<region>.amazonaws.com */
+    char *image_base_url;      /* IMAGE_BASE_URL, default <S3_ENDPOINT>/<bucket> */
+    int image_upload_ttl_s;    /* IMAGE_UPLOAD_TTL_SECONDS, presigned URL lifetime, 300 */
+    long long image_max_bytes; /* IMAGE_MAX_BYTES, largest upload, default 10 MiB */
 } sf_config;
 
 /* Reads the environment into cfg. `need_database` = false lets `version` run without

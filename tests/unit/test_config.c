@@ -106,6 +106,47 @@ static void profiles(void)
     unsetenv("COGNITO_ISSUER");
 }
 
+/* Product images on S3: checked only while S3_BUCKET is set; shares AWS credentials. */
+static void s3(void)
+{
+    CHECK(load_with("IMAGE_MAX_BYTES", "x")); /* ignored while S3 is off */
+    setenv("S3_BUCKET", "storefront-images", 1);
+    CHECK(!load_with(NULL, NULL));
+    CHECK(strstr(err, "S3_BUCKET") != NULL && strstr(err, "AWS_ACCESS_KEY_ID") != NULL);
+    setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE", 1);
+    setenv("AWS_SECRET_ACCESS_KEY", "secret", 1);
+    sf_config cfg;
+    CHECK(config_load(&cfg, true, err, sizeof err));
+    CHECK(strcmp(cfg.s3_endpoint, "https://s3.us-east-1.amazonaws.com") == 0);
+    CHECK(strcmp(cfg.image_base_url, "https://s3.us-east-1.amazonaws.com/storefront-images") == 0);
+    CHECK(cfg.image_upload_ttl_s == 300 && cfg.image_max_bytes == 10 << 20);
+    config_free(&cfg);
+    setenv("S3_ENDPOINT", "http://127.0.0.1:4569/", 1);
+    setenv("IMAGE_BASE_URL", "https://cdn.example.com/", 1);
+    CHECK(config_load(&cfg, true, err, sizeof err));
+    CHECK(strcmp(cfg.s3_endpoint, "http://127.0.0.1:4569") == 0);
+    CHECK(strcmp(cfg.image_base_url, "https://cdn.example.com") == 0);
+    config_free(&cfg);
+    unsetenv("IMAGE_BASE_URL");
+    CHECK(!load_with("S3_ENDPOINT", "http://s3.example.com"));
+    CHECK(strstr(err, "S3_ENDPOINT") != NULL);
+    CHECK(!load_with("S3_ENDPOINT", "https://s3.example.com/path"));
+    CHECK(!load_with("S3_ENDPOINT", "https://s3.example.com?x=1"));
+    setenv("S3_ALLOW_HTTP", "1", 1);
+    CHECK(load_with("S3_ENDPOINT", "http://localstack:4566"));
+    unsetenv("S3_ALLOW_HTTP");
+    CHECK(!load_with("IMAGE_BASE_URL", "cdn.example.com"));
+    CHECK(!load_with("IMAGE_UPLOAD_TTL_SECONDS", "0"));
+    CHECK(!load_with("IMAGE_MAX_BYTES", "0"));
+    CHECK(strstr(err, "IMAGE_MAX_BYTES") != NULL);
+    CHECK(!load_with("S3_BUCKET", "Bad_Bucket")); /* last: load_with unsets it */
+    CHECK(strstr(err, "S3_BUCKET") != NULL);
+    unsetenv("S3_BUCKET");
+    unsetenv("S3_ENDPOINT");
+    unsetenv("AWS_ACCESS_KEY_ID");
+    unsetenv("AWS_SECRET_ACCESS_KEY");
+}
+
 int main(void)
 {
     /* The settings under test come from this file, not from the caller's environment
@@ -113,8 +154,12 @@ int main(void)
     unsetenv("KINESIS_STREAM");
     unsetenv("KINESIS_ENDPOINT");
     unsetenv("AWS_REGION");
+    unsetenv("S3_BUCKET");
+    unsetenv("S3_ENDPOINT");
+    unsetenv("IMAGE_BASE_URL");
     forwarding();
     profiles();
+    s3();
     CHECK(load_with(NULL, NULL));
     CHECK(!load_with("PORT", "80a"));
     CHECK(strstr(err, "PORT") != NULL);
