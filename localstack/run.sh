@@ -11,13 +11,17 @@
 # between runs), provisions the user pool, app client, group admin and two demo users
 # with provision.sh (idempotent: a second run finds them), hands the server
 # COGNITO_ISSUER, COGNITO_JWKS_URL, COGNITO_ENDPOINT, COGNITO_CLIENT_IDS and
-# COGNITO_ALLOW_HTTP=1, and prints how to get a token. S3 and Kinesis emulators are not started (make test does).
+# COGNITO_ALLOW_HTTP=1, and prints how to get a token. With it, s3rver (S3) on
+# 127.0.0.1:4569 with its objects in .local/s3 and the product-image bucket, so staff can
+# upload images through presigned URLs (S3_BUCKET, S3_ENDPOINT and s3rver's dummy keys go
+# to the server). The Kinesis emulator is not started (make test does).
 #
 # Usage: localstack/run.sh [--build-only | --generate-only]
 #   --generate-only: install, configure and generate build/generated/ (sfgen) only, for
 #   make lint, which reads the generated headers without compiling the rest.
 # Environment (defaults): PORT (8080), LISTEN_ADDR (127.0.0.1), PGPORT (5433),
 #   CORS_ALLOWED_ORIGINS (http://localhost:5173), LOG_LEVEL (info), COGNITO_PORT (9229),
+#   S3_PORT (4569: s3rver),
 #   AWS_REGION (us-east-1: the region in the local pool's id and issuer),
 #   CLICKSTREAM_APP_IDS (storefront-web: the appId of the Clickstream SDK's local config).
 set -euo pipefail
@@ -54,6 +58,9 @@ preflight() {
     if ((LOCAL_COGNITO)) && sf_port_in_use "$COGNITO_PORT"; then
         sf_die "port $COGNITO_PORT on 127.0.0.1 (cognito-local) is already taken (another 'make run'?): stop that program or use another port, e.g. COGNITO_PORT=9230 make run"
     fi
+    if ((LOCAL_COGNITO)) && sf_port_in_use "$S3_PORT"; then
+        sf_die "port $S3_PORT on 127.0.0.1 (s3rver) is already taken (another 'make run'?): stop that program or use another port, e.g. S3_PORT=4570 make run"
+    fi
 }
 
 # start_local_cognito — start cognito-local in .local/cognito and provision it in the
@@ -63,8 +70,11 @@ start_local_cognito() {
     local region="${AWS_REGION:-us-east-1}"
     emu_start_cognito "$COGNITO_DIR" "$COGNITO_PORT" "$region" \
         "${region}_$COGNITO_LOCAL_POOL_ID_SUFFIX" storefront-shoppers "$COGNITO_DIR/cognito-local.log"
-    sf_log "provisioning cognito-local in the background (log: $COGNITO_DIR/provision.log)"
-    "$SF_ROOT/localstack/provision.sh" --services cognito --region "$region" \
+    mkdir -p "$SF_ROOT/.local/s3"
+    emu_start_s3 "$SF_ROOT/.local/s3" "$S3_PORT" "$SF_ROOT/.local/s3rver.log"
+    sf_log "provisioning cognito-local and s3rver in the background (log: $COGNITO_DIR/provision.log)"
+    "$SF_ROOT/localstack/provision.sh" --services cognito,s3 --region "$region" \
+        --s3-endpoint "http://127.0.0.1:$S3_PORT" \
         --cognito-endpoint "http://127.0.0.1:$COGNITO_PORT" \
         --issuer-domain "https://cognito-idp.$region.amazonaws.com" \
         --env-file "$COGNITO_DIR/aws.env" >/dev/null 2>"$COGNITO_DIR/provision.log" &
@@ -83,6 +93,10 @@ finish_local_cognito() {
     # shellcheck source=/dev/null
     source "$COGNITO_DIR/aws.env"
     export COGNITO_ISSUER COGNITO_JWKS_URL COGNITO_ENDPOINT
+    # s3rver: the bucket provision.sh made, and the only keys s3rver accepts (dummy ones,
+    # so real AWS keys in this shell never reach it).
+    export S3_BUCKET S3_ENDPOINT AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER
+    unset AWS_SESSION_TOKEN
     # shellcheck disable=SC2153  # COGNITO_CLIENT_ID comes from aws.env
     export COGNITO_CLIENT_IDS="$COGNITO_CLIENT_ID"
     # The emulator serves its JWKS over http; a real pool never needs this.
@@ -151,7 +165,7 @@ EOF
     fi
     ((LOCAL_COGNITO)) && printf '  From an empty cart to a paid order: the README tour (it sources .local/run.env).\n'
     cat <<EOF
-  Ctrl-C stops the server, cognito-local and PostgreSQL; the data stays for the next run
+  Ctrl-C stops the server, cognito-local, s3rver and PostgreSQL; the data stays for the next run
   (make distclean wipes it).
 
 EOF
@@ -197,6 +211,7 @@ main() {
     export CLICKSTREAM_APP_IDS="${CLICKSTREAM_APP_IDS:-storefront-web}"
     local pg_port="${PGPORT:-5433}"
     COGNITO_PORT="${COGNITO_PORT:-9229}"
+    S3_PORT="${S3_PORT:-4569}"
     [[ -z "${COGNITO_ISSUER:-}" ]] && LOCAL_COGNITO=1
 
     ((build_only)) || preflight "$PORT" "$pg_port"
