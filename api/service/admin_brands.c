@@ -63,9 +63,10 @@ sf_status svc_admin_brand_update(db_pool *pool, arena *a, int64_t id, int64_t re
         return e->status;
     brand_op op = {.id = id, .revision = revision, .out = out};
     sf_status s = parse_brand(a, j, false, &op.in, e);
-    json_decref(j);
+    /* After the transaction: the input points into j's strings. */
     if (s == SF_OK)
         s = svc_admin_tx(pool, a, update_brand, &op, e);
+    json_decref(j);
     return s;
 }
 

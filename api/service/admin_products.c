@@ -81,9 +81,10 @@ sf_status svc_admin_product_update(db_pool *pool, arena *a, int64_t id, int64_t 
         return e->status;
     product_op op = {.id = id, .revision = revision, .out = out};
     sf_status s = parse_product(a, j, false, &op.in, e);
-    json_decref(j);
+    /* After the transaction: the input points into j's strings. */
     if (s == SF_OK)
         s = svc_admin_tx(pool, a, update_product, &op, e);
+    json_decref(j);
     return s;
 }
 
