@@ -45,6 +45,16 @@ endif()
 if(TEST api/readme-tour)
   set_tests_properties(api/readme-tour PROPERTIES RUN_SERIAL TRUE)
 endif()
+# The staff catalog test creates, renames, archives and deletes public products,
+# categories and brands: the catalog readers (lists walked page by page, facet counts,
+# ETag revalidation) must not see it change under them.
+# The README's staff tour adds a public product and uses the demo shopper's cart.
+if(TEST api/readme-staff-tour)
+  set_tests_properties(api/readme-staff-tour PROPERTIES RUN_SERIAL TRUE)
+endif()
+if(TEST api/admin-catalog)
+  set_tests_properties(api/admin-catalog PROPERTIES RUN_SERIAL TRUE)
+endif()
 
 # e2e/*: the real AWS Clickstream web SDK in a real Chromium (Debian's chromium package,
 # installed by localstack/bootstrap.sh; driven by the npm playwright-core).

@@ -167,6 +167,32 @@ void h_analytics_traffic(http_ctx *c);
 void h_analytics_session(http_ctx *c);
 /* The back office and what shoppers keep (issue #11). */
 /* >>> handlers catalog (staff catalog: products, variants, categories, brands): insert below this line */
+/* Staff catalog (h_admin_products.c, h_admin_variants.c, h_admin_categories.c,
+ * h_admin_brands.c; shared helpers in h_admin_catalog.c). */
+void h_admin_products_create(http_ctx *c);
+void h_admin_products_get(http_ctx *c);
+void h_admin_products_update(http_ctx *c);
+void h_admin_products_delete(http_ctx *c);
+void h_admin_variants_create(http_ctx *c);
+void h_admin_variants_get(http_ctx *c);
+void h_admin_variants_update(http_ctx *c);
+void h_admin_variants_delete(http_ctx *c);
+void h_admin_categories_create(http_ctx *c);
+void h_admin_categories_get(http_ctx *c);
+void h_admin_categories_update(http_ctx *c);
+void h_admin_categories_delete(http_ctx *c);
+void h_admin_brands_create(http_ctx *c);
+void h_admin_brands_get(http_ctx *c);
+void h_admin_brands_update(http_ctx *c);
+void h_admin_brands_delete(http_ctx *c);
+struct svc_admin_doc;
+/* Sends one staff catalog resource: its JSON, its ETag, and for a 201 the Location
+ * `collection`/<id> (e.g. "/v1/admin/brands") and Idempotent-Replayed on a replay. */
+void http_admin_send_doc(http_ctx *c, int status, const struct svc_admin_doc *d,
+                         const char *collection);
+/* The revision a DELETE may name: If-Match is optional there (absent = 0, any), but
+ * when sent it must be one of our ETags or "*" (else 412 sent, false). */
+bool http_admin_delete_revision_or_problem(http_ctx *c, int64_t *revision);
 /* <<< handlers catalog */
 
 /* >>> handlers images (product images on S3): insert below this line */

@@ -107,6 +107,22 @@ const http_route http_routes[] = {
     {"POST", "/v1/clickstream", h_clickstream_sdk, clickstream_sdk_params, false, HTTP_PUBLIC},
     /* The back office and what shoppers keep (issue #11). */
     /* >>> routes catalog (staff catalog: products, variants, categories, brands): insert below this line */
+    {"POST", "/v1/admin/products", h_admin_products_create, NULL, false, HTTP_ADMIN},
+    {"GET", "/v1/admin/products/{id}", h_admin_products_get, NULL, false, HTTP_ADMIN},
+    {"PATCH", "/v1/admin/products/{id}", h_admin_products_update, NULL, false, HTTP_ADMIN},
+    {"DELETE", "/v1/admin/products/{id}", h_admin_products_delete, NULL, false, HTTP_ADMIN},
+    {"POST", "/v1/admin/products/{id}/variants", h_admin_variants_create, NULL, false, HTTP_ADMIN},
+    {"GET", "/v1/admin/variants/{id}", h_admin_variants_get, NULL, false, HTTP_ADMIN},
+    {"PATCH", "/v1/admin/variants/{id}", h_admin_variants_update, NULL, false, HTTP_ADMIN},
+    {"DELETE", "/v1/admin/variants/{id}", h_admin_variants_delete, NULL, false, HTTP_ADMIN},
+    {"POST", "/v1/admin/categories", h_admin_categories_create, NULL, false, HTTP_ADMIN},
+    {"GET", "/v1/admin/categories/{id}", h_admin_categories_get, NULL, false, HTTP_ADMIN},
+    {"PATCH", "/v1/admin/categories/{id}", h_admin_categories_update, NULL, false, HTTP_ADMIN},
+    {"DELETE", "/v1/admin/categories/{id}", h_admin_categories_delete, NULL, false, HTTP_ADMIN},
+    {"POST", "/v1/admin/brands", h_admin_brands_create, NULL, false, HTTP_ADMIN},
+    {"GET", "/v1/admin/brands/{id}", h_admin_brands_get, NULL, false, HTTP_ADMIN},
+    {"PATCH", "/v1/admin/brands/{id}", h_admin_brands_update, NULL, false, HTTP_ADMIN},
+    {"DELETE", "/v1/admin/brands/{id}", h_admin_brands_delete, NULL, false, HTTP_ADMIN},
     /* <<< routes catalog */
 
     /* >>> routes images (product images on S3): insert below this line */
