@@ -33,7 +33,7 @@ struct db_conn {
     const char *conninfo;
     const char *application_name;
     int statement_timeout_ms;
-    int index; /* slot in the pool */
+    int index;     /* slot in the pool */
     bool in_setup; /* conn_connect is running the session setup: db_exec must not
                       reconnect from inside it */
     /* Open-addressing set of statements prepared on this connection. */

@@ -16,7 +16,8 @@ void h_admin_brands_create(http_ctx *c)
     if (!http_idempotency_key_or_problem(c, &key) || !http_json_body_or_problem(c, &body, &len))
         return;
     svc_admin_doc d;
-    if (svc_admin_brand_create(c->app->pool, c->a, &c->principal, key, body, len, &d, &e) != SF_OK) {
+    if (svc_admin_brand_create(c->app->pool, c->a, &c->principal, key, body, len, &d, &e) !=
+        SF_OK) {
         http_send_error(c, &e);
         return;
     }

@@ -8,9 +8,9 @@
 #include <string.h>
 
 #include "http/http.h"
-#include "storefront/validate.h"
 #include "storefront/order_states.h"
 #include "storefront/orders.h"
+#include "storefront/validate.h"
 
 static const char *const statuses[] = {"pending_payment", "paid",      "fulfilled", "shipped",
                                        "delivered",       "cancelled", "refunded",  NULL};

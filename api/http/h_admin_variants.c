@@ -16,7 +16,8 @@ void h_admin_variants_create(http_ctx *c)
     if (!http_idempotency_key_or_problem(c, &key) || !http_json_body_or_problem(c, &body, &len))
         return;
     svc_admin_doc d;
-    if (svc_admin_variant_create(c->app->pool, c->a, &c->principal, key, c->path_id, body, len, &d, &e) != SF_OK) {
+    if (svc_admin_variant_create(c->app->pool, c->a, &c->principal, key, c->path_id, body, len, &d,
+                                 &e) != SF_OK) {
         http_send_error(c, &e);
         return;
     }

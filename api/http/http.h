@@ -166,7 +166,8 @@ void h_analytics_top_products(http_ctx *c);
 void h_analytics_traffic(http_ctx *c);
 void h_analytics_session(http_ctx *c);
 /* The back office and what shoppers keep (issue #11). */
-/* >>> handlers catalog (staff catalog: products, variants, categories, brands): insert below this line */
+/* >>> handlers catalog (staff catalog: products, variants, categories, brands): insert below this
+ * line */
 /* Staff catalog (h_admin_products.c, h_admin_variants.c, h_admin_categories.c,
  * h_admin_brands.c; shared helpers in h_admin_catalog.c). */
 void h_admin_products_create(http_ctx *c);
@@ -233,7 +234,8 @@ void h_admin_tax_rates_update(http_ctx *c);
 void h_admin_tax_rates_delete(http_ctx *c);
 /* <<< handlers settings */
 
-/* >>> handlers customers (customers: profiles from Cognito, staff search): insert below this line */
+/* >>> handlers customers (customers: profiles from Cognito, staff search): insert below this line
+ */
 void h_admin_customers_get(http_ctx *c);
 /* Copies the caller's e-mail and name from Cognito when due (profile_sync.c): pass the
  * row on the first request this process sees from the person (copied only if it never

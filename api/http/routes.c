@@ -106,7 +106,8 @@ const http_route http_routes[] = {
     {"POST", "/v1/events", h_events_ingest, NULL, false, HTTP_PUBLIC},
     {"POST", "/v1/clickstream", h_clickstream_sdk, clickstream_sdk_params, false, HTTP_PUBLIC},
     /* The back office and what shoppers keep (issue #11). */
-    /* >>> routes catalog (staff catalog: products, variants, categories, brands): insert below this line */
+    /* >>> routes catalog (staff catalog: products, variants, categories, brands): insert below this
+       line */
     {"POST", "/v1/admin/products", h_admin_products_create, NULL, false, HTTP_ADMIN},
     {"GET", "/v1/admin/products/{id}", h_admin_products_get, NULL, false, HTTP_ADMIN},
     {"PATCH", "/v1/admin/products/{id}", h_admin_products_update, NULL, false, HTTP_ADMIN},
@@ -173,7 +174,8 @@ const http_route http_routes[] = {
     {"DELETE", "/v1/admin/tax-rates/{country}", h_admin_tax_rates_delete, NULL, false, HTTP_ADMIN},
     /* <<< routes settings */
 
-    /* >>> routes customers (customers: profiles from Cognito, staff search): insert below this line */
+    /* >>> routes customers (customers: profiles from Cognito, staff search): insert below this line
+     */
     {"GET", "/v1/admin/customers/{id}", h_admin_customers_get, NULL, false, HTTP_ADMIN},
     /* <<< routes customers */
 

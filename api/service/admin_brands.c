@@ -25,15 +25,15 @@ typedef struct brand_op {
 static sf_status parse_brand(arena *a, json_t *j, bool create, brand_input *in, sf_error *e);
 static bool logo_url_valid(const char *s);
 static sf_status brand_doc(db_conn *c, arena *a, int64_t id, svc_admin_doc *out, sf_error *e);
-static sf_status insert_brand(db_conn *c, arena *a, void *ctx, int64_t actor_id,
-                              svc_admin_doc *doc, sf_error *e);
+static sf_status insert_brand(db_conn *c, arena *a, void *ctx, int64_t actor_id, svc_admin_doc *doc,
+                              sf_error *e);
 static sf_status update_brand(db_conn *c, arena *a, void *ctx, sf_error *e);
 static sf_status delete_brand(db_conn *c, arena *a, void *ctx, sf_error *e);
 static sf_status get_brand(db_conn *c, arena *a, void *ctx, sf_error *e);
 
 sf_status svc_admin_brand_create(db_pool *pool, arena *a, const auth_principal *who,
-                                 const char *key, const char *body, size_t len,
-                                 svc_admin_doc *out, sf_error *e)
+                                 const char *key, const char *body, size_t len, svc_admin_doc *out,
+                                 sf_error *e)
 {
     json_t *j = svc_admin_body(body, len, e);
     if (!j)
@@ -41,22 +41,20 @@ sf_status svc_admin_brand_create(db_pool *pool, arena *a, const auth_principal *
     brand_op op = {.out = out};
     sf_status s = parse_brand(a, j, true, &op.in, e);
     if (s == SF_OK)
-        s = svc_admin_create(pool, a, who, key, "POST /v1/admin/brands", j, insert_brand, &op,
-                             out, e);
+        s = svc_admin_create(pool, a, who, key, "POST /v1/admin/brands", j, insert_brand, &op, out,
+                             e);
     json_decref(j);
     return s;
 }
 
-sf_status svc_admin_brand_get(db_pool *pool, arena *a, int64_t id, svc_admin_doc *out,
-                              sf_error *e)
+sf_status svc_admin_brand_get(db_pool *pool, arena *a, int64_t id, svc_admin_doc *out, sf_error *e)
 {
     brand_op op = {.id = id, .out = out};
     return svc_admin_tx(pool, a, get_brand, &op, e);
 }
 
 sf_status svc_admin_brand_update(db_pool *pool, arena *a, int64_t id, int64_t revision,
-                                 const char *body, size_t len, svc_admin_doc *out,
-                                 sf_error *e)
+                                 const char *body, size_t len, svc_admin_doc *out, sf_error *e)
 {
     json_t *j = svc_admin_body(body, len, e);
     if (!j)
@@ -97,8 +95,9 @@ static sf_status parse_brand(arena *a, json_t *j, bool create, brand_input *in, 
             if (json_is_null(v))
                 in->logo_url = NULL;
             else if (!json_is_string(v) || !logo_url_valid(json_string_value(v)))
-                sf_field_fail(e, "logo_url", "must be an https URL of at most 2048 characters, "
-                                             "or null");
+                sf_field_fail(e, "logo_url",
+                              "must be an https URL of at most 2048 characters, "
+                              "or null");
             else
                 in->logo_url = json_string_value(v);
         } else
@@ -148,20 +147,21 @@ static sf_status get_brand(db_conn *c, arena *a, void *ctx, sf_error *e)
     return brand_doc(c, a, op->id, op->out, e);
 }
 
-static sf_status insert_brand(db_conn *c, arena *a, void *ctx, int64_t actor_id,
-                              svc_admin_doc *doc, sf_error *e)
+static sf_status insert_brand(db_conn *c, arena *a, void *ctx, int64_t actor_id, svc_admin_doc *doc,
+                              sf_error *e)
 {
     (void)actor_id;
     brand_op *op = ctx;
     q_admin_brand_insert_row row;
-    sf_status s = q_admin_brand_insert(c,
-                                       &(q_admin_brand_insert_params){
-                                           .slug = op->in.slug,
-                                           .name = op->in.name,
-                                           .description = op->in.has_description ? op->in.description : "",
-                                           .logo_url = op->in.logo_url,
-                                       },
-                                       &row, e);
+    sf_status s =
+        q_admin_brand_insert(c,
+                             &(q_admin_brand_insert_params){
+                                 .slug = op->in.slug,
+                                 .name = op->in.name,
+                                 .description = op->in.has_description ? op->in.description : "",
+                                 .logo_url = op->in.logo_url,
+                             },
+                             &row, e);
     if (s == SF_NOT_FOUND)
         return (sf_error_clear(e), svc_admin_slug_taken(e, op->in.slug));
     if (s != SF_OK)

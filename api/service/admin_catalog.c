@@ -30,16 +30,94 @@ static sf_status create_step(db_conn *c, arena *a, void *ctx, int64_t actor_id,
  * obvious ASCII spelling; anything else (CJK, symbols) becomes a separator. */
 static const char *fold_latin(const unsigned char *s, size_t *used)
 {
-    static const char *const latin1[64] = {
-        /* U+00C0 */ "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
-        /* U+00D0 */ "d", "n", "o", "o", "o", "o", "o", NULL, "o", "u", "u", "u", "u", "y", "th", "ss",
-        /* U+00E0 */ "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
-        /* U+00F0 */ "d", "n", "o", "o", "o", "o", "o", NULL, "o", "u", "u", "u", "u", "y", "th", "y"};
+    static const char *const latin1[64] = {/* U+00C0 */ "a",
+                                           "a",
+                                           "a",
+                                           "a",
+                                           "a",
+                                           "a",
+                                           "ae",
+                                           "c",
+                                           "e",
+                                           "e",
+                                           "e",
+                                           "e",
+                                           "i",
+                                           "i",
+                                           "i",
+                                           "i",
+                                           /* U+00D0 */ "d",
+                                           "n",
+                                           "o",
+                                           "o",
+                                           "o",
+                                           "o",
+                                           "o",
+                                           NULL,
+                                           "o",
+                                           "u",
+                                           "u",
+                                           "u",
+                                           "u",
+                                           "y",
+                                           "th",
+                                           "ss",
+                                           /* U+00E0 */ "a",
+                                           "a",
+                                           "a",
+                                           "a",
+                                           "a",
+                                           "a",
+                                           "ae",
+                                           "c",
+                                           "e",
+                                           "e",
+                                           "e",
+                                           "e",
+                                           "i",
+                                           "i",
+                                           "i",
+                                           "i",
+                                           /* U+00F0 */ "d",
+                                           "n",
+                                           "o",
+                                           "o",
+                                           "o",
+                                           "o",
+                                           "o",
+                                           NULL,
+                                           "o",
+                                           "u",
+                                           "u",
+                                           "u",
+                                           "u",
+                                           "y",
+                                           "th",
+                                           "y"};
     /* U+0100..U+017F: the base letter of each (Ā ā Ă ă Ą ą, Ć ć …, ſ). */
-    static const char ext_a[] = "aaaaaa" "cccccccc" "dddd" "eeeeeeeeee" "gggggggg" "hhhh"
-                                "iiiiiiiiii" "ii" "jj" "kkk" "llllllllll" "nnnnnnn" "nn"
-                                "oooooo" "oo" "rrrrrr" "ssssssss" "tttttt" "uuuuuuuuuuuu"
-                                "ww" "yyy" "zzzzzz" "s";
+    static const char ext_a[] = "aaaaaa"
+                                "cccccccc"
+                                "dddd"
+                                "eeeeeeeeee"
+                                "gggggggg"
+                                "hhhh"
+                                "iiiiiiiiii"
+                                "ii"
+                                "jj"
+                                "kkk"
+                                "llllllllll"
+                                "nnnnnnn"
+                                "nn"
+                                "oooooo"
+                                "oo"
+                                "rrrrrr"
+                                "ssssssss"
+                                "tttttt"
+                                "uuuuuuuuuuuu"
+                                "ww"
+                                "yyy"
+                                "zzzzzz"
+                                "s";
     _Static_assert(sizeof ext_a == 129, "one letter per code point U+0100..U+017F");
     /* Single-letter strings "a", "b", … in one constant (no shared mutable buffer:
      * request threads call this concurrently). */
@@ -105,8 +183,8 @@ bool svc_slug_valid(const char *s)
         return false;
     for (size_t i = 0; i < n; i++) {
         char ch = s[i];
-        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
-                  (ch == '-' && s[i + 1] != '-');
+        bool ok =
+            (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || (ch == '-' && s[i + 1] != '-');
         if (!ok)
             return false;
     }
@@ -115,8 +193,8 @@ bool svc_slug_valid(const char *s)
 
 /* --- field readers ----------------------------------------------------------------- */
 
-bool svc_field_text(arena *a, sf_error *e, json_t *v, const char *field, size_t max,
-                    bool required, bool multiline, const char **out)
+bool svc_field_text(arena *a, sf_error *e, json_t *v, const char *field, size_t max, bool required,
+                    bool multiline, const char **out)
 {
     if (!json_is_string(v)) {
         sf_field_fail(e, field, "must be a string");
@@ -183,8 +261,8 @@ bool svc_field_slug(sf_error *e, json_t *v, const char *field, const char **out)
     return true;
 }
 
-bool svc_field_ids(arena *a, sf_error *e, json_t *v, const char *field, size_t max,
-                   int64_t **ids, size_t *n)
+bool svc_field_ids(arena *a, sf_error *e, json_t *v, const char *field, size_t max, int64_t **ids,
+                   size_t *n)
 {
     if (!json_is_array(v) || json_array_size(v) > max) {
         sf_field_fail(e, field, "must be an array of at most %zu ids", max);
@@ -254,8 +332,8 @@ static sf_status create_step(db_conn *c, arena *a, void *ctx, int64_t actor_id,
 }
 
 sf_status svc_admin_create(db_pool *pool, arena *a, const auth_principal *who, const char *key,
-                           const char *scope, const json_t *body, svc_admin_create_fn fn,
-                           void *ctx, svc_admin_doc *out, sf_error *e)
+                           const char *scope, const json_t *body, svc_admin_create_fn fn, void *ctx,
+                           svc_admin_doc *out, sf_error *e)
 {
     char hash[65];
     svc_idem_hash(scope, body, hash);

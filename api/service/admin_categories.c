@@ -26,8 +26,7 @@ typedef struct category_op {
     svc_admin_doc *out;
 } category_op;
 
-static sf_status parse_category(arena *a, json_t *j, bool create, category_input *in,
-                                sf_error *e);
+static sf_status parse_category(arena *a, json_t *j, bool create, category_input *in, sf_error *e);
 static sf_status category_doc(db_conn *c, arena *a, int64_t id, svc_admin_doc *out, sf_error *e);
 static sf_status parent_exists(db_conn *c, int64_t parent_id, sf_error *e);
 static sf_status not_found(sf_error *e);
@@ -61,8 +60,7 @@ sf_status svc_admin_category_get(db_pool *pool, arena *a, int64_t id, svc_admin_
 }
 
 sf_status svc_admin_category_update(db_pool *pool, arena *a, int64_t id, int64_t revision,
-                                    const char *body, size_t len, svc_admin_doc *out,
-                                    sf_error *e)
+                                    const char *body, size_t len, svc_admin_doc *out, sf_error *e)
 {
     json_t *j = svc_admin_body(body, len, e);
     if (!j)
@@ -85,8 +83,7 @@ sf_status svc_admin_category_delete(db_pool *pool, arena *a, int64_t id, int64_t
 
 /* --- input ------------------------------------------------------------------------ */
 
-static sf_status parse_category(arena *a, json_t *j, bool create, category_input *in,
-                                sf_error *e)
+static sf_status parse_category(arena *a, json_t *j, bool create, category_input *in, sf_error *e)
 {
     memset(in, 0, sizeof *in);
     const char *key;
@@ -101,8 +98,8 @@ static sf_status parse_category(arena *a, json_t *j, bool create, category_input
             in->has_description =
                 svc_field_text(a, e, v, "description", 5000, false, true, &in->description);
         else if (strcmp(key, "parent_id") == 0) {
-            in->has_parent = json_is_null(v) ||
-                             svc_field_int(e, v, "parent_id", 1, 9007199254740991LL, &in->parent_id);
+            in->has_parent = json_is_null(v) || svc_field_int(e, v, "parent_id", 1,
+                                                              9007199254740991LL, &in->parent_id);
             if (json_is_null(v))
                 in->parent_id = 0;
         } else if (strcmp(key, "position") == 0)
@@ -144,8 +141,8 @@ static sf_status category_doc(db_conn *c, arena *a, int64_t id, svc_admin_doc *o
 static sf_status parent_exists(db_conn *c, int64_t parent_id, sf_error *e)
 {
     q_admin_category_exists_row r;
-    sf_status s = q_admin_category_exists(c, &(q_admin_category_exists_params){.id = parent_id},
-                                          &r, e);
+    sf_status s =
+        q_admin_category_exists(c, &(q_admin_category_exists_params){.id = parent_id}, &r, e);
     if (s == SF_NOT_FOUND) {
         sf_error_clear(e);
         sf_field_fail(e, "parent_id", "names no category (%lld)", (long long)parent_id);
@@ -169,16 +166,17 @@ static sf_status insert_category(db_conn *c, arena *a, void *ctx, int64_t actor_
     if (in->parent_id && parent_exists(c, in->parent_id, e) != SF_OK)
         return e->status;
     q_admin_category_insert_row row;
-    sf_status s = q_admin_category_insert(c,
-                                          &(q_admin_category_insert_params){
-                                              .slug = in->slug,
-                                              .name = in->name,
-                                              .description = in->has_description ? in->description : "",
-                                              .parent_id = in->parent_id,
-                                              .parent_id_is_null = in->parent_id == 0,
-                                              .position = (int32_t)in->position,
-                                          },
-                                          &row, e);
+    sf_status s =
+        q_admin_category_insert(c,
+                                &(q_admin_category_insert_params){
+                                    .slug = in->slug,
+                                    .name = in->name,
+                                    .description = in->has_description ? in->description : "",
+                                    .parent_id = in->parent_id,
+                                    .parent_id_is_null = in->parent_id == 0,
+                                    .position = (int32_t)in->position,
+                                },
+                                &row, e);
     if (s == SF_NOT_FOUND)
         return (sf_error_clear(e), svc_admin_slug_taken(e, in->slug));
     if (s != SF_OK)
@@ -267,7 +265,8 @@ static sf_status delete_category(db_conn *c, arena *a, void *ctx, sf_error *e)
 {
     category_op *op = ctx;
     q_admin_category_lock_row cur;
-    sf_status s = q_admin_category_lock(c, a, &(q_admin_category_lock_params){.id = op->id}, &cur, e);
+    sf_status s =
+        q_admin_category_lock(c, a, &(q_admin_category_lock_params){.id = op->id}, &cur, e);
     if (s == SF_NOT_FOUND)
         return not_found(e);
     if (s != SF_OK)

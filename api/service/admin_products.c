@@ -16,7 +16,7 @@
 #include "storefront/queries_gen.h"
 
 #define MAX_CATEGORIES 50
-#define MAX_VARIANTS 100
+#define MAX_VARIANTS   100
 
 typedef struct product_input {
     bool has_name, has_slug, has_brand, has_description, has_status, has_featured, has_active,
@@ -42,7 +42,8 @@ static sf_status product_doc(db_conn *c, arena *a, int64_t id, svc_admin_doc *ou
 static sf_status not_found(sf_error *e);
 static sf_status resolve_brand(db_conn *c, product_input *in, sf_error *e);
 static sf_status check_categories(db_conn *c, arena *a, const product_input *in, sf_error *e);
-static sf_status set_categories(db_conn *c, arena *a, int64_t id, const product_input *in, sf_error *e);
+static sf_status set_categories(db_conn *c, arena *a, int64_t id, const product_input *in,
+                                sf_error *e);
 static sf_status insert_product(db_conn *c, arena *a, void *ctx, int64_t actor_id,
                                 svc_admin_doc *doc, sf_error *e);
 static sf_status get_product(db_conn *c, arena *a, void *ctx, sf_error *e);
@@ -59,8 +60,8 @@ sf_status svc_admin_product_create(db_pool *pool, arena *a, const auth_principal
     product_op op = {.out = out};
     sf_status s = parse_product(a, j, true, &op.in, e);
     if (s == SF_OK)
-        s = svc_admin_create(pool, a, who, key, "POST /v1/admin/products", j, insert_product,
-                             &op, out, e);
+        s = svc_admin_create(pool, a, who, key, "POST /v1/admin/products", j, insert_product, &op,
+                             out, e);
     json_decref(j);
     return s;
 }
@@ -73,8 +74,7 @@ sf_status svc_admin_product_get(db_pool *pool, arena *a, int64_t id, svc_admin_d
 }
 
 sf_status svc_admin_product_update(db_pool *pool, arena *a, int64_t id, int64_t revision,
-                                   const char *body, size_t len, svc_admin_doc *out,
-                                   sf_error *e)
+                                   const char *body, size_t len, svc_admin_doc *out, sf_error *e)
 {
     json_t *j = svc_admin_body(body, len, e);
     if (!j)
@@ -241,25 +241,29 @@ static sf_status check_categories(db_conn *c, arena *a, const product_input *in,
     q_admin_categories_missing_row *rows;
     size_t n;
     sf_status s = q_admin_categories_missing(
-        c, a, &(q_admin_categories_missing_params){.ids = in->category_ids, .ids_n = in->ncategories},
+        c, a,
+        &(q_admin_categories_missing_params){.ids = in->category_ids, .ids_n = in->ncategories},
         &rows, &n, e);
     if (s == SF_OK && n > 0)
         sf_field_fail(e, "category_ids", "names no category (%lld)", (long long)rows[0].id);
     return e->status;
 }
 
-static sf_status set_categories(db_conn *c, arena *a, int64_t id, const product_input *in, sf_error *e)
+static sf_status set_categories(db_conn *c, arena *a, int64_t id, const product_input *in,
+                                sf_error *e)
 {
     if (!in->has_categories)
         return SF_OK;
     sf_status s = q_admin_product_categories_prune(
-        c, a, &(q_admin_product_categories_prune_params){.id = id, .ids = in->category_ids,
-                                                      .ids_n = in->ncategories},
+        c, a,
+        &(q_admin_product_categories_prune_params){
+            .id = id, .ids = in->category_ids, .ids_n = in->ncategories},
         e);
     if (s == SF_OK && in->ncategories > 0)
         s = q_admin_product_categories_add(
-            c, a, &(q_admin_product_categories_add_params){.id = id, .ids = in->category_ids,
-                                                        .ids_n = in->ncategories},
+            c, a,
+            &(q_admin_product_categories_add_params){
+                .id = id, .ids = in->category_ids, .ids_n = in->ncategories},
             e);
     return s;
 }
@@ -272,18 +276,19 @@ static sf_status insert_product(db_conn *c, arena *a, void *ctx, int64_t actor_i
     if (resolve_brand(c, in, e) != SF_OK || check_categories(c, a, in, e) != SF_OK)
         return e->status;
     q_admin_product_insert_row row;
-    sf_status s = q_admin_product_insert(c,
-                                         &(q_admin_product_insert_params){
-                                             .slug = in->slug,
-                                             .name = in->name,
-                                             .brand_id = in->brand_id,
-                                             .description = in->has_description ? in->description : "",
-                                             .status = in->has_status ? in->status : "regular",
-                                             .featured = in->featured,
-                                             .active = in->active,
-                                             .currency = in->currency,
-                                         },
-                                         &row, e);
+    sf_status s =
+        q_admin_product_insert(c,
+                               &(q_admin_product_insert_params){
+                                   .slug = in->slug,
+                                   .name = in->name,
+                                   .brand_id = in->brand_id,
+                                   .description = in->has_description ? in->description : "",
+                                   .status = in->has_status ? in->status : "regular",
+                                   .featured = in->featured,
+                                   .active = in->active,
+                                   .currency = in->currency,
+                               },
+                               &row, e);
     if (s == SF_NOT_FOUND)
         return (sf_error_clear(e), svc_admin_slug_taken(e, in->slug));
     if (s == SF_OK)
@@ -341,20 +346,21 @@ static sf_status update_product(db_conn *c, arena *a, void *ctx, sf_error *e)
         p.slug = (char *)in->slug;
     }
     q_admin_product_update_row up;
-    s = q_admin_product_update(c,
-                               &(q_admin_product_update_params){
-                                   .slug = p.slug,
-                                   .name = in->has_name ? in->name : p.name,
-                                   .brand_id = in->has_brand ? in->brand_id : p.brand_id,
-                                   .description = in->has_description ? in->description : p.description,
-                                   .status = in->has_status ? in->status : db_product_status_str(p.status),
-                                   .featured = in->has_featured ? in->featured : p.featured,
-                                   .active = active,
-                                   .archived = archived,
-                                   .id = op->id,
-                                   .revision = (int32_t)op->revision,
-                               },
-                               &up, e);
+    s = q_admin_product_update(
+        c,
+        &(q_admin_product_update_params){
+            .slug = p.slug,
+            .name = in->has_name ? in->name : p.name,
+            .brand_id = in->has_brand ? in->brand_id : p.brand_id,
+            .description = in->has_description ? in->description : p.description,
+            .status = in->has_status ? in->status : db_product_status_str(p.status),
+            .featured = in->has_featured ? in->featured : p.featured,
+            .active = active,
+            .archived = archived,
+            .id = op->id,
+            .revision = (int32_t)op->revision,
+        },
+        &up, e);
     if (s == SF_NOT_FOUND)
         return (sf_error_clear(e), svc_admin_stale(e));
     if (s == SF_OK)

@@ -17,7 +17,7 @@
 #include "storefront/text.h"
 #include "storefront/validate.h"
 
-#define MAX_AMOUNT 1000000000000LL /* 10^12 minor units */
+#define MAX_AMOUNT  1000000000000LL /* 10^12 minor units */
 #define MAX_OPTIONS 20
 
 typedef struct variant_op {
@@ -49,8 +49,8 @@ sf_status svc_admin_variant_create(db_pool *pool, arena *a, const auth_principal
     variant_op op = {.product_id = product_id, .out = out};
     sf_status s = svc_admin_variant_parse(a, j, "", true, &op.in, e);
     if (s == SF_OK) {
-        const char *scope = arena_sprintf(a, "POST /v1/admin/products/%lld/variants",
-                                          (long long)product_id);
+        const char *scope =
+            arena_sprintf(a, "POST /v1/admin/products/%lld/variants", (long long)product_id);
         s = svc_admin_create(pool, a, who, key, scope, j, insert_variant, &op, out, e);
     }
     json_decref(j);
@@ -65,8 +65,7 @@ sf_status svc_admin_variant_get(db_pool *pool, arena *a, int64_t id, svc_admin_d
 }
 
 sf_status svc_admin_variant_update(db_pool *pool, arena *a, int64_t id, int64_t revision,
-                                   const char *body, size_t len, svc_admin_doc *out,
-                                   sf_error *e)
+                                   const char *body, size_t len, svc_admin_doc *out, sf_error *e)
 {
     json_t *j = svc_admin_body(body, len, e);
     if (!j)
@@ -103,7 +102,8 @@ static bool sku_valid(const char *s)
         return false;
     for (size_t i = 0; i < n; i++) {
         char ch = s[i];
-        bool alnum = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+        bool alnum =
+            (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
         if (!alnum && (i == 0 || (ch != '.' && ch != '_' && ch != '/' && ch != '-')))
             return false;
     }
@@ -124,12 +124,14 @@ static void parse_options(arena *a, json_t *v, const char *field, svc_variant_in
     {
         size_t kn = strlen(k);
         if (kn == 0 || utf8_length(k, kn) > 50 || !json_is_string(x) ||
-            json_string_length(x) == 0 || memchr(json_string_value(x), '\0', json_string_length(x)) ||
+            json_string_length(x) == 0 ||
+            memchr(json_string_value(x), '\0', json_string_length(x)) ||
             utf8_length(json_string_value(x), json_string_length(x)) > 100) {
             sf_field_fail(e, field, "must map names of 1..50 characters to strings of 1..100");
             return;
         }
-        if (!svc_text_safe(e, field, k, false) || !svc_text_safe(e, field, json_string_value(x), false))
+        if (!svc_text_safe(e, field, k, false) ||
+            !svc_text_safe(e, field, json_string_value(x), false))
             return;
     }
     char *text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
@@ -161,8 +163,9 @@ sf_status svc_admin_variant_parse(arena *a, json_t *j, const char *prefix, bool 
             if (in->has_sku)
                 in->sku = json_string_value(v);
             else
-                sf_field_fail(e, f, "must be 1..64 letters, digits and . _ / - (starting with a "
-                                    "letter or digit)");
+                sf_field_fail(e, f,
+                              "must be 1..64 letters, digits and . _ / - (starting with a "
+                              "letter or digit)");
         } else if (strcmp(key, "name") == 0)
             in->has_name = svc_field_text(a, e, v, f, 200, true, false, &in->name);
         else if (strcmp(key, "options") == 0)
@@ -183,8 +186,9 @@ sf_status svc_admin_variant_parse(arena *a, json_t *j, const char *prefix, bool 
                 sf_field_fail(e, f, "must be an ISO 4217 code such as USD");
         } else if (strcmp(key, "stock") == 0) {
             if (!create)
-                sf_field_fail(e, f, "cannot change here: use PUT /v1/admin/variants/{id}/stock or "
-                                    "a stock adjustment, which record why");
+                sf_field_fail(e, f,
+                              "cannot change here: use PUT /v1/admin/variants/{id}/stock or "
+                              "a stock adjustment, which record why");
             else
                 in->has_stock = svc_field_int(e, v, f, 0, 1000000000, &in->stock);
         } else if (strcmp(key, "position") == 0)
@@ -279,8 +283,8 @@ static sf_status insert_variant(db_conn *c, arena *a, void *ctx, int64_t actor_i
 {
     variant_op *op = ctx;
     q_admin_product_lock_row p;
-    sf_status s = q_admin_product_lock(c, a, &(q_admin_product_lock_params){.id = op->product_id},
-                                       &p, e);
+    sf_status s =
+        q_admin_product_lock(c, a, &(q_admin_product_lock_params){.id = op->product_id}, &p, e);
     if (s == SF_NOT_FOUND)
         return (sf_error_clear(e), sf_fail(e, SF_NOT_FOUND, "not-found", "No such product."));
     if (s != SF_OK)

@@ -9,10 +9,10 @@
 
 #include "storefront/catalog.h"
 #include "storefront/customers.h"
-#include "storefront/validate.h"
 #include "storefront/jsonutil.h"
 #include "storefront/queries_gen.h"
 #include "storefront/text.h"
+#include "storefront/validate.h"
 
 #define CUSTOMER_CURSOR_SORT       100 /* cursor namespace, apart from product sorts */
 #define CUSTOMER_EMAIL_CURSOR_SORT 101 /* the e-mail search's (lower(email), id) order */

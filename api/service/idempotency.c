@@ -54,8 +54,8 @@ static sf_status run_tx(db_conn *c, arena *a, int64_t actor_id, const char *key,
 }
 
 sf_status svc_idem_run(db_pool *pool, arena *a, const auth_principal *who, const char *key,
-                       const char *request_hash, svc_idem_fn fn, void *ctx,
-                       svc_idem_answer *out, sf_error *e)
+                       const char *request_hash, svc_idem_fn fn, void *ctx, svc_idem_answer *out,
+                       sf_error *e)
 {
     memset(out, 0, sizeof *out);
     db_conn *c;

@@ -173,8 +173,8 @@ uint32_t text_unsafe_char(const char *s, size_t n, bool multiline)
         uint32_t cp;
         if (p[i] < 0x80) {
             cp = p[i++];
-            if (cp == 0x7f || (cp < 0x20 && !(multiline && (cp == '\t' || cp == '\n' ||
-                                                             cp == '\r'))))
+            if (cp == 0x7f ||
+                (cp < 0x20 && !(multiline && (cp == '\t' || cp == '\n' || cp == '\r'))))
                 return cp;
             continue;
         }

@@ -44,11 +44,11 @@ sf_status svc_admin_product_get(db_pool *pool, arena *a, int64_t id, svc_admin_d
                                 sf_error *e);
 /* Merge-patch of a product at `revision` (0 = any); archive with {"archived": true}. */
 sf_status svc_admin_product_update(db_pool *pool, arena *a, int64_t id, int64_t revision,
-                                   const char *body, size_t len, svc_admin_doc *out,
-                                   sf_error *e);
+                                   const char *body, size_t len, svc_admin_doc *out, sf_error *e);
 /* Deletes a product nobody ordered (SF_CONFLICT when an order line holds a variant);
  * `revision` 0 = any. Its lines leave carts. */
-sf_status svc_admin_product_delete(db_pool *pool, arena *a, int64_t id, int64_t revision, sf_error *e);
+sf_status svc_admin_product_delete(db_pool *pool, arena *a, int64_t id, int64_t revision,
+                                   sf_error *e);
 
 /* --- variants (admin_variants.c) --- */
 sf_status svc_admin_variant_create(db_pool *pool, arena *a, const auth_principal *who,
@@ -58,9 +58,9 @@ sf_status svc_admin_variant_get(db_pool *pool, arena *a, int64_t id, svc_admin_d
                                 sf_error *e);
 /* Never changes stock: a `stock` field is SF_INVALID naming it. */
 sf_status svc_admin_variant_update(db_pool *pool, arena *a, int64_t id, int64_t revision,
-                                   const char *body, size_t len, svc_admin_doc *out,
+                                   const char *body, size_t len, svc_admin_doc *out, sf_error *e);
+sf_status svc_admin_variant_delete(db_pool *pool, arena *a, int64_t id, int64_t revision,
                                    sf_error *e);
-sf_status svc_admin_variant_delete(db_pool *pool, arena *a, int64_t id, int64_t revision, sf_error *e);
 
 /* --- categories (admin_categories.c) --- */
 sf_status svc_admin_category_create(db_pool *pool, arena *a, const auth_principal *who,
@@ -70,22 +70,21 @@ sf_status svc_admin_category_get(db_pool *pool, arena *a, int64_t id, svc_admin_
                                  sf_error *e);
 /* A move under itself or a descendant is SF_CONFLICT. */
 sf_status svc_admin_category_update(db_pool *pool, arena *a, int64_t id, int64_t revision,
-                                    const char *body, size_t len, svc_admin_doc *out,
-                                    sf_error *e);
+                                    const char *body, size_t len, svc_admin_doc *out, sf_error *e);
 /* SF_CONFLICT while it has child categories; products lose the category. */
-sf_status svc_admin_category_delete(db_pool *pool, arena *a, int64_t id, int64_t revision, sf_error *e);
+sf_status svc_admin_category_delete(db_pool *pool, arena *a, int64_t id, int64_t revision,
+                                    sf_error *e);
 
 /* --- brands (admin_brands.c) --- */
 sf_status svc_admin_brand_create(db_pool *pool, arena *a, const auth_principal *who,
-                                 const char *key, const char *body, size_t len,
-                                 svc_admin_doc *out, sf_error *e);
-sf_status svc_admin_brand_get(db_pool *pool, arena *a, int64_t id, svc_admin_doc *out,
-                              sf_error *e);
-sf_status svc_admin_brand_update(db_pool *pool, arena *a, int64_t id, int64_t revision,
-                                 const char *body, size_t len, svc_admin_doc *out,
+                                 const char *key, const char *body, size_t len, svc_admin_doc *out,
                                  sf_error *e);
+sf_status svc_admin_brand_get(db_pool *pool, arena *a, int64_t id, svc_admin_doc *out, sf_error *e);
+sf_status svc_admin_brand_update(db_pool *pool, arena *a, int64_t id, int64_t revision,
+                                 const char *body, size_t len, svc_admin_doc *out, sf_error *e);
 /* SF_CONFLICT while products use the brand. */
-sf_status svc_admin_brand_delete(db_pool *pool, arena *a, int64_t id, int64_t revision, sf_error *e);
+sf_status svc_admin_brand_delete(db_pool *pool, arena *a, int64_t id, int64_t revision,
+                                 sf_error *e);
 
 /* --- shared by the admin_* services (admin_catalog.c) --- */
 
@@ -100,15 +99,15 @@ bool svc_slug_valid(const char *s);
  * field error naming `field` and returns false. */
 /* A string of 1..max code points (0..max when !required), trimmed of surrounding
  * spaces, passing svc_text_safe (`multiline` for descriptions). */
-bool svc_field_text(arena *a, sf_error *e, json_t *v, const char *field, size_t max,
-                    bool required, bool multiline, const char **out);
+bool svc_field_text(arena *a, sf_error *e, json_t *v, const char *field, size_t max, bool required,
+                    bool multiline, const char **out);
 bool svc_field_int(sf_error *e, json_t *v, const char *field, int64_t min, int64_t max,
                    int64_t *out);
 bool svc_field_bool(sf_error *e, json_t *v, const char *field, bool *out);
 bool svc_field_slug(sf_error *e, json_t *v, const char *field, const char **out);
 /* An array of 0..max distinct positive ids. */
-bool svc_field_ids(arena *a, sf_error *e, json_t *v, const char *field, size_t max,
-                   int64_t **ids, size_t *n);
+bool svc_field_ids(arena *a, sf_error *e, json_t *v, const char *field, size_t max, int64_t **ids,
+                   size_t *n);
 
 /* The parsed body: a JSON object or SF_INVALID "bad-request". Caller decrefs. */
 json_t *svc_admin_body(const char *body, size_t len, sf_error *e);
@@ -124,8 +123,8 @@ sf_status svc_admin_tx(db_pool *pool, arena *a, svc_admin_step step, void *ctx, 
 typedef sf_status (*svc_admin_create_fn)(db_conn *c, arena *a, void *ctx, int64_t actor_id,
                                          svc_admin_doc *doc, sf_error *e);
 sf_status svc_admin_create(db_pool *pool, arena *a, const auth_principal *who, const char *key,
-                           const char *scope, const json_t *body, svc_admin_create_fn fn,
-                           void *ctx, svc_admin_doc *out, sf_error *e);
+                           const char *scope, const json_t *body, svc_admin_create_fn fn, void *ctx,
+                           svc_admin_doc *out, sf_error *e);
 
 /* A variant as staff send it (admin_variants.c); has_* says which fields came. */
 typedef struct svc_variant_input {

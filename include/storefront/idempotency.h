@@ -35,12 +35,12 @@ typedef struct svc_idem_answer {
  * the caller's customers.id (staff are customers too) and fills `out` (status, body).
  * A non-OK return rolls everything back and releases the key. */
 typedef sf_status (*svc_idem_fn)(db_conn *c, arena *a, void *ctx, int64_t actor_id,
-                                  svc_idem_answer *out, sf_error *e);
+                                 svc_idem_answer *out, sf_error *e);
 
 /* Runs `fn` once per (caller, key): see the file comment. On SF_OK, *out is either the
  * fresh answer or the stored one (out->replayed). */
 sf_status svc_idem_run(db_pool *pool, arena *a, const auth_principal *who, const char *key,
-                       const char *request_hash, svc_idem_fn fn, void *ctx,
-                       svc_idem_answer *out, sf_error *e);
+                       const char *request_hash, svc_idem_fn fn, void *ctx, svc_idem_answer *out,
+                       sf_error *e);
 
 #endif

@@ -506,8 +506,9 @@ static void emit_doc(const query *q, sb *o)
               q->kind == QK_ONE    ? ":one, SF_NOT_FOUND when no row"
               : q->kind == QK_MANY ? ":many"
               : q->kind == QK_EXEC ? ":exec"
-              : q->kind == QK_COPY ? ":copy, starts COPY FROM STDIN: send the rows, then db_copy_end"
-                                   : ":execrows, the affected-row count");
+              : q->kind == QK_COPY
+                  ? ":copy, starts COPY FROM STDIN: send the rows, then db_copy_end"
+                  : ":execrows, the affected-row count");
     for (const char *p = q->doc; *p;) {
         const char *e = strchr(p, '\n');
         size_t n = e ? (size_t)(e - p) : strlen(p);

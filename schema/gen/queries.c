@@ -162,8 +162,10 @@ static void parse_one(query_set *qs, const schema *s, const char *file, char **l
         die_at(file, q.line, "query `%s` has no SQL", q.name);
     rewrite(&q, s, &toks);
     if (q.kind == QK_COPY && !copy_from_stdin(&q))
-        die_at(file, q.line, "a :copy query is `COPY <table> [(columns)] FROM STDIN` with no "
-                             "parameters (`%s`)", q.name);
+        die_at(file, q.line,
+               "a :copy query is `COPY <table> [(columns)] FROM STDIN` with no "
+               "parameters (`%s`)",
+               q.name);
     q.hash = fnv1a(FNV_OFFSET, q.sql, strlen(q.sql));
 
     qs->v = xrealloc(qs->v, (size_t)(qs->n + 1) * sizeof *qs->v);

@@ -18,15 +18,7 @@
 /* QK_COPY: `COPY <table> [(columns)] FROM STDIN`, no parameters: the function starts the
  * COPY (db_copy_begin) and the caller streams the rows. Described by starting it on the
  * scratch database and aborting it, so a wrong table or column stops the build too. */
-typedef enum qkind {
-    QK_ONE,
-    QK_MANY,
-    QK_EXEC,
-    QK_EXECROWS,
-    QK_SHAPE,
-    QK_FRAGMENT,
-    QK_COPY
-} qkind;
+typedef enum qkind { QK_ONE, QK_MANY, QK_EXEC, QK_EXECROWS, QK_SHAPE, QK_FRAGMENT, QK_COPY } qkind;
 
 /* A parameter or a result column. `pgtype` is PostgreSQL's type name as described
  * ("int8", "text", "timestamptz", "_int8" for int8[]); `en` is set when it names an enum

@@ -13,7 +13,9 @@ static void test_slugify(arena *a)
     CHECK_STR(svc_slugify(a, "  --Hello,   World!--  "), "hello-world");
     CHECK_STR(svc_slugify(a, "Crème Brûlée Ñandú"), "creme-brulee-nandu");
     CHECK_STR(svc_slugify(a, "Straße Œuvre Łódź Ærø"), "strasse-ouvre-lodz-aero");
-    CHECK_STR(svc_slugify(a, "USB\xe2\x80\x91" "C 2\xc3\x97 Hub"), "usb-c-2-hub"); /* U+2011, U+00D7 */
+    CHECK_STR(svc_slugify(a, "USB\xe2\x80\x91"
+                             "C 2\xc3\x97 Hub"),
+              "usb-c-2-hub"); /* U+2011, U+00D7 */
     CHECK_STR(svc_slugify(a, "東京 Keyboard"), "keyboard");
     CHECK(svc_slugify(a, "!!! ???") == NULL);
     CHECK(svc_slugify(a, "東京") == NULL);

@@ -96,12 +96,14 @@ static void test_unsafe_chars(void)
     CHECK(unsafe("bell\x07", true) == 0x07);
     CHECK(unsafe("del\x7f", true) == 0x7f);
     CHECK(unsafe("c1 \xc2\x85", true) == 0x85);
-    CHECK(unsafe("evil\xe2\x80\xaegpj.exe", true) == 0x202E);     /* RLO */
-    CHECK(unsafe("isolate\xe2\x81\xa6x", true) == 0x2066);        /* LRI */
-    CHECK(unsafe("mark\xe2\x80\x8f", true) == 0x200F);            /* RLM */
-    CHECK(unsafe("zero\xe2\x80\x8bwidth", true) == 0x200B);       /* ZWSP */
-    CHECK(unsafe("joiner\xe2\x81\xa0", true) == 0x2060);          /* word joiner */
-    CHECK(unsafe("\xef\xbb\xbf" "bom", true) == 0xFEFF);
+    CHECK(unsafe("evil\xe2\x80\xaegpj.exe", true) == 0x202E); /* RLO */
+    CHECK(unsafe("isolate\xe2\x81\xa6x", true) == 0x2066);    /* LRI */
+    CHECK(unsafe("mark\xe2\x80\x8f", true) == 0x200F);        /* RLM */
+    CHECK(unsafe("zero\xe2\x80\x8bwidth", true) == 0x200B);   /* ZWSP */
+    CHECK(unsafe("joiner\xe2\x81\xa0", true) == 0x2060);      /* word joiner */
+    CHECK(unsafe("\xef\xbb\xbf"
+                 "bom",
+                 true) == 0xFEFF);
     CHECK(unsafe("sep\xe2\x80\xa8x", false) == 0x2028);
     CHECK(unsafe("sep\xe2\x80\xa8x", true) == 0);
     CHECK(unsafe("bad \xff", true) == 0xFFFD);
