@@ -48,6 +48,12 @@ endif()
 # The staff catalog test creates, renames, archives and deletes public products,
 # categories and brands: the catalog readers (lists walked page by page, facet counts,
 # ETag revalidation) must not see it change under them.
+# admin-orders asserts exact stock deltas on a seed variant that the inventory tests and
+# the tours also sell or adjust: run alone so no other test moves that stock meanwhile
+# (a fresh-clone run saw 115 for 116 once).
+if(TEST api/admin-orders)
+  set_tests_properties(api/admin-orders PROPERTIES RUN_SERIAL TRUE)
+endif()
 # The README's staff tour adds a public product and uses the demo shopper's cart.
 if(TEST api/readme-staff-tour)
   set_tests_properties(api/readme-staff-tour PROPERTIES RUN_SERIAL TRUE)
