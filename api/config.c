@@ -125,6 +125,14 @@ static bool load(sf_config *cfg, bool need_database, char *err, size_t errlen)
     if (!load_forwarding(cfg, err, errlen) || !load_events(cfg, err, errlen) ||
         !load_s3(cfg, err, errlen))
         return false;
+    /* >>> config-load quotes: insert below this line */
+    /* <<< config-load quotes */
+    /* >>> config-load stripe: insert below this line */
+    /* <<< config-load stripe */
+    /* >>> config-load mail: insert below this line */
+    /* <<< config-load mail */
+    /* >>> config-load webhooks: insert below this line */
+    /* <<< config-load webhooks */
 
     const char *lvl = getenv("LOG_LEVEL");
     if (!parse_log_level(lvl && *lvl ? lvl : "info", &cfg->log_level)) {
@@ -613,3 +621,15 @@ static bool load_events(sf_config *cfg, char *err, size_t errlen)
     cfg->events_use_copy = method && strcmp(method, "copy") == 0;
     return true;
 }
+
+/* >>> config-functions quotes (shipping/tax quotes and guest checkout): insert below this line */
+/* <<< config-functions quotes */
+
+/* >>> config-functions stripe (card payments through Stripe and refunds): insert below this line */
+/* <<< config-functions stripe */
+
+/* >>> config-functions mail (order e-mails through SES): insert below this line */
+/* <<< config-functions mail */
+
+/* >>> config-functions webhooks (partner webhooks): insert below this line */
+/* <<< config-functions webhooks */

@@ -18,6 +18,7 @@
 #include "storefront/app.h"
 #include "storefront/clickstream.h"
 #include "storefront/forwarder.h"
+#include "storefront/messages.h"
 #include "storefront/payments.h"
 
 static int cmd_serve(sf_config *cfg);
@@ -172,6 +173,9 @@ static int cmd_serve(sf_config *cfg)
     /* Keeps the analytics rollups fresh (NULL when ANALYTICS_REFRESH_SECONDS=0). */
     svc_analytics_refresher *refresher =
         svc_analytics_refresher_start(cfg->database_url, cfg->analytics_refresh_s);
+    /* The outbox senders (messages.h): order e-mails through SES, partner webhooks. */
+    sf_worker *mailer = svc_mailer_start(cfg);
+    sf_worker *webhooks = svc_webhook_sender_start(cfg);
     y_log_message(Y_LOG_LEVEL_INFO, "listening on http://%s:%d (%d threads, pool %d)%s",
                   cfg->listen_addr, cfg->port, cfg->threads, cfg->db_pool_size,
                   cfg->cursor_key_from_env ? "" : "; CURSOR_SECRET unset, cursors are per-process");
@@ -187,6 +191,8 @@ static int cmd_serve(sf_config *cfg)
     svc_sweeper_stop(sweeper);
     cs_forwarder_stop(app.forwarder);
     svc_analytics_refresher_stop(refresher);
+    sf_worker_stop(mailer);
+    sf_worker_stop(webhooks);
     auth_verifier_free(app.auth);
     db_pool_free(app.pool);
     http_metrics_free(app.metrics);

@@ -190,3 +190,9 @@ emu_stop_all() {
     EMU_NAMES=()
     return "$rc"
 }
+
+# >>> emulators stripe (the Stripe stand-in): insert below this line
+# <<< emulators stripe
+
+# >>> emulators mail (aws-ses-v2-local, the SES stand-in): insert below this line
+# <<< emulators mail

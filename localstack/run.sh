@@ -113,6 +113,10 @@ write_run_env() {
         printf '# written by make run (localstack/run.sh); sourced by the README tour\n'
         printf 'API=http://%s:%s\n' "$host" "$PORT"
         grep -v '^#' "$COGNITO_DIR/aws.env"
+        # >>> run-env stripe (the Stripe stand-in): insert below this line
+        # <<< run-env stripe
+        # >>> run-env mail (aws-ses-v2-local, the SES stand-in): insert below this line
+        # <<< run-env mail
     } >"$SF_ROOT/.local/run.env.tmp"
     mv "$SF_ROOT/.local/run.env.tmp" "$SF_ROOT/.local/run.env"
 }
@@ -164,6 +168,10 @@ EOF
         printf '  Cognito: yours (COGNITO_ISSUER=%s); cognito-local was not started.\n' "$COGNITO_ISSUER"
     fi
     ((LOCAL_COGNITO)) && printf '  From an empty cart to a paid order: the README tour (it sources .local/run.env).\n'
+    # >>> run-print stripe (the Stripe stand-in): insert below this line
+    # <<< run-print stripe
+    # >>> run-print mail (aws-ses-v2-local, the SES stand-in): insert below this line
+    # <<< run-print mail
     cat <<EOF
   Ctrl-C stops the server, cognito-local, s3rver and PostgreSQL; the data stays for the next run
   (make distclean wipes it).
@@ -227,6 +235,10 @@ main() {
     trap 'exit 130' INT
     trap 'exit 143' TERM
     ((LOCAL_COGNITO)) && start_local_cognito
+    # >>> run-stack stripe (the Stripe stand-in): insert below this line
+    # <<< run-stack stripe
+    # >>> run-stack mail (aws-ses-v2-local, the SES stand-in): insert below this line
+    # <<< run-stack mail
     pg_start "$PG_DIR" "$pg_port"
     export DATABASE_URL="$PG_DATABASE_URL"
 

@@ -266,6 +266,10 @@ EOF
     # Fixed, whatever the caller's environment says: the CORS tests read it too.
     export CORS_ALLOWED_ORIGINS=http://localhost:5173
     export CLICKSTREAM_APP_IDS=storefront-web
+    # >>> test-stack stripe (the Stripe stand-in): insert below this line
+    # <<< test-stack stripe
+    # >>> test-stack mail (aws-ses-v2-local, the SES stand-in): insert below this line
+    # <<< test-stack mail
     finish_aws_emulators
 
     start_server "$api_port" "$PG_DATABASE_URL"

@@ -9,6 +9,7 @@
 
 #include "http/http.h"
 #include "storefront/orders.h"
+#include "storefront/payments.h"
 
 void h_checkout(http_ctx *c)
 {
@@ -32,6 +33,14 @@ void h_checkout(http_ctx *c)
         svc_checkout_place(c->app->pool, c->a, &c->principal, key, &in, &res, &e) != SF_OK) {
         if (e.status == SF_CONFLICT && strstr(e.detail, "in progress"))
             c->retry_after = 1;
+        http_send_error(c, &e);
+        return;
+    }
+    /* A card order gets its PaymentIntent now (after the order committed), on a replay
+     * too: a retry after Stripe was unreachable finishes the payment step. */
+    if (svc_card_payment_attach(c->app->pool, c->a, &c->app->cfg, &res, &e) != SF_OK) {
+        if (e.status == SF_UNAVAILABLE)
+            c->retry_after = 5;
         http_send_error(c, &e);
         return;
     }

@@ -263,6 +263,20 @@ void h_wishlist_delete(http_ctx *c);
 void h_wishlist_merge(http_ctx *c);
 /* <<< handlers reviews */
 
+/* >>> handlers quotes (shipping/tax quotes and guest checkout, issue #12): insert below this line
+ */
+/* <<< handlers quotes */
+
+/* >>> handlers stripe (card payments through Stripe and refunds, issue #12): insert below this line
+ */
+/* <<< handlers stripe */
+
+/* >>> handlers mail (order e-mails through SES, issue #12): insert below this line */
+/* <<< handlers mail */
+
+/* >>> handlers webhooks (partner webhooks, issue #12): insert below this line */
+/* <<< handlers webhooks */
+
 /* Writes a customer's fields into the current object; with the caller's principal
  * (GET/PATCH /v1/me) identity comes from the token and groups/is_admin are added. */
 void http_write_customer_fields(jw *w, const db_customer *row, const auth_principal *p);

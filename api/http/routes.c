@@ -193,6 +193,20 @@ const http_route http_routes[] = {
     {"PUT", "/v1/me/wishlist/{product_id}", h_wishlist_put, NULL, false, HTTP_CUSTOMER},
     {"DELETE", "/v1/me/wishlist/{product_id}", h_wishlist_delete, NULL, false, HTTP_CUSTOMER},
     /* <<< routes reviews */
+
+    /* >>> routes quotes (shipping/tax quotes and guest checkout, issue #12): insert below this line
+     */
+    /* <<< routes quotes */
+
+    /* >>> routes stripe (card payments through Stripe and refunds, issue #12): insert below this
+       line */
+    /* <<< routes stripe */
+
+    /* >>> routes mail (order e-mails through SES, issue #12): insert below this line */
+    /* <<< routes mail */
+
+    /* >>> routes webhooks (partner webhooks, issue #12): insert below this line */
+    /* <<< routes webhooks */
 };
 
 const int http_routes_count = (int)(sizeof http_routes / sizeof http_routes[0]);

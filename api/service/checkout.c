@@ -102,8 +102,8 @@ sf_status svc_checkout_input_parse(arena *a, const char *body, size_t len, svc_c
         out->shipping_method = arena_strdup(a, json_string_value(sm));
     json_t *pm = json_object_get(root, "payment_method");
     const char *pms = json_string_value(pm);
-    if (!pms || (strcmp(pms, "cod") && strcmp(pms, "manual")))
-        sf_field_fail(e, "payment_method", "must be cod or manual");
+    if (!pms || (strcmp(pms, "cod") && strcmp(pms, "manual") && strcmp(pms, "card")))
+        sf_field_fail(e, "payment_method", "must be cod, manual or card");
     else
         out->payment_method = arena_strdup(a, pms);
     /* The hash of the canonical form: the same request with other whitespace or key

@@ -2229,8 +2229,11 @@ export interface components {
             shipping_address?: components["schemas"]["AddressCreate"];
             /** @description A shipping method code, e.g. `standard`. */
             shipping_method: string;
-            /** @enum {string} */
-            payment_method: "cod" | "manual";
+            /**
+             * @description `card`: the answer carries `payment` with a Stripe PaymentIntent client secret for Stripe.js to confirm; the order is paid when Stripe's webhook says so.
+             * @enum {string}
+             */
+            payment_method: "cod" | "manual" | "card";
         };
         /** @enum {string} */
         OrderStatus: "pending_payment" | "paid" | "fulfilled" | "shipped" | "delivered" | "cancelled" | "refunded";
@@ -2245,9 +2248,17 @@ export interface components {
             /** @description (subtotal − discount) × the country rate, rounded half up. */
             tax: components["schemas"]["Money"];
             total: components["schemas"]["Money"];
+            /** @description The sum of the succeeded refunds (0 when none); a partial refund leaves the status as it was. */
+            refunded: components["schemas"]["Money"];
             shipping_method: string;
             /** @enum {string} */
-            payment_method: "cod" | "manual";
+            payment_method: "cod" | "manual" | "card";
+            /** @description Where the order e-mails go: the guest's address, or the customer's from Cognito. */
+            email: string | null;
+            /** @description True for an order placed without signing in (until its e-mail address signs in). */
+            guest: boolean;
+            refunds: components["schemas"]["Refund"][];
+            payment?: components["schemas"]["CardPayment"];
             /** @description Given by staff when the order ships. */
             tracking_number: string | null;
             /**
@@ -2271,6 +2282,25 @@ export interface components {
             placed_at: string;
             /** Format: date-time */
             updated_at: string;
+        };
+        Refund: {
+            id: components["schemas"]["Id"];
+            amount: components["schemas"]["Money"];
+            /** @enum {string} */
+            status: "pending" | "succeeded" | "failed" | "canceled";
+            reason: string | null;
+            /** Format: date-time */
+            created_at: string;
+        };
+        /** @description Present on checkout answers of `card` orders; a replay of the same checkout (same Idempotency-Key) answers it again. */
+        CardPayment: {
+            /** @constant */
+            provider: "stripe";
+            payment_intent_id: string;
+            /** @description For Stripe.js `confirmPayment` in the browser; never logged, e-mailed or sent to webhooks. */
+            client_secret: string;
+            /** @description The PaymentIntent's status when it was read (e.g. `requires_payment_method`). */
+            status: string;
         };
         PaymentEventReceipt: {
             /** @constant */

@@ -89,6 +89,18 @@ typedef struct sf_config {
     char *image_base_url;      /* IMAGE_BASE_URL, default <S3_ENDPOINT>/<bucket> */
     int image_upload_ttl_s;    /* IMAGE_UPLOAD_TTL_SECONDS, presigned URL lifetime, 300 */
     long long image_max_bytes; /* IMAGE_MAX_BYTES, largest upload, default 10 MiB */
+
+    /* >>> config quotes (shipping/tax quotes and guest checkout): insert below this line */
+    /* <<< config quotes */
+
+    /* >>> config stripe (card payments through Stripe and refunds): insert below this line */
+    /* <<< config stripe */
+
+    /* >>> config mail (order e-mails through SES): insert below this line */
+    /* <<< config mail */
+
+    /* >>> config webhooks (partner webhooks): insert below this line */
+    /* <<< config webhooks */
 } sf_config;
 
 /* Reads the environment into cfg. `need_database` = false lets `version` run without

@@ -25,7 +25,8 @@
 #define SVC_ORDER_NUMBER_MAX    20
 
 /* A parsed POST /v1/checkout body: exactly one of address_id (> 0) or an inline
- * address, a shipping method code and a payment method ("cod" or "manual"). */
+ * address, a shipping method code and a payment method ("cod", "manual" or "card": the
+ * card's PaymentIntent is made after the order, by svc_card_payment_attach). */
 typedef struct svc_checkout_input {
     int64_t address_id;
     bool has_inline;

@@ -15,7 +15,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "storefront/config.h"
 #include "storefront/db.h"
+#include "storefront/orders.h"
 
 /* Checks header (the Stripe-Signature value) against body[0..len) with secret at time
  * now: any v1 entry may match (compared in constant time); |now - t| must not exceed
@@ -52,5 +54,19 @@ sf_status svc_unpaid_sweep(db_pool *pool, int ttl_s, int batch, int *cancelled, 
 typedef struct svc_sweeper svc_sweeper;
 svc_sweeper *svc_sweeper_start(db_pool *pool, int ttl_s, int interval_s);
 void svc_sweeper_stop(svc_sweeper *s);
+
+/* --- card payments through Stripe (stripe.c, issue #12) -------------------------- */
+
+/* After a checkout answer (fresh or replayed, guest or signed-in) whose order pays by
+ * card: makes sure the order has a PaymentIntent (created once per order through
+ * Stripe's API with an Idempotency-Key derived from the order, so a retry never
+ * creates a second one; its id and client secret stored on the order) and adds
+ * "payment": {"provider": "stripe", "payment_intent_id", "client_secret", "status"} to
+ * r->body (in a). Other payment methods: r unchanged. SF_UNAVAILABLE (the handler
+ * answers 503 with Retry-After) when Stripe cannot be reached or answers 429/5xx: the order
+ * stays pending_payment and a retry of the same checkout (same Idempotency-Key)
+ * finishes it. */
+sf_status svc_card_payment_attach(db_pool *pool, arena *a, const sf_config *cfg,
+                                  svc_checkout_result *r, sf_error *e);
 
 #endif

@@ -161,36 +161,9 @@ SELECT id, status::text AS "status!", payment_method::text AS "payment_method!",
        paid_at IS NOT NULL AS "paid!"
   FROM orders WHERE number = @number;
 
--- The Order representation (customer_id 0 = any customer's: staff).
+-- The Order representation (customer_id 0 = any customer's: staff); order_document
+-- (migration 0015) is the one definition, shared with the order events.
 -- name: order_json :one
-SELECT json_build_object(
-    'number', o.number, 'status', o.status, 'currency', o.currency,
-    'subtotal', json_build_object('amount', o.subtotal, 'currency', o.currency),
-    'discount', json_build_object('amount', o.discount_total, 'currency', o.currency),
-    'discount_code', o.discount_code,
-    'shipping', json_build_object('amount', o.shipping_total, 'currency', o.currency),
-    'tax', json_build_object('amount', o.tax_total, 'currency', o.currency),
-    'total', json_build_object('amount', o.total, 'currency', o.currency),
-    'shipping_method', o.shipping_method, 'payment_method', o.payment_method,
-    'tracking_number', o.tracking_number,
-    'paid_at', to_char(o.paid_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-    'shipping_address', json_build_object('name', o.ship_name, 'phone', o.ship_phone,
-        'line1', o.ship_line1, 'line2', o.ship_line2, 'city', o.ship_city,
-        'region', o.ship_region, 'postal_code', o.ship_postal_code, 'country', o.ship_country),
-    'lines', (SELECT coalesce(json_agg(json_build_object('variant_id', l.variant_id,
-                  'sku', l.sku, 'name', l.name,
-                  'unit_price', json_build_object('amount', l.unit_price, 'currency', o.currency),
-                  'quantity', l.quantity,
-                  'line_total', json_build_object('amount', l.line_total, 'currency', o.currency))
-                  ORDER BY l.id), '[]')
-                FROM order_lines l WHERE l.order_id = o.id),
-    'history', (SELECT coalesce(json_agg(json_build_object('from_status', ev.from_status,
-                    'to_status', ev.to_status, 'actor', ev.actor, 'note', ev.note,
-                    'at', to_char(ev.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))
-                    ORDER BY ev.id), '[]')
-                  FROM order_events ev WHERE ev.order_id = o.id),
-    'placed_at', to_char(o.placed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-    'updated_at', to_char(o.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))::text
-    AS "json!"
+SELECT order_document(o.id)::text AS "json!"
   FROM orders o
  WHERE (@customer_id::bigint = 0 OR o.customer_id = @customer_id::bigint) AND o.number = @number;
