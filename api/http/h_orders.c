@@ -30,9 +30,12 @@ void h_checkout(http_ctx *c)
     svc_checkout_input in;
     svc_checkout_result res;
     if (svc_checkout_input_parse(c->a, body, len, &in, &e) != SF_OK ||
+        svc_card_payment_ready(&c->app->cfg, &in, &e) != SF_OK ||
         svc_checkout_place(c->app->pool, c->a, &c->principal, key, &in, &res, &e) != SF_OK) {
         if (e.status == SF_CONFLICT && strstr(e.detail, "in progress"))
             c->retry_after = 1;
+        else if (e.status == SF_UNAVAILABLE)
+            c->retry_after = 5;
         http_send_error(c, &e);
         return;
     }

@@ -10,3 +10,9 @@ sf_status svc_card_payment_attach(db_pool *pool, arena *a, const sf_config *cfg,
     (void)pool, (void)a, (void)cfg, (void)r, (void)e;
     return SF_OK;
 }
+
+sf_status svc_card_payment_ready(const sf_config *cfg, const svc_checkout_input *in, sf_error *e)
+{
+    (void)cfg, (void)in, (void)e;
+    return SF_OK;
+}

@@ -69,4 +69,9 @@ void svc_sweeper_stop(svc_sweeper *s);
 sf_status svc_card_payment_attach(db_pool *pool, arena *a, const sf_config *cfg,
                                   svc_checkout_result *r, sf_error *e);
 
+/* Before placing an order (both checkouts): SF_UNAVAILABLE when `in` pays by card but
+ * card payments are not configured (no STRIPE_API_KEY), so no order is made that could
+ * never be paid; SF_OK otherwise. */
+sf_status svc_card_payment_ready(const sf_config *cfg, const svc_checkout_input *in, sf_error *e);
+
 #endif
