@@ -205,7 +205,7 @@ static void render_workers(FILE *f, const sf_app *app)
 {
     if (app->nworkers == 0)
         return;
-    sf_worker_stats st[SF_APP_WORKERS_MAX];
+    sf_worker_stats st[SF_APP_WORKERS_MAX] = {{0}};
     for (int i = 0; i < app->nworkers; i++)
         sf_worker_stats_get(app->workers[i], &st[i]);
     fputs("# HELP storefront_worker_rounds_total Rounds a background worker has run (a round "
