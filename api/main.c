@@ -22,6 +22,9 @@
 #include "storefront/payments.h"
 
 static int cmd_serve(sf_config *cfg);
+static bool start_workers(sf_app *app);
+static void stop_workers(sf_app *app);
+static void add_worker(sf_app *app, sf_worker *w);
 static void log_line(void *cls, const char *app_name, const time_t date, const unsigned long level,
                      const char *message);
 static void usage(FILE *f);
@@ -128,8 +131,6 @@ static int cmd_serve(sf_config *cfg)
     if (cs_partitions_run_once(cfg->database_url, cfg->events_max_age_days,
                                cfg->events_retention_days, (int64_t)time(NULL), &pe) != SF_OK)
         y_log_message(Y_LOG_LEVEL_ERROR, "clickstream partition upkeep failed: %s", pe.detail);
-    cs_partitions *parts = cs_partitions_start(cfg->database_url, cfg->events_max_age_days,
-                                               cfg->events_retention_days);
     cs_writer_config wc = {
         .conninfo = cfg->database_url,
         .queue_max = cfg->events_queue_max,
@@ -142,21 +143,23 @@ static int cmd_serve(sf_config *cfg)
     };
     app.events = cs_writer_start(&wc);
     app.events_rate = cs_rate_new(cfg->events_rate_per_s, (double)cfg->events_rate_burst, 1 << 16);
-    if (!parts || !app.events || !app.events_rate) {
+    if (!app.events || !app.events_rate) {
         fprintf(stderr, "storefront: cannot start the clickstream writer\n");
         return 1;
     }
-    /* Before the HTTP server, so /metrics sees it from the first request. */
-    if (cfg->kinesis_stream) {
-        app.forwarder = cs_forwarder_start(&app.cfg);
-        if (!app.forwarder)
-            y_log_message(Y_LOG_LEVEL_ERROR, "the Kinesis forwarder did not start");
+    /* The background workers, all before the HTTP server: /metrics lists them from the
+     * first request, and the outbox senders are running when the first order commits. */
+    if (!start_workers(&app)) {
+        fprintf(stderr, "storefront: cannot start the clickstream partition upkeep\n");
+        stop_workers(&app);
+        cs_writer_stop(app.events);
+        cs_rate_free(app.events_rate);
+        return 1;
     }
     http_server *srv = http_server_start(&app);
     if (!srv) {
-        cs_forwarder_stop(app.forwarder);
+        stop_workers(&app);
         cs_writer_stop(app.events);
-        cs_partitions_stop(parts);
         cs_rate_free(app.events_rate);
         auth_verifier_free(app.auth);
         db_pool_free(app.pool);
@@ -165,17 +168,6 @@ static int cmd_serve(sf_config *cfg)
         free((void *)app.profile_retry);
         return 1;
     }
-    /* Cancels manual orders left unpaid; cod orders are paid on delivery. */
-    svc_sweeper *sweeper =
-        svc_sweeper_start(app.pool, cfg->unpaid_order_ttl_s, cfg->unpaid_sweep_interval_s);
-    if (!sweeper)
-        y_log_message(Y_LOG_LEVEL_ERROR, "the unpaid-order sweeper did not start");
-    /* Keeps the analytics rollups fresh (NULL when ANALYTICS_REFRESH_SECONDS=0). */
-    svc_analytics_refresher *refresher =
-        svc_analytics_refresher_start(cfg->database_url, cfg->analytics_refresh_s);
-    /* The outbox senders (messages.h): order e-mails through SES, partner webhooks. */
-    sf_worker *mailer = svc_mailer_start(cfg);
-    sf_worker *webhooks = svc_webhook_sender_start(cfg);
     y_log_message(Y_LOG_LEVEL_INFO, "listening on http://%s:%d (%d threads, pool %d)%s",
                   cfg->listen_addr, cfg->port, cfg->threads, cfg->db_pool_size,
                   cfg->cursor_key_from_env ? "" : "; CURSOR_SECRET unset, cursors are per-process");
@@ -186,13 +178,8 @@ static int cmd_serve(sf_config *cfg)
                   sig == SIGTERM ? "SIGTERM" : "SIGINT");
     http_server_stop(srv, 10000);
     cs_writer_stop(app.events); /* drains: every queued event is flushed and answered */
-    cs_partitions_stop(parts);
     cs_rate_free(app.events_rate);
-    svc_sweeper_stop(sweeper);
-    cs_forwarder_stop(app.forwarder);
-    svc_analytics_refresher_stop(refresher);
-    sf_worker_stop(mailer);
-    sf_worker_stop(webhooks);
+    stop_workers(&app); /* each finishes the round in progress */
     auth_verifier_free(app.auth);
     db_pool_free(app.pool);
     http_metrics_free(app.metrics);
@@ -200,6 +187,65 @@ static int cmd_serve(sf_config *cfg)
     free((void *)app.profile_retry);
     y_log_message(Y_LOG_LEVEL_INFO, "stopped");
     return 0;
+}
+
+/* Starts every background worker (worker.h) into app->workers. False only when the
+ * partition upkeep cannot start (without it the clickstream runs out of days); the
+ * others are logged and the server runs without them. */
+static bool start_workers(sf_app *app)
+{
+    const sf_config *cfg = &app->cfg;
+    sf_worker *parts = cs_partitions_start(cfg);
+    if (!parts)
+        return false;
+    add_worker(app, parts);
+    /* Cancels manual orders left unpaid; cod orders are paid on delivery. */
+    sf_worker *sweeper = svc_sweeper_start(cfg);
+    if (!sweeper)
+        y_log_message(Y_LOG_LEVEL_ERROR, "the unpaid-order sweeper did not start");
+    add_worker(app, sweeper);
+    /* Keeps the analytics rollups fresh (NULL when ANALYTICS_REFRESH_SECONDS=0). */
+    add_worker(app, svc_analytics_refresher_start(cfg));
+    if (cfg->kinesis_stream) {
+        app->forwarder = cs_forwarder_start(cfg);
+        if (!app->forwarder)
+            y_log_message(Y_LOG_LEVEL_ERROR, "the Kinesis forwarder did not start");
+        add_worker(app, cs_forwarder_worker(app->forwarder));
+    }
+    /* The outbox senders (messages.h): order e-mails through SES, partner webhooks. */
+    add_worker(app, svc_mailer_start(cfg));
+    add_worker(app, svc_webhook_sender_start(cfg));
+    return true;
+}
+
+/* Lists w in app->workers; NULL (off, or not started) is skipped. */
+static void add_worker(sf_app *app, sf_worker *w)
+{
+    if (!w)
+        return;
+    if (app->nworkers == SF_APP_WORKERS_MAX) {
+        /* Cannot happen with the workers above; stopped so it does not run unlisted. */
+        y_log_message(Y_LOG_LEVEL_ERROR, "too many workers: %s not started", sf_worker_name(w));
+        sf_worker_stop(w);
+        return;
+    }
+    app->workers[app->nworkers++] = w;
+}
+
+/* Stops every worker, last started first, each after its round in progress; the
+ * forwarder through cs_forwarder_stop, which also aborts a PutRecords in flight. */
+static void stop_workers(sf_app *app)
+{
+    sf_worker *fw = cs_forwarder_worker(app->forwarder);
+    for (int i = app->nworkers - 1; i >= 0; i--) {
+        if (app->workers[i] == fw)
+            cs_forwarder_stop(app->forwarder);
+        else
+            sf_worker_stop(app->workers[i]);
+        app->workers[i] = NULL;
+    }
+    app->forwarder = NULL;
+    app->nworkers = 0;
 }
 
 /* Every log line is one JSON object on stdout. Access-log messages arrive already as

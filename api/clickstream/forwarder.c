@@ -8,8 +8,11 @@
  * is what keeps two servers from shipping one row at the same time. If the process or
  * the database goes away after Kinesis answered and before the commit, the rows stay
  * and are sent again: the only duplicate window (docs/clickstream.md).
+ *
+ * The thread, the sleep between cycles, the reconnect after a lost connection and the
+ * stop are sf_worker's (worker.h): one cycle is one round, a cycle that found rows asks
+ * for the next round at once.
  */
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,22 +23,19 @@
 #include "storefront/db_outbox.h"
 #include "storefront/forwarder.h"
 
-#define BACKOFF_BASE_MS   200
-#define BACKLOG_EVERY_S   5
-#define RECONNECT_WAIT_MS 2000
+#define BACKOFF_BASE_MS 200
+#define BACKLOG_EVERY_S 5
 
 struct cs_forwarder {
     const sf_config *cfg;
     kinesis_target target;
-    atomic_bool stop;
-    bool wake;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    pthread_t thread;
-    db_conn *conn;
+    atomic_bool stop; /* set before the worker is stopped: aborts a PutRecords in flight */
+    sf_worker *worker;
+    /* Used by the worker's thread only: */
     arena *arena;
     unsigned int seed;
-    bool failing; /* the last request failed: log the recovery once */
+    bool failing;   /* the last request failed: log the recovery once */
+    time_t counted; /* when the backlog was last counted */
     atomic_ullong forwarded, failed, requests, dropped;
     atomic_llong backlog;
 };
@@ -46,11 +46,10 @@ typedef struct cycle_result {
     bool aborted;
 } cycle_result;
 
-static void *run(void *arg);
-static sf_status cycle(cs_forwarder *f, cycle_result *res, sf_error *e);
-static sf_status ship(cs_forwarder *f, outbox_row *rows, int n, sf_error *e);
+static sf_status forward_round(void *ctx, db_conn *c, int *next_ms, sf_error *e);
+static sf_status cycle(cs_forwarder *f, db_conn *c, cycle_result *res, sf_error *e);
+static sf_status ship(cs_forwarder *f, db_conn *c, outbox_row *rows, int n, sf_error *e);
 static int backoff_ms(cs_forwarder *f, int attempts);
-static void wait_ms(cs_forwarder *f, int ms);
 static void ascii_only(char *s);
 
 cs_forwarder *cs_forwarder_start(const sf_config *cfg)
@@ -71,15 +70,17 @@ cs_forwarder *cs_forwarder_start(const sf_config *cfg)
     f->seed = (unsigned int)time(NULL) ^ (unsigned int)(uintptr_t)f;
     atomic_init(&f->backlog, -1);
     f->arena = arena_new(64 * 1024);
-    pthread_mutex_init(&f->mu, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&f->cv, &ca);
-    pthread_condattr_destroy(&ca);
-    if (!f->arena || pthread_create(&f->thread, NULL, run, f) != 0) {
-        pthread_cond_destroy(&f->cv);
-        pthread_mutex_destroy(&f->mu);
+    sf_worker_spec spec = {
+        .name = "forwarder", /* application_name storefront-forwarder */
+        .conninfo = cfg->database_url,
+        .statement_timeout_ms = cfg->db_statement_timeout_ms,
+        .interval_ms = cfg->forward_poll_ms,
+        .retry_ms = cfg->forward_poll_ms,
+        .run_at_start = true,
+        .round = forward_round,
+        .ctx = f,
+    };
+    if (!f->arena || !(f->worker = sf_worker_start(&spec))) {
         arena_free(f->arena);
         free(f);
         return NULL;
@@ -93,26 +94,21 @@ void cs_forwarder_stop(cs_forwarder *f)
 {
     if (!f)
         return;
-    pthread_mutex_lock(&f->mu);
-    atomic_store(&f->stop, true); /* also aborts a PutRecords in flight */
-    pthread_cond_signal(&f->cv);
-    pthread_mutex_unlock(&f->mu);
-    pthread_join(f->thread, NULL);
-    db_conn_close(f->conn);
+    atomic_store(&f->stop, true); /* aborts a PutRecords in flight */
+    sf_worker_stop(f->worker);
     arena_free(f->arena);
-    pthread_cond_destroy(&f->cv);
-    pthread_mutex_destroy(&f->mu);
     free(f);
 }
 
 void cs_forwarder_notify(cs_forwarder *f)
 {
-    if (!f)
-        return;
-    pthread_mutex_lock(&f->mu);
-    f->wake = true;
-    pthread_cond_signal(&f->cv);
-    pthread_mutex_unlock(&f->mu);
+    if (f)
+        sf_worker_wake(f->worker);
+}
+
+sf_worker *cs_forwarder_worker(cs_forwarder *f)
+{
+    return f ? f->worker : NULL;
 }
 
 void cs_forwarder_stats_get(cs_forwarder *f, cs_forwarder_stats *out)
@@ -124,76 +120,54 @@ void cs_forwarder_stats_get(cs_forwarder *f, cs_forwarder_stats *out)
     out->backlog = atomic_load_explicit(&f->backlog, memory_order_relaxed);
 }
 
-static void *run(void *arg)
+/* One cycle, then (every few seconds) a count of the backlog for /metrics. A failed
+ * cycle has rolled back: its rows are untouched and due again after the retry delay. */
+static sf_status forward_round(void *ctx, db_conn *c, int *next_ms, sf_error *e)
 {
-    cs_forwarder *f = arg;
-    time_t counted = 0;
-    bool db_down = false;
-    while (!atomic_load(&f->stop)) {
-        sf_error e;
-        sf_error_clear(&e);
-        if (!f->conn) {
-            f->conn = db_conn_open(f->cfg->database_url, "storefront-forwarder",
-                                   f->cfg->db_statement_timeout_ms, &e);
-            if (!f->conn) {
-                if (!db_down)
-                    y_log_message(Y_LOG_LEVEL_WARNING, "forwarder: database unreachable: %s",
-                                  e.detail);
-                db_down = true;
-                wait_ms(f, RECONNECT_WAIT_MS);
-                continue;
-            }
-            db_down = false;
-        }
-        cycle_result res = {0};
-        if (cycle(f, &res, &e) != SF_OK) {
-            /* Whatever broke (a lost connection, a statement timeout), start afresh:
-             * the transaction is gone, so the rows it held are untouched and due. */
-            y_log_message(Y_LOG_LEVEL_WARNING, "forwarder: database error: %s", e.detail);
-            db_conn_close(f->conn);
-            f->conn = NULL;
-            wait_ms(f, f->cfg->forward_poll_ms);
-            continue;
-        }
-        if (res.aborted)
-            break;
-        time_t now = time(NULL);
-        if (now - counted >= BACKLOG_EVERY_S) {
-            int64_t n;
-            if (db_outbox_count(f->conn, &n, &e) == SF_OK)
-                atomic_store_explicit(&f->backlog, n, memory_order_relaxed);
-            counted = now;
-        }
-        /* A cycle that found work goes again at once: more rows may be due. */
-        if (res.taken == 0)
-            wait_ms(f, f->cfg->forward_poll_ms);
+    cs_forwarder *f = ctx;
+    cycle_result res = {0};
+    if (cycle(f, c, &res, e) != SF_OK)
+        return e->status;
+    if (res.aborted)
+        return SF_OK; /* stopping: the worker runs no further round */
+    time_t now = time(NULL);
+    if (now - f->counted >= BACKLOG_EVERY_S) {
+        int64_t n;
+        sf_error ce;
+        sf_error_clear(&ce);
+        if (db_outbox_count(c, &n, &ce) == SF_OK)
+            atomic_store_explicit(&f->backlog, n, memory_order_relaxed);
+        f->counted = now;
     }
-    return NULL;
+    /* A cycle that found work goes again at once: more rows may be due. */
+    if (res.taken > 0)
+        *next_ms = 0;
+    return SF_OK;
 }
 
-static sf_status cycle(cs_forwarder *f, cycle_result *res, sf_error *e)
+static sf_status cycle(cs_forwarder *f, db_conn *c, cycle_result *res, sf_error *e)
 {
     arena_reset(f->arena);
     outbox_row *rows;
     int n = 0;
-    if (db_begin(f->conn, e) != SF_OK)
+    if (db_begin(c, e) != SF_OK)
         return e->status;
-    if (db_outbox_take(f->conn, f->arena, f->cfg->forward_batch_max, &rows, &n, e) != SF_OK)
+    if (db_outbox_take(c, f->arena, f->cfg->forward_batch_max, &rows, &n, e) != SF_OK)
         goto fail;
     res->taken = n;
-    if (n > 0 && ship(f, rows, n, e) != SF_OK) {
+    if (n > 0 && ship(f, c, rows, n, e) != SF_OK) {
         if (e->status == SF_OK) { /* aborted by stop: leave the rows as they were */
             res->aborted = true;
-            db_rollback(f->conn);
+            db_rollback(c);
             return SF_OK;
         }
         goto fail;
     }
-    if (db_commit(f->conn, e) != SF_OK)
+    if (db_commit(c, e) != SF_OK)
         return e->status;
     return SF_OK;
 fail:
-    db_rollback(f->conn);
+    db_rollback(c);
     return e->status;
 }
 
@@ -201,7 +175,7 @@ fail:
  * locked but untouched until the commit, and come back next cycle) and records the
  * outcome in the outbox. Returns SF_OK, or a database error in e, or — with e still
  * SF_OK — a non-OK status when the stop flag aborted the request. */
-static sf_status ship(cs_forwarder *f, outbox_row *rows, int n, sf_error *e)
+static sf_status ship(cs_forwarder *f, db_conn *c, outbox_row *rows, int n, sf_error *e)
 {
     arena *a = f->arena;
     kinesis_record *recs = arena_calloc(a, sizeof *recs * (size_t)n);
@@ -269,8 +243,8 @@ static sf_status ship(cs_forwarder *f, outbox_row *rows, int n, sf_error *e)
         }
     }
     uint64_t dropped = (uint64_t)ngone - ok;
-    if (db_outbox_delete(f->conn, a, gone, ngone, e) != SF_OK ||
-        db_outbox_retry(f->conn, a, retry_ids, retry_ms, retry_err, nretry, e) != SF_OK)
+    if (db_outbox_delete(c, a, gone, ngone, e) != SF_OK ||
+        db_outbox_retry(c, a, retry_ids, retry_ms, retry_err, nretry, e) != SF_OK)
         return e->status;
     /* Counted before the commit; a failed commit is logged and re-sends these. */
     atomic_fetch_add_explicit(&f->forwarded, ok, memory_order_relaxed);
@@ -291,25 +265,6 @@ static int backoff_ms(cs_forwarder *f, int attempts)
     if (d > cap)
         d = cap;
     return (int)(d / 2 + rand_r(&f->seed) % (d / 2 + 1));
-}
-
-/* Sleeps up to ms, returning early on cs_forwarder_notify or stop. */
-static void wait_ms(cs_forwarder *f, int ms)
-{
-    struct timespec until;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_sec += ms / 1000;
-    until.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
-    pthread_mutex_lock(&f->mu);
-    while (!f->wake && !atomic_load(&f->stop) &&
-           pthread_cond_timedwait(&f->cv, &f->mu, &until) == 0)
-        ;
-    f->wake = false;
-    pthread_mutex_unlock(&f->mu);
 }
 
 /* last_error is varchar and error texts may be cut mid-character: keep them ASCII. */

@@ -1,6 +1,7 @@
 /*
  * metrics.c — Prometheus counters for /metrics: requests by route and status, a
- * latency histogram per route, pool gauges and build info.
+ * latency histogram per route, pool gauges, build info, and the counters of the
+ * clickstream and of every background worker.
  *
  * Counters are relaxed atomics in fixed arrays indexed by route and status slot, so
  * observing a request is a few uncontended increments and never takes a lock.
@@ -34,6 +35,7 @@ struct http_metrics {
 
 static int status_slot(int status);
 static void render_forwarder(FILE *f, cs_forwarder *fw);
+static void render_workers(FILE *f, const sf_app *app);
 static const char *route_label(int i, int nroutes);
 
 http_metrics *http_metrics_new(int nroutes)
@@ -163,6 +165,7 @@ char *http_metrics_render(const sf_app *app, size_t *len)
     }
     if (app->forwarder)
         render_forwarder(f, app->forwarder);
+    render_workers(f, app);
     if (app->events) {
         cs_writer_stats cs;
         cs_writer_stats_get(app->events, &cs);
@@ -194,6 +197,31 @@ char *http_metrics_render(const sf_app *app, size_t *len)
     }
     fclose(f);
     return buf;
+}
+
+/* Rounds and failed rounds of every background worker (worker.h), one sample per
+ * worker. Worker names are fixed identifiers ([a-z-]), so they need no escaping. */
+static void render_workers(FILE *f, const sf_app *app)
+{
+    if (app->nworkers == 0)
+        return;
+    sf_worker_stats st[SF_APP_WORKERS_MAX] = {{0}};
+    for (int i = 0; i < app->nworkers; i++)
+        sf_worker_stats_get(app->workers[i], &st[i]);
+    fputs("# HELP storefront_worker_rounds_total Rounds a background worker has run (a round "
+          "that could not connect included).\n"
+          "# TYPE storefront_worker_rounds_total counter\n",
+          f);
+    for (int i = 0; i < app->nworkers; i++)
+        fprintf(f, "storefront_worker_rounds_total{worker=\"%s\"} %llu\n",
+                sf_worker_name(app->workers[i]), st[i].rounds);
+    fputs("# HELP storefront_worker_failures_total Rounds that failed (database error, lost "
+          "connection, transaction left open); each is retried after a delay.\n"
+          "# TYPE storefront_worker_failures_total counter\n",
+          f);
+    for (int i = 0; i < app->nworkers; i++)
+        fprintf(f, "storefront_worker_failures_total{worker=\"%s\"} %llu\n",
+                sf_worker_name(app->workers[i]), st[i].failures);
 }
 
 /* The Kinesis forwarder's counters (api/clickstream/forwarder.c); only while it runs. */

@@ -191,12 +191,9 @@ static sf_status bad_sig(sf_error *e, const char *why)
     return sf_fail(e, SF_INVALID, "invalid-signature", "%s", why);
 }
 
-sf_status svc_unpaid_sweep(db_pool *pool, int ttl_s, int batch, int *cancelled, sf_error *e)
+sf_status svc_unpaid_sweep(db_conn *c, int ttl_s, int batch, int *cancelled, sf_error *e)
 {
     *cancelled = 0;
-    db_conn *c;
-    if (db_pool_acquire(pool, &c, e) != SF_OK)
-        return e->status;
     /* One transaction, so the ledger rows of the returned stock say why (expired). The
      * batch restocks many orders in one statement, so its rows name no single order:
      * the orders are the ones order_events shows cancelled by the system then. */
@@ -211,6 +208,5 @@ sf_status svc_unpaid_sweep(db_pool *pool, int ttl_s, int batch, int *cancelled, 
         db_rollback(c);
     if (s != SF_OK)
         *cancelled = 0;
-    db_pool_release(pool, c);
     return s;
 }

@@ -4,8 +4,8 @@
  * a step "in order", a bounce, a user are) are in docs/clickstream.md, "Analytics".
  *
  * Funnel, top products and traffic read the rollups of schema/migrations/0010_analytics.sql,
- * which analytics_refresh() keeps up to date off the write path; a svc_analytics_refresher
- * thread calls it every ANALYTICS_REFRESH_SECONDS. The session path reads raw events.
+ * which analytics_refresh() keeps up to date off the write path; the refresher worker
+ * calls it every ANALYTICS_REFRESH_SECONDS. The session path reads raw events.
  */
 #ifndef STOREFRONT_ANALYTICS_H
 #define STOREFRONT_ANALYTICS_H
@@ -13,7 +13,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "storefront/config.h"
 #include "storefront/db.h"
+#include "storefront/worker.h"
 
 #define SVC_FUNNEL_MAX_STEPS   8
 #define SVC_ANALYTICS_MAX_DAYS 366 /* longest from..to */
@@ -76,12 +78,11 @@ bool svc_session_id_valid(const char *id);
 sf_status svc_analytics_session(db_pool *pool, arena *a, const char *session_id, const char **json,
                                 sf_error *e);
 
-/* The background refresher: its own connection (no statement timeout: the first refresh
- * over a big store takes long), analytics_refresh() every interval_s seconds. NULL when
- * interval_s is 0 (off) or the thread could not start. */
-typedef struct svc_analytics_refresher svc_analytics_refresher;
-svc_analytics_refresher *svc_analytics_refresher_start(const char *conninfo, int interval_s);
-/* Stops the thread (waiting for a refresh in progress) and frees it; NULL is a no-op. */
-void svc_analytics_refresher_stop(svc_analytics_refresher *r);
+/* The background refresher, an sf_worker named "refresher" (worker.h): its own
+ * connection (no statement timeout: the first refresh over a big store takes long),
+ * analytics_refresh() every ANALYTICS_REFRESH_SECONDS. NULL when that is 0 (off) or the
+ * thread could not start. Stop with sf_worker_stop (it waits for a refresh in
+ * progress). */
+sf_worker *svc_analytics_refresher_start(const sf_config *cfg);
 
 #endif

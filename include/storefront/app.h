@@ -8,6 +8,9 @@
 #include "storefront/auth.h"
 #include "storefront/config.h"
 #include "storefront/db.h"
+#include "storefront/worker.h"
+
+#define SF_APP_WORKERS_MAX 16
 
 typedef struct http_metrics http_metrics;
 typedef struct cs_writer cs_writer;
@@ -30,6 +33,13 @@ typedef struct sf_app {
     /* The clickstream's outbox forwarder to Kinesis (forwarder.h); NULL when
      * KINESIS_STREAM is unset. /metrics reads its counters. */
     cs_forwarder *forwarder;
+    /* Every background worker that runs (worker.h), in start order: partition upkeep,
+     * sweeper, analytics refresher, forwarder, mailer, webhook sender — those that
+     * started; a NULL one (off, or failed to start) is not listed. Filled before the
+     * HTTP server starts and left alone until it stops; /metrics reads their counters.
+     * The forwarder's entry is owned by `forwarder` (stopped through cs_forwarder_stop). */
+    sf_worker *workers[SF_APP_WORKERS_MAX];
+    int nworkers;
 } sf_app;
 
 #endif

@@ -14,7 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "storefront/config.h"
 #include "storefront/error.h"
+#include "storefront/worker.h"
 
 /* Limits shared by both ways in. */
 #define CS_MAX_EVENTS_PER_BATCH 500
@@ -142,12 +144,12 @@ sf_status cs_gunzip(arena *a, const unsigned char *in, size_t n, size_t limit, c
 
 /* Partition upkeep (partitions.c): creates the day partitions for
  * [today - max_age_days, today + 3] and drops those older than today - retention_days,
- * UTC dates computed here. cs_partitions_run_once does it now (start-up, before
- * listening); cs_partitions_start repeats it hourly in a thread until _stop. */
-typedef struct cs_partitions cs_partitions;
+ * UTC dates computed here. cs_partitions_run_once does it now on a connection of its own
+ * (start-up, before listening); cs_partitions_start repeats it hourly in an sf_worker
+ * named "partitions" (worker.h; a minute after a failure), NULL when it cannot start.
+ * cfg must outlive the worker; stop it with sf_worker_stop. */
 sf_status cs_partitions_run_once(const char *conninfo, int max_age_days, int retention_days,
                                  int64_t now_s, sf_error *e);
-cs_partitions *cs_partitions_start(const char *conninfo, int max_age_days, int retention_days);
-void cs_partitions_stop(cs_partitions *p);
+sf_worker *cs_partitions_start(const sf_config *cfg);
 
 #endif

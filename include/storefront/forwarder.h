@@ -13,20 +13,26 @@
 #include <stdint.h>
 
 #include "storefront/config.h"
+#include "storefront/worker.h"
 
 typedef struct cs_forwarder cs_forwarder;
 
-/* Starts the thread when cfg->kinesis_stream is set (config_load has then checked the
- * endpoint, region and credentials); NULL when forwarding is off or the thread could
- * not start. The forwarder opens its own database connection to cfg->database_url
- * (lazily, reconnecting after a loss) and keeps pointers into cfg, which must outlive
- * it. */
+/* Starts the forwarder when cfg->kinesis_stream is set (config_load has then checked
+ * the endpoint, region and credentials); NULL when forwarding is off or its worker could
+ * not start. It runs as an sf_worker named "forwarder" (worker.h): its own database
+ * connection to cfg->database_url (application_name storefront-forwarder, reconnecting
+ * after a loss), a cycle every FORWARD_POLL_MS and at once after a cycle that found
+ * rows. It keeps pointers into cfg, which must outlive it. */
 cs_forwarder *cs_forwarder_start(const sf_config *cfg);
 
-/* Asks the thread to stop, aborts a PutRecords in flight (its rows stay in the outbox,
- * untouched), joins it and frees everything. Returns within a second or two. NULL is
- * a no-op. */
+/* Aborts a PutRecords in flight (its rows stay in the outbox, untouched), stops the
+ * worker (sf_worker_stop) and frees everything. Returns within a second or two. NULL is
+ * a no-op. Stop the forwarder only this way, never its worker directly. */
 void cs_forwarder_stop(cs_forwarder *f);
+
+/* The forwarder's worker, for its round counters on /metrics (sf_worker_stats_get);
+ * owned by f. NULL for NULL. */
+sf_worker *cs_forwarder_worker(cs_forwarder *f);
 
 /* Wakes the thread now instead of after FORWARD_POLL_MS (the writer may call it after
  * committing outbox rows). Cheap, thread-safe; NULL is a no-op. */

@@ -18,6 +18,7 @@
 #include "storefront/config.h"
 #include "storefront/db.h"
 #include "storefront/orders.h"
+#include "storefront/worker.h"
 
 /* Checks header (the Stripe-Signature value) against body[0..len) with secret at time
  * now: any v1 entry may match (compared in constant time); |now - t| must not exceed
@@ -46,14 +47,15 @@ sf_status svc_webhook_apply(db_pool *pool, arena *a, const char *body, size_t le
 const char *svc_webhook_outcome_name(svc_webhook_outcome o);
 
 /* Cancels up to `batch` cash-less orders (not cod) left pending_payment for longer than
- * ttl_s, returning their stock, actor system; *cancelled is how many. */
-sf_status svc_unpaid_sweep(db_pool *pool, int ttl_s, int batch, int *cancelled, sf_error *e);
+ * ttl_s, returning their stock, actor system; *cancelled is how many. One transaction on
+ * c, committed or rolled back before it returns. */
+sf_status svc_unpaid_sweep(db_conn *c, int ttl_s, int batch, int *cancelled, sf_error *e);
 
-/* The background sweeper: every interval_s, svc_unpaid_sweep in batches until none is
- * left. NULL when the thread cannot start. Stop joins the thread and frees it. */
-typedef struct svc_sweeper svc_sweeper;
-svc_sweeper *svc_sweeper_start(db_pool *pool, int ttl_s, int interval_s);
-void svc_sweeper_stop(svc_sweeper *s);
+/* The background sweeper, an sf_worker named "sweeper" (worker.h) on a connection of its
+ * own: every UNPAID_SWEEP_INTERVAL_SECONDS one batch of svc_unpaid_sweep, and the next
+ * batch at once while batches come back full. cfg must outlive it. NULL when it cannot
+ * start (logged). Stop with sf_worker_stop. */
+sf_worker *svc_sweeper_start(const sf_config *cfg);
 
 /* --- card payments through Stripe (stripe.c, issue #12) -------------------------- */
 

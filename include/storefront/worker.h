@@ -15,6 +15,13 @@
  *
  * The round says how long to sleep: *next_ms is preset to the interval; set it to 0
  * when more work is waiting (a full batch), or to a shorter or longer delay.
+ *
+ * A failed round never spins: whatever *next_ms says, the next round comes after
+ * retry_ms (or the interval), and sf_worker_wake does not cut that delay short (a busy
+ * notifier must not hammer a database that is down). A round that returns SF_OK but
+ * leaves a transaction open on its connection is a failed round too: the transaction
+ * is rolled back and the connection replaced, so a forgotten COMMIT cannot hold locks
+ * for ever.
  */
 #ifndef STOREFRONT_WORKER_H
 #define STOREFRONT_WORKER_H
@@ -35,18 +42,23 @@ typedef struct sf_worker_spec {
     const char *name;         /* for logs and application_name ("storefront-<name>") */
     const char *conninfo;     /* the worker's own connection; NULL = none (round gets NULL) */
     int statement_timeout_ms; /* on that connection; 0 = none */
-    int interval_ms;          /* the sleep between rounds unless the round says otherwise */
+    int interval_ms;          /* the sleep between rounds unless the round says otherwise; > 0 */
+    int retry_ms;             /* the sleep after a failed round; 0 = interval_ms */
     bool run_at_start;        /* first round at once (else after one interval) */
     sf_worker_round round;
     void *ctx;
     /* Optional: called on the worker's thread after its last round, with its
-     * connection (or NULL), e.g. to flush. */
+     * connection (or NULL: never opened, or dropped after a failure), e.g. to flush or
+     * to free ctx. Not called when sf_worker_start fails: ctx stays the caller's. */
     void (*on_stop)(void *ctx, db_conn *c);
 } sf_worker_spec;
 
 /* Starts the thread (the spec is copied; strings are duplicated). NULL when it cannot
- * start (logged). */
+ * start (logged): no round function, interval_ms <= 0, retry_ms < 0, or no thread. */
 sf_worker *sf_worker_start(const sf_worker_spec *spec);
+
+/* The spec's name ("worker" when it had none), owned by w; "" for NULL. */
+const char *sf_worker_name(const sf_worker *w);
 
 /* Runs the next round now (e.g. new work was queued); harmless while a round runs. */
 void sf_worker_wake(sf_worker *w);
@@ -55,7 +67,9 @@ void sf_worker_wake(sf_worker *w);
  * the thread, closes its connection and frees w. NULL is allowed. */
 void sf_worker_stop(sf_worker *w);
 
-/* Rounds completed and failed so far (for /metrics and tests). */
+/* Rounds run and failed so far (for /metrics and tests). A round is counted when it
+ * was attempted, so one that could not even connect is a round and a failure; read
+ * together, failures <= rounds always holds. NULL gives zeros. */
 typedef struct sf_worker_stats {
     unsigned long long rounds, failures;
 } sf_worker_stats;
