@@ -202,6 +202,8 @@ const http_route http_routes[] = {
        line */
     {"POST", "/v1/admin/orders/{number}/refunds", h_refunds_create, NULL, false, HTTP_ADMIN},
     {"GET", "/v1/admin/orders/{number}/refunds", h_refunds_list, NULL, false, HTTP_ADMIN},
+    {"GET", "/v1/admin/orders/{number}/refunds/{refund_id}", h_refunds_get, NULL, false,
+     HTTP_ADMIN},
     /* <<< routes stripe */
 
     /* >>> routes mail (order e-mails through SES, issue #12): insert below this line */

@@ -171,7 +171,7 @@ sf_status svc_refund_create(db_pool *pool, arena *a, const sf_config *cfg,
     if (db_pool_acquire(pool, &c, e) != SF_OK)
         return e->status;
     q_refund_json_row out = {0};
-    s = q_refund_json(c, a, &(q_refund_json_params){.id = refund_id}, &out, e);
+    s = q_refund_json(c, a, &(q_refund_json_params){.id = refund_id, .number = number}, &out, e);
     db_pool_release(pool, c);
     *json = out.json;
     return s;
@@ -210,6 +210,22 @@ sf_status svc_refund_list(db_pool *pool, arena *a, const char *number, const cha
     if (s == SF_OK && row.found == 0)
         s = sf_fail(e, SF_NOT_FOUND, "not-found", "No order %s.", number);
     *json = s == SF_OK ? arena_sprintf(a, "{\"items\":%s}", row.json) : NULL;
+    return s;
+}
+
+sf_status svc_refund_get(db_pool *pool, arena *a, const char *number, int64_t id, const char **json,
+                         sf_error *e)
+{
+    db_conn *c;
+    if (db_pool_acquire(pool, &c, e) != SF_OK)
+        return e->status;
+    q_refund_json_row row = {0};
+    sf_status s = q_refund_json(c, a, &(q_refund_json_params){.id = id, .number = number}, &row, e);
+    db_pool_release(pool, c);
+    if (s == SF_NOT_FOUND)
+        sf_fail(e, SF_NOT_FOUND, "not-found", "Order %s has no refund %lld.", number,
+                (long long)id);
+    *json = s == SF_OK ? row.json : NULL;
     return s;
 }
 

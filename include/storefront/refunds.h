@@ -60,6 +60,11 @@ sf_status svc_refund_full(db_pool *pool, arena *a, const sf_config *cfg, const a
 sf_status svc_refund_list(db_pool *pool, arena *a, const char *number, const char **json,
                           sf_error *e);
 
+/* One refund of order `number` as JSON (in a); SF_NOT_FOUND when the order has no
+ * refund with that id. */
+sf_status svc_refund_get(db_pool *pool, arena *a, const char *number, int64_t id, const char **json,
+                         sf_error *e);
+
 /* Inside the webhook's transaction: applies a Stripe refund object (refund.created,
  * refund.updated, refund.failed, or each refund listed in charge.refunded) to our row,
  * found by Stripe's id or by metadata.refund_id; a refund we do not know (made in

@@ -70,7 +70,7 @@ SELECT coalesce(json_agg(json_build_object(
        (SELECT count(*) FROM orders WHERE number = @number) AS "found!"
   FROM refunds r JOIN orders o ON o.id = r.order_id AND o.number = @number;
 
--- One refund in the same shape (the POST answer).
+-- One refund of an order in the same shape (the POST answer, GET …/refunds/{id}).
 -- name: refund_json :one
 SELECT json_build_object(
            'id', r.id,
@@ -80,4 +80,5 @@ SELECT json_build_object(
            'created_at', to_char(r.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
            'updated_at', to_char(r.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))::text
            AS "json!"
-  FROM refunds r WHERE r.id = @id;
+  FROM refunds r JOIN orders o ON o.id = r.order_id AND o.number = @number
+ WHERE r.id = @id;

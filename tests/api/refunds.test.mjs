@@ -53,6 +53,10 @@ test('card order: a partial refund through Stripe, then the rest; the order beco
   assert.equal(first.status, 'succeeded');
   assert.equal(first.reason, 'damaged box');
   assert.match(first.provider_refund_id, /^re_/);
+  assert.equal(res.headers.location, `/v1/admin/orders/${o.number}/refunds/${first.id}`);
+  const one = await w.send('GET', res.headers.location, { token: w.admin });
+  assert.equal(one.status, 200, one.text);
+  assert.equal(one.body.id, first.id);
 
   const sent = (await requests(w.key, 'POST', '/v1/refunds')).filter((r) => r.form?.metadata?.refund_id === String(first.id));
   assert.equal(sent.length, 1);
@@ -226,6 +230,11 @@ test('every 4xx of the refund routes', async () => {
   assertProblem(await w.send('POST', path, { token: w.person(), body: {} }), 403);
   assertProblem(await w.send('GET', path, { token: w.person() }), 403);
   assertProblem(await refund('SF-000000-000000', {}), 404, 'not-found');
+  for (const id of ['0', 'abc', '-1', '12345678901234567', '1.5']) {
+    assertProblem(await w.send('GET', `${path}/${id}`, { token: w.admin }), 400, 'validation-error', 'refund_id');
+  }
+  assertProblem(await w.send('GET', `${path}/999999999`, { token: w.admin }), 404, 'not-found');
+  assertProblem(await w.send('GET', `${path}/1`, { token: w.person() }), 403);
   assertProblem(await w.send('GET', '/v1/admin/orders/SF-000000-000000/refunds', { token: w.admin }), 404, 'not-found');
   assertProblem(await w.send('POST', path, { token: w.admin, body: 'amount=1', headers: { 'content-type': 'text/plain' } }), 415);
   assertProblem(await refund(o.number, { amount: o.total.amount + 1 }), 409, 'conflict');
