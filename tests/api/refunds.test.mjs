@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { assertProblem } from './lib/helpers.mjs';
+import { stockOf } from './lib/orders.mjs';
 import { eventually, fake, requests, stripeWorld } from './lib/stripe.mjs';
 
 let w;
@@ -118,6 +119,26 @@ test('unpaid orders cannot be refunded; a manual order is refunded at once, and 
   assert.equal(res.body.refunded.amount, o.total.amount);
   assert.deepEqual(res.body.refunds.map((r) => [r.amount.amount, r.reason]), [[50, null], [o.total.amount - 50, 'returned']]);
   assert.equal((await requests(w.key, 'POST', '/v1/refunds')).length, before, 'no Stripe call for a manual order');
+});
+
+test('the staff refund action on a card order refunds the rest through Stripe', async () => {
+  const o = await paidCardOrder(1);
+  assert.equal((await act(o.number, 'fulfil')).status, 200);
+  const stock = stockOf(w.variant.id);
+  const res = await act(o.number, 'refund', { note: 'customer changed their mind' });
+  assert.equal(res.status, 200, res.text);
+  assert.equal(res.body.status, 'refunded');
+  assert.deepEqual(res.body.refunded, o.total);
+  assert.equal(res.body.history.at(-1).note, 'customer changed their mind');
+  const [r] = await list(o.number);
+  assert.match(r.provider_refund_id, /^re_/);
+  const sent = (await requests(w.key, 'POST', '/v1/refunds')).filter((x) => x.form?.metadata?.order_number === o.number);
+  assert.deepEqual(sent.map((x) => [x.form.amount, x.form.payment_intent]), [[String(o.total.amount), o.payment.payment_intent_id]]);
+  assert.equal(stockOf(w.variant.id), stock + 1, 'refunded while fulfilled: the goods never left');
+  assertProblem(await act(o.number, 'refund'), 409, 'conflict');
+  // Staff cannot mark a card order paid by hand: only Stripe's webhook can.
+  const c = await w.checkout();
+  assertProblem(await act(c.res.body.number, 'mark_paid'), 409, 'conflict');
 });
 
 test('a pending refund follows Stripe: succeeded by refund.updated, or failed (and refundable again)', async () => {
