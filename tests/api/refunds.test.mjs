@@ -121,6 +121,17 @@ test('unpaid orders cannot be refunded; a manual order is refunded at once, and 
   assert.equal((await requests(w.key, 'POST', '/v1/refunds')).length, before, 'no Stripe call for a manual order');
 });
 
+test('concurrent refunds never add up to more than was paid', async () => {
+  const o = await w.place('manual', w.person(), 2);
+  await act(o.number, 'mark_paid');
+  const half = Math.floor(o.total.amount / 2);
+  const results = await Promise.all([1, 2, 3, 4].map(() => refund(o.number, { amount: half })));
+  assert.deepEqual(results.map((r) => r.status).sort(), [201, 201, 409, 409]);
+  for (const r of results.filter((x) => x.status === 409)) assertProblem(r, 409, 'conflict');
+  assert.equal((await w.order(o.number)).refunded.amount, 2 * half);
+  assert.equal((await list(o.number)).length, 2);
+});
+
 test('the staff refund action on a card order refunds the rest through Stripe', async () => {
   const o = await paidCardOrder(1);
   assert.equal((await act(o.number, 'fulfil')).status, 200);
