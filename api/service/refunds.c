@@ -100,6 +100,9 @@ sf_status svc_refund_create(db_pool *pool, arena *a, const sf_config *cfg,
     s = q_refund_order_lock(c, a, &(q_refund_order_lock_params){.number = number}, &o, e);
     if (s == SF_NOT_FOUND)
         sf_fail(e, SF_NOT_FOUND, "not-found", "No order %s.", number);
+    q_refund_outstanding_row out = {0};
+    if (s == SF_OK)
+        s = q_refund_outstanding(c, &(q_refund_outstanding_params){.order_id = o.id}, &out, e);
     bool card = s == SF_OK && strcmp(o.payment_method, "card") == 0;
     if (s == SF_OK && key) {
         q_refund_by_key_row r = {0};
@@ -119,7 +122,7 @@ sf_status svc_refund_create(db_pool *pool, arena *a, const sf_config *cfg,
             s = SF_OK;
         }
     }
-    int64_t left = o.total - o.outstanding;
+    int64_t left = o.total - out.outstanding;
     if (s == SF_OK && !refund_id) {
         if (!o.paid)
             s = sf_fail(e, SF_CONFLICT, "conflict",
@@ -128,7 +131,7 @@ sf_status svc_refund_create(db_pool *pool, arena *a, const sf_config *cfg,
         else if (left <= 0)
             s = sf_fail(e, SF_CONFLICT, "conflict",
                         "Order %s has nothing left to refund (refunded or pending: %lld of %lld).",
-                        number, (long long)o.outstanding, (long long)o.total);
+                        number, (long long)out.outstanding, (long long)o.total);
         else if (amount > left)
             s = sf_fail(e, SF_CONFLICT, "conflict",
                         "The amount %lld exceeds what is left to refund on order %s: %lld %s.",
@@ -170,10 +173,10 @@ sf_status svc_refund_create(db_pool *pool, arena *a, const sf_config *cfg,
         return s;
     if (db_pool_acquire(pool, &c, e) != SF_OK)
         return e->status;
-    q_refund_json_row out = {0};
-    s = q_refund_json(c, a, &(q_refund_json_params){.id = refund_id, .number = number}, &out, e);
+    q_refund_json_row row = {0};
+    s = q_refund_json(c, a, &(q_refund_json_params){.id = refund_id, .number = number}, &row, e);
     db_pool_release(pool, c);
-    *json = out.json;
+    *json = row.json;
     return s;
 }
 
@@ -250,8 +253,12 @@ sf_status svc_refund_reconcile(db_conn *c, arena *a, json_t *refund, bool *chang
         &(q_refund_find_provider_params){.provider_refund_id = id,
                                          .refund_id = ours ? strtoll(ours, NULL, 10) : 0},
         &r, e);
+    int64_t actor_id = 0;
+    const char *note = NULL;
     if (s == SF_OK) {
         *number = r.number;
+        actor_id = r.actor_id;
+        note = r.reason;
         /* The order row first (lock order), then the refund. */
         q_refund_order_lock_row o = {0};
         s = q_refund_order_lock(c, a, &(q_refund_order_lock_params){.number = r.number}, &o, e);
@@ -298,8 +305,11 @@ sf_status svc_refund_reconcile(db_conn *c, arena *a, json_t *refund, bool *chang
         sf_error_clear(e);
         return SF_OK;
     }
+    /* The order's history names who asked for the refund, whichever of our own answer
+     * and this webhook completes it first. */
     if (s == SF_OK && *changed)
-        s = complete_if_full(c, a, *number, "system", 0, arena_sprintf(a, "refund %s", id), e);
+        s = complete_if_full(c, a, *number, actor_id ? "staff" : "system", actor_id,
+                             note ? note : arena_sprintf(a, "refund %s", id), e);
     return s;
 }
 

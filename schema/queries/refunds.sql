@@ -3,16 +3,21 @@
 -- succeeded refunds through the refunds_total_kept trigger (0015); nothing here writes it.
 
 -- The order a refund is for, locked: two refunds of one order are decided one after the
--- other, so together they can never exceed what was paid. `outstanding` counts the
--- succeeded and the still pending refunds (a pending one may yet succeed).
+-- other, so together they can never exceed what was paid.
 -- name: refund_order_lock :one
 SELECT o.id, o.status::text AS "status!", o.payment_method::text AS "payment_method!",
        o.paid_at IS NOT NULL AS "paid!", o.total, o.refunded_total, o.currency,
-       o.payment_intent_id,
-       (SELECT coalesce(sum(r.amount), 0) FROM refunds r
-         WHERE r.order_id = o.id AND r.status IN ('pending', 'succeeded'))::bigint AS "outstanding!"
+       o.payment_intent_id
   FROM orders o WHERE o.number = @number
    FOR UPDATE OF o;
+
+-- What is spoken for: the succeeded and the still pending refunds (a pending one may yet
+-- succeed). A statement of its own, run after the lock: under READ COMMITTED a subquery
+-- of the locking SELECT would read the snapshot taken before it waited for the lock, and
+-- miss the refund the previous holder just committed.
+-- name: refund_outstanding :one
+SELECT coalesce(sum(amount), 0)::bigint AS "outstanding!"
+  FROM refunds WHERE order_id = @order_id AND status IN ('pending', 'succeeded');
 
 -- A refund made earlier under this Idempotency-Key for this order.
 -- name: refund_by_key :one
@@ -36,9 +41,10 @@ UPDATE refunds SET provider_refund_id = coalesce(provider_refund_id, @provider_r
  WHERE id = @id AND status = 'pending';
 
 -- A webhook's refund, by the provider's id or, when our create never got its answer,
--- by the refund id we put in its metadata.
+-- by the refund id we put in its metadata; who made it and why, for the order's history.
 -- name: refund_find_provider :one
-SELECT r.id, r.status::text AS "status!", o.number
+SELECT r.id, r.status::text AS "status!", o.number, coalesce(r.actor_id, 0) AS "actor_id!",
+       r.reason
   FROM refunds r JOIN orders o ON o.id = r.order_id
  WHERE r.provider_refund_id = @provider_refund_id
     OR (r.id = @refund_id::bigint AND r.provider_refund_id IS NULL)
