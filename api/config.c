@@ -128,6 +128,13 @@ static bool load(sf_config *cfg, bool need_database, char *err, size_t errlen)
     /* >>> config-load quotes: insert below this line */
     /* <<< config-load quotes */
     /* >>> config-load stripe: insert below this line */
+    {
+        /* Declared here, not with the prototypes above, so this area touches only its
+         * anchors (issue #12 was built in parallel). */
+        bool config_load_stripe(sf_config * cfg, char *err, size_t errlen);
+        if (!config_load_stripe(cfg, err, errlen))
+            return false;
+    }
     /* <<< config-load stripe */
     /* >>> config-load mail: insert below this line */
     /* <<< config-load mail */
@@ -626,6 +633,48 @@ static bool load_events(sf_config *cfg, char *err, size_t errlen)
 /* <<< config-functions quotes */
 
 /* >>> config-functions stripe (card payments through Stripe and refunds): insert below this line */
+
+/* Card payments through Stripe (docs/payments.md). The key is only kept, never logged;
+ * the base URL must be https unless STRIPE_ALLOW_HTTP=1 (the local stand-in). Called by
+ * load() only (extern so that its declaration can sit inside this area's anchor). */
+bool config_load_stripe(sf_config *cfg, char *err, size_t errlen)
+{
+    const char *key = getenv("STRIPE_API_KEY");
+    cfg->stripe_api_key = key && *key ? key : NULL;
+    for (const char *p = cfg->stripe_api_key; p && *p; p++)
+        if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f) {
+            snprintf(err, errlen, "STRIPE_API_KEY must be printable ASCII without spaces");
+            return false;
+        }
+    const char *base = getenv("STRIPE_API_BASE");
+    if (!base || !*base)
+        base = "https://api.stripe.com";
+    size_t n = strlen(base);
+    bool https = n > 8 && strncmp(base, "https://", 8) == 0;
+    bool http = n > 7 && strncmp(base, "http://", 7) == 0;
+    const char *allow = getenv("STRIPE_ALLOW_HTTP");
+    bool clean = n <= 512;
+    for (size_t i = 0; clean && i < n; i++)
+        clean = (unsigned char)base[i] > 0x20 && (unsigned char)base[i] < 0x7f;
+    if (!clean || !(https || (http && allow && strcmp(allow, "1") == 0))) {
+        snprintf(err, errlen,
+                 "STRIPE_API_BASE must be an https:// URL (http:// only with STRIPE_ALLOW_HTTP=1), "
+                 "got \"%.200s\"",
+                 base);
+        return false;
+    }
+    /* Paths are appended as "/v1/…": trailing slashes are left out by length (the
+     * environment string itself is kept, so config_free has nothing more to free). */
+    while (n > 8 && base[n - 1] == '/')
+        n--;
+    cfg->stripe_api_base = base;
+    cfg->stripe_api_base_len = (int)n;
+    long v;
+    if (!int_env("STRIPE_TIMEOUT_MS", 10000, 100, 120000, &v, err, errlen))
+        return false;
+    cfg->stripe_timeout_ms = (int)v;
+    return true;
+}
 /* <<< config-functions stripe */
 
 /* >>> config-functions mail (order e-mails through SES): insert below this line */

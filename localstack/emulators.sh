@@ -192,6 +192,20 @@ emu_stop_all() {
 }
 
 # >>> emulators stripe (the Stripe stand-in): insert below this line
+
+# emu_start_stripe PORT LOG — localstack/stripe-fake.mjs, our Stripe stand-in (no npm
+# Stripe mock checks requests; see docs/payments.md), in memory. It reads STRIPE_API_KEY,
+# STRIPE_WEBHOOK_URL and STRIPE_WEBHOOK_SECRET from the environment as its defaults.
+emu_start_stripe() {
+    local port="$1" log="$2" pid
+    command -v node >/dev/null 2>&1 || sf_die "node not found: run localstack/bootstrap.sh"
+    emu_port_free "$port" stripe-fake
+    sf_log "starting the Stripe stand-in on 127.0.0.1:$port (in memory, log: $log)"
+    node "$SF_ROOT/localstack/stripe-fake.mjs" "$port" >"$log" 2>&1 &
+    pid=$!
+    emu_track stripe-fake "$pid"
+    emu_wait stripe-fake "$pid" "$port" "$log" "http://127.0.0.1:$port/healthz"
+}
 # <<< emulators stripe
 
 # >>> emulators mail (aws-ses-v2-local, the SES stand-in): insert below this line

@@ -114,6 +114,7 @@ write_run_env() {
         printf 'API=http://%s:%s\n' "$host" "$PORT"
         grep -v '^#' "$COGNITO_DIR/aws.env"
         # >>> run-env stripe (the Stripe stand-in): insert below this line
+        printf 'STRIPE_FAKE_URL=%s\n' "${STRIPE_FAKE_URL:-}"
         # <<< run-env stripe
         # >>> run-env mail (aws-ses-v2-local, the SES stand-in): insert below this line
         # <<< run-env mail
@@ -169,6 +170,13 @@ EOF
     fi
     ((LOCAL_COGNITO)) && printf '  From an empty cart to a paid order: the README tour (it sources .local/run.env).\n'
     # >>> run-print stripe (the Stripe stand-in): insert below this line
+    if [[ -n "${STRIPE_FAKE_URL:-}" ]]; then
+        printf '  Stripe: the stand-in on %s (card payments; confirm one with\n' "$STRIPE_FAKE_URL"
+        printf '    curl -s -X POST -H "Authorization: Bearer %s" %s/v1/payment_intents/<pi_…>/confirm -d payment_method=pm_card_visa\n' "$STRIPE_API_KEY" "$STRIPE_FAKE_URL"
+        printf '    and its webhook marks the order paid; requests it saw: %s/__requests).\n' "$STRIPE_FAKE_URL"
+    else
+        printf '  Stripe: %s (STRIPE_API_KEY is yours; the stand-in was not started).\n' "${STRIPE_API_BASE:-https://api.stripe.com}"
+    fi
     # <<< run-print stripe
     # >>> run-print mail (aws-ses-v2-local, the SES stand-in): insert below this line
     # <<< run-print mail
@@ -236,6 +244,17 @@ main() {
     trap 'exit 143' TERM
     ((LOCAL_COGNITO)) && start_local_cognito
     # >>> run-stack stripe (the Stripe stand-in): insert below this line
+    # Your own STRIPE_API_KEY (test mode, docs/payments.md) means real Stripe; otherwise the
+    # stand-in, which signs its webhooks with STRIPE_WEBHOOK_SECRET and sends them here.
+    if [[ -z "${STRIPE_API_KEY:-}" ]]; then
+        export STRIPE_WEBHOOK_SECRET="${STRIPE_WEBHOOK_SECRET:-whsec_storefront_local_0123456789}"
+        STRIPE_FAKE_URL="http://127.0.0.1:${STRIPE_FAKE_PORT:-12111}"
+        mkdir -p "$SF_ROOT/.local"
+        STRIPE_API_KEY=sk_test_storefront_local STRIPE_WEBHOOK_URL="http://127.0.0.1:$PORT/v1/payments/webhook" \
+            emu_start_stripe "${STRIPE_FAKE_PORT:-12111}" "$SF_ROOT/.local/stripe-fake.log"
+        export STRIPE_API_KEY=sk_test_storefront_local STRIPE_ALLOW_HTTP=1
+        export STRIPE_API_BASE="$STRIPE_FAKE_URL" STRIPE_FAKE_URL
+    fi
     # <<< run-stack stripe
     # >>> run-stack mail (aws-ses-v2-local, the SES stand-in): insert below this line
     # <<< run-stack mail

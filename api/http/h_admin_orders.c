@@ -10,6 +10,7 @@
 #include "http/http.h"
 #include "storefront/order_states.h"
 #include "storefront/orders.h"
+#include "storefront/refunds.h"
 #include "storefront/validate.h"
 
 static const char *const statuses[] = {"pending_payment", "paid",      "fulfilled", "shipped",
@@ -74,9 +75,15 @@ void h_admin_orders_transition(http_ctx *c)
     transition_body t;
     if (!http_json_body_or_problem(c, &body, &len))
         return;
+    /* refund: everything left, through the refund code (Stripe for a card order). */
     if (!parse_transition(c, body, len, &t, &e) ||
-        svc_admin_order_transition(c->app->pool, c->a, &c->principal, c->path_param, t.action,
-                                   t.tracking_number, t.note, &json, &e) != SF_OK) {
+        (strcmp(t.action, "refund") == 0
+             ? svc_refund_full(c->app->pool, c->a, &c->app->cfg, &c->principal, c->path_param,
+                               t.note, &e) != SF_OK ||
+                   svc_admin_order_get(c->app->pool, c->a, c->path_param, &json, &e) != SF_OK
+             : svc_admin_order_transition(c->app->pool, c->a, &c->principal, c->path_param,
+                                          t.action, t.tracking_number, t.note, &json,
+                                          &e) != SF_OK)) {
         http_send_error(c, &e);
         return;
     }

@@ -269,6 +269,10 @@ void h_wishlist_merge(http_ctx *c);
 
 /* >>> handlers stripe (card payments through Stripe and refunds, issue #12): insert below this line
  */
+/* Staff refunds of an order (h_refunds.c). */
+void h_refunds_create(http_ctx *c);
+void h_refunds_list(http_ctx *c);
+void h_refunds_get(http_ctx *c);
 /* <<< handlers stripe */
 
 /* >>> handlers mail (order e-mails through SES, issue #12): insert below this line */

@@ -200,6 +200,10 @@ const http_route http_routes[] = {
 
     /* >>> routes stripe (card payments through Stripe and refunds, issue #12): insert below this
        line */
+    {"POST", "/v1/admin/orders/{number}/refunds", h_refunds_create, NULL, false, HTTP_ADMIN},
+    {"GET", "/v1/admin/orders/{number}/refunds", h_refunds_list, NULL, false, HTTP_ADMIN},
+    {"GET", "/v1/admin/orders/{number}/refunds/{refund_id}", h_refunds_get, NULL, false,
+     HTTP_ADMIN},
     /* <<< routes stripe */
 
     /* >>> routes mail (order e-mails through SES, issue #12): insert below this line */

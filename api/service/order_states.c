@@ -28,6 +28,8 @@ static const action_rule rules[] = {
 static const svc_payment_method methods[] = {
     {"cod", "pending_payment", true, true},
     {"manual", "pending_payment", true, false},
+    /* Paid only when Stripe's webhook says so (payments.c), never by hand. */
+    {"card", "pending_payment", false, false},
 };
 
 static const action_rule *rule_for(const char *action);

@@ -16,10 +16,15 @@
 #include "storefront/order_states.h"
 #include "storefront/orders.h"
 #include "storefront/payments.h"
+#include "storefront/refunds.h"
 
 #define SIG_HEADER_MAX 4096
 
 static bool hex_decode(const char *hex, size_t n, unsigned char *out);
+static bool is_refund_event(const char *type);
+static sf_status refund_event_tx(db_conn *c, arena *a, const char *event_id, const char *type,
+                                 json_t *object, const char **number, svc_webhook_outcome *outcome,
+                                 sf_error *e);
 static sf_status bad_sig(sf_error *e, const char *why);
 static sf_status event_tx(db_conn *c, arena *a, const char *event_id, const char *type,
                           const char *number, svc_webhook_outcome *outcome, sf_error *e);
@@ -95,30 +100,35 @@ sf_status svc_webhook_apply(db_pool *pool, arena *a, const char *body, size_t le
     }
     *event_id = arena_strdup(a, json_string_value(id));
     const char *ty = arena_strdup(a, json_string_value(type));
-    json_t *num = json_object_get(
-        json_object_get(json_object_get(json_object_get(root, "data"), "object"), "metadata"),
-        "order_number");
+    json_t *object = json_object_get(json_object_get(root, "data"), "object");
+    json_t *num = json_object_get(json_object_get(object, "metadata"), "order_number");
     if (json_is_string(num))
         *number = arena_strdup(a, json_string_value(num));
-    json_decref(root);
-    if (strcmp(ty, "payment_intent.succeeded") != 0 &&
-        strcmp(ty, "checkout.session.completed") != 0)
+    bool refund_event = is_refund_event(ty);
+    if (!refund_event && strcmp(ty, "payment_intent.succeeded") != 0 &&
+        strcmp(ty, "checkout.session.completed") != 0) {
+        json_decref(root);
         return SF_OK;
-    if (!*number || !svc_order_number_valid(*number)) {
-        *outcome = SVC_WEBHOOK_UNKNOWN_ORDER;
-        *number = NULL;
     }
+    if (*number && !svc_order_number_valid(*number))
+        *number = NULL;
+    if (!refund_event && !*number)
+        *outcome = SVC_WEBHOOK_UNKNOWN_ORDER;
     db_conn *c;
-    if (db_pool_acquire(pool, &c, e) != SF_OK)
+    if (db_pool_acquire(pool, &c, e) != SF_OK) {
+        json_decref(root);
         return e->status;
+    }
     sf_status s = db_begin(c, e);
     if (s == SF_OK)
-        s = event_tx(c, a, *event_id, ty, *number, outcome, e);
+        s = refund_event ? refund_event_tx(c, a, *event_id, ty, object, number, outcome, e)
+                         : event_tx(c, a, *event_id, ty, *number, outcome, e);
     if (s == SF_OK)
         s = db_commit(c, e);
     else
         db_rollback(c);
     db_pool_release(pool, c);
+    json_decref(root);
     return s;
 }
 
@@ -172,6 +182,52 @@ static sf_status event_tx(db_conn *c, arena *a, const char *event_id, const char
     if (s == SF_OK)
         *outcome = SVC_WEBHOOK_APPLIED;
     return s;
+}
+
+/* Refund events (issue #12): refund.created / .updated / .failed carry a refund;
+ * charge.refunded carries the charge, with its refunds listed on older API versions. */
+static bool is_refund_event(const char *type)
+{
+    return !strcmp(type, "refund.created") || !strcmp(type, "refund.updated") ||
+           !strcmp(type, "refund.failed") || !strcmp(type, "charge.refund.updated") ||
+           !strcmp(type, "charge.refunded");
+}
+
+/* The dedupe row first, as for payments; then each refund of the event is applied to
+ * ours (refunds.c). Outcome: applied when a refund changed, ignored when it already
+ * said so (or the charge lists no refunds), unknown_order when no order matches. */
+static sf_status refund_event_tx(db_conn *c, arena *a, const char *event_id, const char *type,
+                                 json_t *object, const char **number, svc_webhook_outcome *outcome,
+                                 sf_error *e)
+{
+    bool inserted = false;
+    if (db_payment_event_record(c, event_id, type, *number, &inserted, e) != SF_OK)
+        return e->status;
+    if (!inserted) {
+        *outcome = SVC_WEBHOOK_DUPLICATE;
+        return SF_OK;
+    }
+    json_t *list = json_object_get(json_object_get(object, "refunds"), "data");
+    bool charge = strcmp(type, "charge.refunded") == 0;
+    size_t n = charge ? json_array_size(list) : 1;
+    bool any_order = false;
+    for (size_t i = 0; i < n; i++) {
+        bool changed = false;
+        const char *order = NULL;
+        sf_status s = svc_refund_reconcile(c, a, charge ? json_array_get(list, i) : object,
+                                           &changed, &order, e);
+        if (s != SF_OK)
+            return s;
+        if (order) {
+            any_order = true;
+            *number = order;
+        }
+        if (changed)
+            *outcome = SVC_WEBHOOK_APPLIED;
+    }
+    if (!any_order && n > 0)
+        *outcome = SVC_WEBHOOK_UNKNOWN_ORDER;
+    return SF_OK;
 }
 
 static bool hex_decode(const char *hex, size_t n, unsigned char *out)

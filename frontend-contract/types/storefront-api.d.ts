@@ -2004,6 +2004,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/orders/{number}/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An order's refunds, oldest first (staff only) */
+        get: operations["listAdminOrderRefunds"];
+        put?: never;
+        /**
+         * Refund an order, fully or partly (staff only)
+         * @description `amount` is in minor units (as every Money amount); omitted, the refund is all that
+         *     is left (the total less the succeeded and pending refunds). More than that is a
+         *     409 `conflict` naming what is left, as is a refund of an unpaid or fully refunded
+         *     order. A `card` order's refund is made through Stripe's refund API (its status
+         *     follows Stripe: `pending` until Stripe's webhook says `succeeded` or `failed`); a
+         *     `cod` or `manual` order's refund is recorded `succeeded` at once (the money is
+         *     paid back outside the system). When the succeeded refunds reach the total, the
+         *     order moves to `refunded` (as the staff `refund` transition, which now refunds
+         *     all that is left the same way). `Idempotency-Key` is optional: the same key on the
+         *     same order answers the refund it made (200, `Idempotent-Replayed: true`; a card
+         *     refund Stripe could not be reached for is sent again), with another body 422.
+         *     Stripe unreachable: 503 with `Retry-After`; Stripe refusing: 409 with its message.
+         *     See docs/payments.md.
+         */
+        post: operations["createAdminOrderRefund"];
+        delete?: never;
+        /** CORS preflight */
+        options: operations["preflightAdminOrderRefunds"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/orders/{number}/refunds/{refund_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One refund of an order (staff only) */
+        get: operations["getAdminOrderRefund"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        /** CORS preflight */
+        options: operations["preflightAdminOrderRefund"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3223,6 +3275,30 @@ export interface components {
         };
         WishlistMerge: {
             product_ids: components["schemas"]["Id"][];
+        };
+        RefundCreate: {
+            /** @description Minor units, in the order's currency; omitted = all that is left to refund. */
+            amount?: number;
+            /** @description Why (shown on the order). For a card order it goes to Stripe as metadata, and as Stripe's own `reason` when it is `duplicate`, `fraudulent` or `requested_by_customer`. */
+            reason?: string | null;
+        };
+        AdminRefund: {
+            id: components["schemas"]["Id"];
+            amount: components["schemas"]["Money"];
+            /** @enum {string} */
+            status: "pending" | "succeeded" | "failed" | "canceled";
+            reason: string | null;
+            /** @description Stripe's refund id (`re_…`); null for cod/manual refunds and while Stripe has not answered. */
+            provider_refund_id: string | null;
+            /** @description Why a refund failed (Stripe's failure_reason, or that Stripe refused or could not be reached). */
+            failure_reason: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        AdminRefundList: {
+            items: components["schemas"]["AdminRefund"][];
         };
     };
     responses: {
@@ -9390,6 +9466,203 @@ export interface operations {
             path: {
                 /** @description A product id (decimal, 1 to 2^53-1). A malformed one is a 400 `validation-error` naming `product_id`. */
                 product_id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["Preflight"];
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listAdminOrderRefunds: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An order number such as `SF-260101-000001`. A malformed one is a 400 `validation-error` naming `number`. */
+                number: components["parameters"]["OrderNumber"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every refund of the order, with Stripe's side. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminRefundList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    createAdminOrderRefund: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional; 1..255 printable ASCII characters (malformed is a 400 `validation-error` naming `Idempotency-Key`). */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description An order number such as `SF-260101-000001`. A malformed one is a 400 `validation-error` naming `number`. */
+                number: components["parameters"]["OrderNumber"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RefundCreate"];
+            };
+        };
+        responses: {
+            /** @description A replay (same Idempotency-Key and body): the refund as it is now. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminRefund"];
+                };
+            };
+            /** @description The refund made; `Location` is its URL. */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminRefund"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    preflightAdminOrderRefunds: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An order number such as `SF-260101-000001`. A malformed one is a 400 `validation-error` naming `number`. */
+                number: components["parameters"]["OrderNumber"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["Preflight"];
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getAdminOrderRefund: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An order number such as `SF-260101-000001`. A malformed one is a 400 `validation-error` naming `number`. */
+                number: components["parameters"]["OrderNumber"];
+                /** @description The refund's id (decimal, 1 to 2^53-1). A malformed id is a 400 `validation-error` naming `refund_id`. */
+                refund_id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The refund, with Stripe's side. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminRefund"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    preflightAdminOrderRefund: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An order number such as `SF-260101-000001`. A malformed one is a 400 `validation-error` naming `number`. */
+                number: components["parameters"]["OrderNumber"];
+                refund_id: components["schemas"]["Id"];
             };
             cookie?: never;
         };

@@ -94,6 +94,11 @@ typedef struct sf_config {
     /* <<< config quotes */
 
     /* >>> config stripe (card payments through Stripe and refunds): insert below this line */
+    const char *stripe_api_key;  /* STRIPE_API_KEY (sk_…); NULL = card payments answer 503 */
+    const char *stripe_api_base; /* STRIPE_API_BASE, default https://api.stripe.com;
+                                    http:// only with STRIPE_ALLOW_HTTP=1 */
+    int stripe_api_base_len;     /* its length without trailing slashes ("%.*s") */
+    int stripe_timeout_ms;       /* STRIPE_TIMEOUT_MS, whole call to Stripe, default 10000 */
     /* <<< config stripe */
 
     /* >>> config mail (order e-mails through SES): insert below this line */

@@ -28,3 +28,19 @@ rs AS (
              WHERE order_id IN (SELECT id FROM upd) GROUP BY variant_id) l
      WHERE v.id = l.variant_id)
 SELECT count(*) AS "cancelled!" FROM upd;
+
+-- --- card payments (api/service/stripe.c, issue #12) -------------------------------
+
+-- What attaching a PaymentIntent needs of an order: its amount and currency, and the
+-- PaymentIntent already stored (NULL before the first successful create).
+-- name: card_payment_get :one
+SELECT id, payment_method::text AS "payment_method!", status::text AS "status!", total, currency,
+       payment_intent_id, payment_client_secret
+  FROM orders WHERE number = @number;
+
+-- Stores the order's PaymentIntent. Stripe answers a repeated create (same
+-- Idempotency-Key) with the same PaymentIntent, so a second writer stores the same id;
+-- any other id is refused (0 rows) rather than silently replaced.
+-- name: card_payment_store :execrows
+UPDATE orders SET payment_intent_id = @payment_intent_id, payment_client_secret = @client_secret
+ WHERE number = @number AND (payment_intent_id IS NULL OR payment_intent_id = @payment_intent_id);
