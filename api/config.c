@@ -137,6 +137,10 @@ static bool load(sf_config *cfg, bool need_database, char *err, size_t errlen)
     }
     /* <<< config-load stripe */
     /* >>> config-load mail: insert below this line */
+    /* Defined at the end of this file, in the mail anchors (so declared here). */
+    bool config_load_mail(sf_config * cfg, char *err, size_t errlen);
+    if (!config_load_mail(cfg, err, errlen))
+        return false;
     /* <<< config-load mail */
     /* >>> config-load webhooks: insert below this line */
     /* <<< config-load webhooks */
@@ -678,6 +682,94 @@ bool config_load_stripe(sf_config *cfg, char *err, size_t errlen)
 /* <<< config-functions stripe */
 
 /* >>> config-functions mail (order e-mails through SES): insert below this line */
+
+/* A setting that goes into e-mail text or headers: at most `max` bytes, no control
+ * characters (a CR/LF in MAIL_FROM would be a header injection). */
+static bool mail_text_ok(const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    if (n > max)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+            return false;
+    return true;
+}
+
+/* Order e-mails through SES (docs/messages.md). Without MAIL_FROM nothing else is read:
+ * the mailer does not start, so a server without e-mail never fails on these. */
+bool config_load_mail(sf_config *cfg, char *err, size_t errlen)
+{
+    const char *from = getenv("MAIL_FROM");
+    const char *name = getenv("SHOP_NAME");
+    const char *addr = getenv("SHOP_ADDRESS");
+    const char *url = getenv("SHOP_URL");
+    cfg->shop_name = name && *name ? name : "Storefront";
+    cfg->shop_address = addr ? addr : "";
+    if (!mail_text_ok(cfg->shop_name, 200) || !mail_text_ok(cfg->shop_address, 500)) {
+        snprintf(err, errlen,
+                 "SHOP_NAME (200) and SHOP_ADDRESS (500) must be single lines of text");
+        return false;
+    }
+    if (url && *url) {
+        size_t n = strlen(url);
+        if (!mail_text_ok(url, 400) || strchr(url, ' ') ||
+            (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0) ||
+            strpbrk(url, "\"<>'")) {
+            snprintf(err, errlen, "SHOP_URL must be an http(s):// URL (the shop's web address)");
+            return false;
+        }
+        while (n > 0 && url[n - 1] == '/')
+            n--;
+        memcpy(cfg->shop_url, url, n);
+        cfg->shop_url[n] = '\0';
+    }
+    if (!from || !*from)
+        return true;
+    /* An address, or a display name and <address>: the shape SES accepts. */
+    const char *at = strchr(from, '@');
+    if (!mail_text_ok(from, 320) || !at || at == from || !at[1]) {
+        snprintf(err, errlen,
+                 "MAIL_FROM must be an e-mail address or \"Name <address>\" (one line, at most "
+                 "320 characters), verified in SES");
+        return false;
+    }
+    cfg->mail_from = from;
+    if (!load_aws(cfg, "MAIL_FROM", err, errlen))
+        return false;
+    const char *ep = getenv("SES_ENDPOINT");
+    if (ep && *ep) {
+        /* Plain http would expose the signed requests and the customers' mail: only for
+         * an emulator (aws-ses-v2-local in make run / make test), and only when asked. */
+        const char *allow = getenv("SES_ALLOW_HTTP");
+        bool http_ok = allow && strcmp(allow, "1") == 0;
+        size_t len = strlen(ep);
+        while (len > 0 && ep[len - 1] == '/')
+            len--;
+        bool clean =
+            len > 0 && len < sizeof cfg->ses_endpoint && mail_text_ok(ep, 512) &&
+            !strpbrk(ep, " ?#@") &&
+            (strncmp(ep, "https://", 8) == 0 || (http_ok && strncmp(ep, "http://", 7) == 0));
+        if (!clean) {
+            snprintf(err, errlen,
+                     "SES_ENDPOINT must be an https:// URL (http:// only with SES_ALLOW_HTTP=1)");
+            return false;
+        }
+        memcpy(cfg->ses_endpoint, ep, len);
+        cfg->ses_endpoint[len] = '\0';
+    } else {
+        snprintf(cfg->ses_endpoint, sizeof cfg->ses_endpoint, "https://email.%s.amazonaws.com",
+                 cfg->aws_region);
+    }
+    long v;
+    if (!int_env("MAIL_POLL_MS", 1000, 10, 600000, &v, err, errlen))
+        return false;
+    cfg->mail_poll_ms = (int)v;
+    if (!int_env("MAIL_BACKOFF_MAX_SECONDS", 900, 1, 86400, &v, err, errlen))
+        return false;
+    cfg->mail_backoff_max_s = (int)v;
+    return true;
+}
 /* <<< config-functions mail */
 
 /* >>> config-functions webhooks (partner webhooks): insert below this line */

@@ -209,4 +209,19 @@ emu_start_stripe() {
 # <<< emulators stripe
 
 # >>> emulators mail (aws-ses-v2-local, the SES stand-in): insert below this line
+# emu_start_ses PORT LOG — aws-ses-v2-local, the SES stand-in for order e-mails
+# (docs/messages.md): it accepts SESv2 SendEmail (any credentials, no signature check),
+# keeps every message in memory, shows them in a web UI at / and as JSON at GET /store
+# (the tests read that), and answers GET /health-check.
+EMU_SES_BIN="$SF_ROOT/node_modules/aws-ses-v2-local/dist/cli.js"
+emu_start_ses() {
+    local port="$1" log="$2" pid
+    emu_require_bin "$EMU_SES_BIN" aws-ses-v2-local
+    emu_port_free "$port" aws-ses-v2-local
+    sf_log "starting aws-ses-v2-local on 127.0.0.1:$port (in memory, log: $log)"
+    node "$EMU_SES_BIN" --host 127.0.0.1 --port "$port" >"$log" 2>&1 &
+    pid=$!
+    emu_track aws-ses-v2-local "$pid"
+    emu_wait aws-ses-v2-local "$pid" "$port" "$log" "http://127.0.0.1:$port/health-check"
+}
 # <<< emulators mail

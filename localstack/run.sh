@@ -117,6 +117,7 @@ write_run_env() {
         printf 'STRIPE_FAKE_URL=%s\n' "${STRIPE_FAKE_URL:-}"
         # <<< run-env stripe
         # >>> run-env mail (aws-ses-v2-local, the SES stand-in): insert below this line
+        [[ -n "${SES_URL:-}" ]] && printf 'SES=%s\n' "$SES_URL"
         # <<< run-env mail
     } >"$SF_ROOT/.local/run.env.tmp"
     mv "$SF_ROOT/.local/run.env.tmp" "$SF_ROOT/.local/run.env"
@@ -179,6 +180,12 @@ EOF
     fi
     # <<< run-print stripe
     # >>> run-print mail (aws-ses-v2-local, the SES stand-in): insert below this line
+    if [[ -n "${SES_URL:-}" ]]; then
+        printf '  Order e-mails (aws-ses-v2-local, nothing leaves this machine): open %s/ in a browser,\n' "$SES_URL"
+        printf '    or as JSON: curl -s %s/store  (from %s; docs/messages.md)\n' "$SES_URL" "$MAIL_FROM"
+    else
+        printf '  Order e-mails: through SES at %s (from %s).\n' "${SES_ENDPOINT:-AWS}" "${MAIL_FROM:-MAIL_FROM unset: not sent}"
+    fi
     # <<< run-print mail
     cat <<EOF
   Ctrl-C stops the server, cognito-local, s3rver and PostgreSQL; the data stays for the next run
@@ -257,6 +264,19 @@ main() {
     fi
     # <<< run-stack stripe
     # >>> run-stack mail (aws-ses-v2-local, the SES stand-in): insert below this line
+    # Order e-mails go to aws-ses-v2-local on SES_PORT (8005) unless SES_ENDPOINT names
+    # a real SES; its dummy credentials only when none are set (cognito-local's
+    # provisioning sets s3rver's later, which it accepts as well).
+    if [[ -z "${SES_ENDPOINT:-}" ]]; then
+        SES_PORT="${SES_PORT:-8005}"
+        emu_start_ses "$SES_PORT" "$SF_ROOT/.local/aws-ses-v2-local.log"
+        SES_URL="http://127.0.0.1:$SES_PORT"
+        export SES_ENDPOINT="$SES_URL" SES_ALLOW_HTTP=1
+        export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-SESLOCAL}" AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-SESLOCAL}"
+    fi
+    export MAIL_FROM="${MAIL_FROM:-Storefront <orders@storefront.local>}"
+    export SHOP_NAME="${SHOP_NAME:-Storefront}" SHOP_URL="${SHOP_URL:-http://localhost:5173}"
+    export SHOP_ADDRESS="${SHOP_ADDRESS:-1 Example Street, 10115 Berlin, Germany}"
     # <<< run-stack mail
     pg_start "$PG_DIR" "$pg_port"
     export DATABASE_URL="$PG_DATABASE_URL"

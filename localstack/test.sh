@@ -280,6 +280,17 @@ EOF
     export STRIPE_API_BASE="http://127.0.0.1:$stripe_port" STRIPE_FAKE_URL="http://127.0.0.1:$stripe_port"
     # <<< test-stack stripe
     # >>> test-stack mail (aws-ses-v2-local, the SES stand-in): insert below this line
+    # aws-ses-v2-local: the servers send order e-mails there (MAIL_FROM set), and the
+    # tests read what arrived from $SES_URL/store. Dummy keys unless finish_aws_emulators
+    # sets s3rver's (the emulator checks only that a signature is there).
+    local ses_port
+    ses_port="$(sf_pick_free_port "$pg_port" "$api_port" "$cognito_port" "$s3_port" "$kinesis_port")"
+    emu_start_ses "$ses_port" "$TMP_DIR/aws-ses-v2-local.log"
+    export SES_URL="http://127.0.0.1:$ses_port"
+    export SES_ENDPOINT="$SES_URL" SES_ALLOW_HTTP=1 MAIL_POLL_MS=250
+    export MAIL_FROM="Storefront Test <orders@storefront.test>" SHOP_NAME="Storefront Test"
+    export SHOP_ADDRESS="1 Test Street, 10115 Berlin" SHOP_URL="http://localhost:5173"
+    export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-SESLOCAL}" AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-SESLOCAL}"
     # <<< test-stack mail
     finish_aws_emulators
 

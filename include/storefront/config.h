@@ -102,6 +102,16 @@ typedef struct sf_config {
     /* <<< config stripe */
 
     /* >>> config mail (order e-mails through SES): insert below this line */
+    /* Order e-mails (mailer.c, docs/messages.md). mail_from NULL (MAIL_FROM unset) = the
+     * mailer is not started and e-mail rows wait in the outbox. With it set, aws_region
+     * and the aws_* credentials above are loaded too (required). */
+    const char *mail_from;    /* MAIL_FROM, the SES-verified sender ("Shop <a@b.c>") */
+    const char *shop_name;    /* SHOP_NAME, default "Storefront" */
+    const char *shop_address; /* SHOP_ADDRESS, default "" (the footer of every e-mail) */
+    char shop_url[401];       /* SHOP_URL, default "" (no order link); no trailing '/' */
+    char ses_endpoint[520];   /* SES_ENDPOINT, default https://email.<region>.amazonaws.com */
+    int mail_poll_ms;         /* MAIL_POLL_MS, the sleep between rounds, default 1000 */
+    int mail_backoff_max_s;   /* MAIL_BACKOFF_MAX_SECONDS, the longest retry delay, 900 */
     /* <<< config mail */
 
     /* >>> config webhooks (partner webhooks): insert below this line */

@@ -61,6 +61,47 @@ static void forwarding(void)
     CHECK(load_with("FORWARD_BATCH_MAX", "9999")); /* ignored while forwarding is off */
 }
 
+/* Order e-mails (docs/messages.md): nothing is checked but the shop's text while
+ * MAIL_FROM is unset; with it, credentials are required and SES_ENDPOINT is https
+ * unless SES_ALLOW_HTTP=1. */
+static void mail(void)
+{
+    sf_config cfg;
+    unsetenv("AWS_ACCESS_KEY_ID");
+    unsetenv("AWS_SECRET_ACCESS_KEY");
+    CHECK(load_with("SES_ENDPOINT", "ftp://x")); /* ignored while MAIL_FROM is unset */
+    CHECK(!load_with("SHOP_NAME", "Two\nlines"));
+    CHECK(strstr(err, "SHOP_NAME") != NULL);
+    CHECK(!load_with("SHOP_URL", "shop.example.com"));
+    CHECK(strstr(err, "SHOP_URL") != NULL);
+    CHECK(!load_with("MAIL_FROM", "orders@example.com"));
+    CHECK(strstr(err, "MAIL_FROM") != NULL && strstr(err, "AWS_ACCESS_KEY_ID") != NULL);
+    setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE", 1);
+    setenv("AWS_SECRET_ACCESS_KEY", "secret", 1);
+    CHECK(!load_with("MAIL_FROM", "no-at-sign"));
+    CHECK(!load_with("MAIL_FROM", "a@b.c\r\nBcc: x@y.z"));
+    setenv("MAIL_FROM", "Shop <orders@example.com>", 1);
+    setenv("SHOP_URL", "https://shop.example.com/", 1);
+    setenv("DATABASE_URL", "postgresql://x@127.0.0.1/db", 1);
+    CHECK(config_load(&cfg, true, err, sizeof err));
+    CHECK_STR(cfg.ses_endpoint, "https://email.us-east-1.amazonaws.com");
+    CHECK_STR(cfg.shop_url, "https://shop.example.com");
+    CHECK_STR(cfg.shop_name, "Storefront");
+    CHECK(cfg.mail_poll_ms == 1000 && cfg.mail_backoff_max_s == 900);
+    config_free(&cfg);
+    CHECK(!load_with("SES_ENDPOINT", "http://127.0.0.1:8005"));
+    CHECK(strstr(err, "SES_ALLOW_HTTP") != NULL);
+    setenv("SES_ALLOW_HTTP", "1", 1);
+    CHECK(load_with("SES_ENDPOINT", "http://127.0.0.1:8005"));
+    CHECK(!load_with("MAIL_POLL_MS", "0"));
+    CHECK(!load_with("MAIL_BACKOFF_MAX_SECONDS", "x"));
+    unsetenv("SES_ALLOW_HTTP");
+    unsetenv("SHOP_URL");
+    unsetenv("MAIL_FROM");
+    unsetenv("AWS_ACCESS_KEY_ID");
+    unsetenv("AWS_SECRET_ACCESS_KEY");
+}
+
 /* GetUser's endpoint (docs/customers.md): given, derived from the issuer when the keys
  * are the issuer's own, else off; http only with COGNITO_ALLOW_HTTP. */
 static void profiles(void)
@@ -157,7 +198,13 @@ int main(void)
     unsetenv("S3_BUCKET");
     unsetenv("S3_ENDPOINT");
     unsetenv("IMAGE_BASE_URL");
+    static const char *const mail_vars[] = {
+        "MAIL_FROM", "SES_ENDPOINT", "SES_ALLOW_HTTP", "MAIL_POLL_MS",
+        "SHOP_NAME", "SHOP_ADDRESS", "SHOP_URL",       "MAIL_BACKOFF_MAX_SECONDS"};
+    for (size_t i = 0; i < sizeof mail_vars / sizeof mail_vars[0]; i++)
+        unsetenv(mail_vars[i]);
     forwarding();
+    mail();
     profiles();
     s3();
     CHECK(load_with(NULL, NULL));
