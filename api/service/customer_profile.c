@@ -6,12 +6,15 @@
  * staff search and read customers by e-mail. Why never an error: a Cognito outage must
  * not take sign-in down with it, so every failure leaves the row as it was
  * (profile_synced_at stays NULL or old) and the caller carries on.
+ *
+ * A copy that finds a verified e-mail also claims the guest orders placed with it.
  */
 #include <stdatomic.h>
 #include <string.h>
 
 #include "storefront/cognito_user.h"
 #include "storefront/customer_profile.h"
+#include "storefront/db_guest_orders.h"
 #include "storefront/queries_gen.h"
 #include "storefront/text.h"
 #include "storefront/validate.h"
@@ -45,6 +48,13 @@ sf_status svc_customer_profile_sync(db_pool *pool, arena *a, const auth_config *
         return e->status;
     q_customer_profile_store_row row;
     sf_status s = q_customer_profile_store(c, a, &p, &row, e);
+    /* Guest orders placed with this address become this customer's once Cognito says
+     * the address is theirs (issue #12, docs/checkout.md "Claiming"). Here, once per
+     * copy, not on every request. A failure fails the copy, so it is retried with it. */
+    const db_customer *who = &row.customer;
+    long claimed = 0;
+    if (s == SF_OK && !who->email_is_null && !who->email_verified_is_null && who->email_verified)
+        s = db_guest_orders_claim(c, who->id, who->email, &claimed, e);
     db_pool_release(pool, c);
     if (s == SF_OK)
         *out = row.customer;

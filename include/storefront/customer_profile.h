@@ -16,7 +16,8 @@
 /* Asks Cognito for the person `sub` (whose row must exist) with their access token and
  * stores what it says, with profile_synced_at = now. An attribute Cognito lacks, or one
  * that is too long or holds control, invisible or bidi-override characters (staff read
- * it), is stored as NULL.
+ * it), is stored as NULL. When the stored e-mail is verified, the guest orders placed
+ * with it (case-blind) become this customer's (issue #12).
  *   SF_OK          stored; *out is the row after it (in the arena)
  *   SF_UNAVAILABLE profiles are not configured, or Cognito is down or refused the token:
  *                  nothing was stored; e->detail says why, for the log
