@@ -110,7 +110,7 @@ requestSchemas.add('Event');
 // The only response fields that may be absent, each present only in some answers:
 // a problem's per-field errors, the list's facets (when asked for), and a card
 // order's payment (checkout answers only).
-const optionalResponseFields = { Problem: ['errors'], ProductList: ['facets'], Order: ['payment'] };
+const optionalResponseFields = { Problem: ['errors'], ProductList: ['facets'], Order: ['payment', 'access_token'] };
 
 test('every problem type has a status and every response object schema is closed', () => {
   const types = spec.components.schemas.Problem.properties.type.enum;
