@@ -19,8 +19,9 @@ test('every operation documents the errors that can happen anywhere', () => {
 });
 
 const isPublic = (op) => !op.security || op.security.length === 0;
-// Guest carts need no token, but their URL is a capability: never in a shared cache.
-const isGuestCart = (path) => path.startsWith('/v1/carts');
+// Guest carts and guest orders need no token, but their URL (or the order's access
+// token) is a capability: never in a shared cache.
+const isGuestCart = (path) => path.startsWith('/v1/carts') || path.startsWith('/v1/orders/');
 
 test('public catalog GETs document 304, ETag and public caching', () => {
   for (const { path, method, op } of operations.filter((o) => o.method === 'get' && o.path.startsWith('/v1/') &&
