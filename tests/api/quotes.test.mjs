@@ -27,9 +27,11 @@ let rates; // country -> rate_bp
 // A seeded random generator, so a failure can be replayed (the seed is in the message).
 const seed = Number(process.env.QUOTES_SEED ?? Date.now() % 100000);
 let state = seed;
-const rnd = (n) => {
-  state = (state * 1103515245 + 12345) % 2147483648;
-  return state % n;
+const rnd = (n) => { // mulberry32: 32-bit integer steps, exact in JavaScript numbers
+  state = (state + 0x6D2B79F5) | 0;
+  let t = Math.imul(state ^ (state >>> 15), 1 | state);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) % n;
 };
 const pick = (xs) => xs[rnd(xs.length)];
 
