@@ -13,6 +13,10 @@
 #include "storefront/db.h"
 #include "storefront/db_gen.h"
 
+/* Gives the customer the guest orders placed with their e-mail (case-blind) when the
+ * row says it is verified; nothing otherwise. *claimed is how many. */
+sf_status svc_guest_orders_claim(db_pool *pool, const db_customer *who, long *claimed, sf_error *e);
+
 /* Asks Cognito for the person `sub` (whose row must exist) with their access token and
  * stores what it says, with profile_synced_at = now. An attribute Cognito lacks, or one
  * that is too long or holds control, invisible or bidi-override characters (staff read

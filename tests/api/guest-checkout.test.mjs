@@ -16,7 +16,7 @@ import { after, before, test } from 'node:test';
 import { api } from './lib/client.mjs';
 import { assertProblem } from './lib/helpers.mjs';
 import { sql, stockOf } from './lib/orders.mjs';
-import { requireEnv } from './lib/server.mjs';
+import { requireEnv, startServer, stopServer } from './lib/server.mjs';
 import { cognitoLogin } from './lib/tokens.mjs';
 
 const ADDRESS = { name: 'Grace Guest', line1: '2 Side St', city: 'Lyon', postal_code: '69001', country: 'FR' };
@@ -59,6 +59,9 @@ async function guestCart(variantId = plain.id, quantity = 1) {
 
 const body = (extra = {}) => ({ email: 'grace@example.com', shipping_address: ADDRESS, shipping_method: 'standard',
   payment_method: 'manual', ...extra });
+
+const numbers = async (token, base) => (await api('GET', '/v1/me/orders?limit=100',
+  { headers: { authorization: `Bearer ${token}` }, base })).body.items.map((i) => i.number).sort();
 
 const checkout = (cartId, b = body(), key = randomUUID()) => send('POST', `/v1/carts/${cartId}/checkout`,
   { body: b, headers: key === null ? {} : { 'idempotency-key': key } });
@@ -227,4 +230,25 @@ test('claim at sign-in: a verified e-mail gets its guest orders (any case); an u
   assert.equal(me2.body.email_verified, false);
   assert.deepEqual((await send('GET', '/v1/me/orders', { token: unverified })).body.items, []);
   assert.equal(sql(`SELECT customer_id IS NULL FROM orders WHERE number = '${notYours.number}'`), 't');
+});
+
+test('claim later: a known customer\'s new guest orders join at PATCH /v1/me and on a new server\'s first sight', async () => {
+  const email = `later.${tag()}@example.com`;
+  const access = await newPerson(email, true);
+  assert.equal((await send('GET', '/v1/me', { token: access })).status, 200); // profile copied, nothing to claim
+  assert.deepEqual(await numbers(access), []);
+  // Signed out, the same person buys as a guest: the copied profile is not copied again...
+  const first = (await checkout(await guestCart(), body({ email }))).body;
+  assert.deepEqual(await numbers(access), []);
+  // ...until they change their profile (which copies it again and claims).
+  assert.equal((await send('PATCH', '/v1/me', { token: access, body: { marketing_opt_in: true } })).status, 200);
+  assert.deepEqual(await numbers(access), [first.number]);
+  // Another guest order, then a server that has never seen this person: its first request claims it.
+  const second = (await checkout(await guestCart(), body({ email: email.toUpperCase() }))).body;
+  const srv = await startServer();
+  try {
+    assert.deepEqual(await numbers(access, srv.base), [first.number, second.number].sort());
+  } finally {
+    assert.equal((await stopServer(srv)).code, 0, srv.output());
+  }
 });
