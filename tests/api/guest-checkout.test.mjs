@@ -8,8 +8,9 @@
 // that address, in any case; an unverified one does not.
 //
 // Runs against the shared server (guest routes need no token; sign-in is cognito-local's).
-// The variants used are picked by id from the 41st (away from the other order tests) and
-// their stock is put back after.
+// The variants used are picked by id from the 41st (away from the other order tests),
+// each of a product with another variant in stock (so no listing changes when the race
+// empties one), and their stock is put back after.
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
@@ -38,7 +39,10 @@ const tag = () => randomUUID().slice(0, 8);
 
 before(() => {
   const rows = sql(`SELECT v.id || ':' || v.stock FROM product_variants v JOIN products p ON p.id = v.product_id
-    AND p.active WHERE v.active AND v.currency = 'USD' AND v.stock >= 50 ORDER BY v.id LIMIT 2 OFFSET 40`).split('\n');
+    AND p.active WHERE v.active AND v.currency = 'USD' AND v.stock >= 50
+      AND EXISTS (SELECT 1 FROM product_variants o WHERE o.product_id = v.product_id AND o.id <> v.id
+                  AND o.active AND o.stock > 0)
+    ORDER BY v.id LIMIT 2 OFFSET 40`).split('\n');
   assert.equal(rows.length, 2, 'the catalog needs in-stock USD variants');
   [plain, race] = rows.map((r) => ({ id: Number(r.split(':')[0]), stock: Number(r.split(':')[1]) }));
   sql(`UPDATE product_variants SET stock = 10000 WHERE id = ${plain.id}`);

@@ -18,7 +18,7 @@ const LIMITED = `QONCE${randomUUID().slice(0, 6).toUpperCase()}`;
 let w;
 
 before(async () => {
-  w = await orderWorld('QuoteErrors1', {}, 2);
+  w = await orderWorld('QuoteErrors1', {}, 7);
   sql(`INSERT INTO discount_codes (code, kind, percent_off, per_customer_limit) VALUES ('${LIMITED}', 'percent', 5, 1)`);
 });
 
