@@ -151,6 +151,8 @@ sf_status db_order_place(db_conn *c, arena *a, const db_order_new *o, int64_t *i
         .ship_country = o->ship.country,
         .discount_code = o->discount_code,
         .cart_id = o->cart_id,
+        .guest_email = o->guest_email,
+        .access_token_hash = o->access_token_hash,
     };
     sf_status s = q_order_insert(c, a, &p, &row, e);
     if (s != SF_OK)

@@ -265,6 +265,13 @@ void h_wishlist_merge(http_ctx *c);
 
 /* >>> handlers quotes (shipping/tax quotes and guest checkout, issue #12): insert below this line
  */
+/* Quotes (h_quotes.c). */
+void h_me_cart_quote(http_ctx *c);
+void h_carts_quote(http_ctx *c);
+/* Guest checkout and guest orders (h_guest_orders.c). */
+void h_carts_checkout(http_ctx *c);
+void h_orders_guest_get(http_ctx *c);
+void h_orders_guest_cancel(http_ctx *c);
 /* <<< handlers quotes */
 
 /* >>> handlers stripe (card payments through Stripe and refunds, issue #12): insert below this line

@@ -8,6 +8,9 @@
  * Cost: a person whose copy succeeded costs nothing more (auth_mw's known-subs cache
  * skips even the database); one whose copy keeps failing costs one atomic load per
  * request and one GetUser per retry interval, never one per request.
+ *
+ * Guest orders placed with the person's verified e-mail become theirs at each copy and,
+ * for a person copied before, on the first request a process sees from them.
  */
 #include <string.h>
 #include <strings.h>
@@ -27,8 +30,16 @@ void http_profile_on_auth(http_ctx *c, uint64_t h, const db_customer *first_sigh
     if (!profiles_on(c))
         return;
     if (first_sight) {
-        if (!first_sight->profile_synced_at_is_null)
-            return; /* copied before, by this process or another */
+        if (!first_sight->profile_synced_at_is_null) {
+            /* Copied before, by this process or another. Guest orders this person placed
+             * since then (signed out, same e-mail) are claimed now: once per process per
+             * person, one indexed UPDATE (docs/checkout.md, "Claiming"). */
+            sf_error e;
+            sf_error_clear(&e);
+            long claimed = 0;
+            svc_guest_orders_claim(c->app->pool, first_sight, &claimed, &e);
+            return;
+        }
     } else {
         svc_profile_retry t = retry_table(c);
         if (!svc_profile_retry_claim(&t, h, (int64_t)time(NULL), c->app->cfg.auth.profile_retry_s))

@@ -196,6 +196,14 @@ const http_route http_routes[] = {
 
     /* >>> routes quotes (shipping/tax quotes and guest checkout, issue #12): insert below this line
      */
+    {"POST", "/v1/me/cart/quote", h_me_cart_quote, NULL, false, HTTP_CUSTOMER},
+    {"POST", "/v1/carts/{id}/quote", h_carts_quote, NULL, false, HTTP_PUBLIC},
+    {"POST", "/v1/carts/{id}/checkout", h_carts_checkout, NULL, false, HTTP_PUBLIC},
+    /* The token may come as ?token= (an e-mail link) or X-Order-Token (preferred). */
+    {"GET", "/v1/orders/{number}", h_orders_guest_get, (const char *const[]){"token", NULL}, false,
+     HTTP_PUBLIC},
+    {"POST", "/v1/orders/{number}/cancel", h_orders_guest_cancel,
+     (const char *const[]){"token", NULL}, false, HTTP_PUBLIC},
     /* <<< routes quotes */
 
     /* >>> routes stripe (card payments through Stripe and refunds, issue #12): insert below this

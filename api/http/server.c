@@ -367,7 +367,7 @@ static void apply_cors(http_ctx *c, const char *method)
         u_map_put(h, "Access-Control-Allow-Methods", c->allow ? c->allow : "GET, OPTIONS");
         u_map_put(h, "Access-Control-Allow-Headers",
                   "Authorization, Content-Type, Content-Encoding, Idempotency-Key, If-Match, "
-                  "If-None-Match, X-Request-Id");
+                  "If-None-Match, X-Request-Id, X-Order-Token");
         u_map_put(h, "Access-Control-Max-Age", "600");
     }
 }

@@ -7,8 +7,14 @@
  * (another body). The checkout itself is one transaction that takes its locks in one
  * order — cart row, variant rows by ascending id, discount code row — so concurrent
  * checkouts queue instead of deadlocking.
+ *
+ * A signed-in checkout and a guest checkout (issue #12) are the same transaction: only
+ * the owner differs (svc_checkout_owner). A guest's Idempotency-Key belongs to the cart,
+ * the order gets the guest's e-mail and an access token instead of a customer, and its
+ * money comes from order_pricing.c like every quote's.
  */
 #include <jansson.h>
+#include <openssl/rand.h>
 #include <openssl/sha.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,13 +23,36 @@
 #include "storefront/catalog.h"
 #include "storefront/db_addresses.h"
 #include "storefront/db_carts.h"
+#include "storefront/db_guest_orders.h"
 #include "storefront/db_orders.h"
+#include "storefront/order_pricing.h"
 #include "storefront/order_states.h"
 #include "storefront/orders.h"
+#include "storefront/text.h"
 
 #define ORDER_CURSOR_SORT 101 /* cursor namespace, apart from products and customers */
 
-static sf_status place_tx(db_conn *c, arena *a, int64_t customer_id, const char *key,
+/* Who checks out, resolved: customer_id > 0 for a signed-in customer, else the guest
+ * cart cart_id. */
+typedef struct owner_ids {
+    int64_t customer_id;
+    const char *cart_id;
+} owner_ids;
+
+static sf_status parse_body(arena *a, const char *body, size_t len, bool guest,
+                            svc_checkout_input *out, sf_error *e);
+static sf_status resolve_owner(db_conn *c, arena *a, const svc_checkout_owner *owner,
+                               owner_ids *ids, sf_error *e);
+static sf_status idem_claim(db_conn *c, arena *a, const owner_ids *o, const char *key,
+                            const char *hash, char **claim, db_idem_key *prior, sf_error *e);
+static sf_status idem_hold(db_conn *c, arena *a, const owner_ids *o, const char *key,
+                           const char *claim, sf_error *e);
+static sf_status idem_finish(db_conn *c, const owner_ids *o, const char *key, const char *body,
+                             sf_error *e);
+static void idem_release(db_conn *c, const owner_ids *o, const char *key, const char *claim);
+static sf_status lock_cart(db_conn *c, arena *a, const owner_ids *o, db_cart *cart, sf_error *e);
+static bool new_token(arena *a, char **token, char **hash);
+static sf_status place_tx(db_conn *c, arena *a, const owner_ids *ow, const char *key,
                           const char *claim, const svc_checkout_input *in, svc_checkout_result *out,
                           sf_error *e);
 static sf_status ship_to(db_conn *c, arena *a, int64_t customer_id, const svc_checkout_input *in,
@@ -54,6 +83,19 @@ bool svc_order_number_valid(const char *s)
 sf_status svc_checkout_input_parse(arena *a, const char *body, size_t len, svc_checkout_input *out,
                                    sf_error *e)
 {
+    return parse_body(a, body, len, false, out, e);
+}
+
+sf_status svc_guest_checkout_input_parse(arena *a, const char *body, size_t len,
+                                         svc_checkout_input *out, sf_error *e)
+{
+    return parse_body(a, body, len, true, out, e);
+}
+
+/* One parser for both bodies: a guest adds "email" and may not name a saved address. */
+static sf_status parse_body(arena *a, const char *body, size_t len, bool guest,
+                            svc_checkout_input *out, sf_error *e)
+{
     memset(out, 0, sizeof *out);
     json_error_t jerr;
     json_t *root = body ? json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr) : NULL;
@@ -66,18 +108,35 @@ sf_status svc_checkout_input_parse(arena *a, const char *body, size_t len, svc_c
     json_object_foreach(root, k, v)
     {
         if (strcmp(k, "shipping_address_id") && strcmp(k, "shipping_address") &&
-            strcmp(k, "shipping_method") && strcmp(k, "payment_method"))
+            strcmp(k, "shipping_method") && strcmp(k, "payment_method") &&
+            (!guest || strcmp(k, "email")))
             sf_field_fail(e, k, "is not a known field");
     }
     json_t *id = json_object_get(root, "shipping_address_id");
     json_t *addr = json_object_get(root, "shipping_address");
-    if ((id != NULL) == (addr != NULL))
+    if (guest) {
+        json_t *em = json_object_get(root, "email");
+        if (!em)
+            sf_field_fail(e, "email", "is required");
+        else if (!json_is_string(em) || !svc_email_valid(json_string_value(em)))
+            sf_field_fail(e, "email", "must be an e-mail address such as ana@example.com");
+        else
+            out->email = arena_strdup(a, json_string_value(em));
+        if (!addr && !id)
+            sf_field_fail(e, "shipping_address", "is required");
+    }
+    if (guest && id)
+        /* A guest has no saved addresses: an id could only name someone else's. */
+        sf_field_fail(e, "shipping_address_id", "guests give an inline shipping_address");
+    else if ((id != NULL) == (addr != NULL) && !(guest && !addr))
         sf_field_fail(e, "shipping_address_id",
                       "give exactly one of shipping_address_id or shipping_address");
-    if (id && (!json_is_integer(id) || json_integer_value(id) < 1 ||
-               json_integer_value(id) >= ((json_int_t)1 << 53)))
+    if (guest)
+        ; /* any shipping_address_id was refused above */
+    else if (id && (!json_is_integer(id) || json_integer_value(id) < 1 ||
+                    json_integer_value(id) >= ((json_int_t)1 << 53)))
         sf_field_fail(e, "shipping_address_id", "must be a positive integer below 2^53");
-    else if (id)
+    else if (id && !guest)
         out->address_id = json_integer_value(id);
     if (addr && !json_is_object(addr)) {
         sf_field_fail(e, "shipping_address", "must be an address object");
@@ -121,16 +180,23 @@ sf_status svc_checkout_input_parse(arena *a, const char *body, size_t len, svc_c
 sf_status svc_checkout_place(db_pool *pool, arena *a, const auth_principal *who, const char *key,
                              const svc_checkout_input *in, svc_checkout_result *out, sf_error *e)
 {
+    const svc_checkout_owner owner = {.sub = who->sub};
+    return svc_checkout_tx(pool, a, &owner, key, in, out, e);
+}
+
+sf_status svc_checkout_tx(db_pool *pool, arena *a, const svc_checkout_owner *owner, const char *key,
+                          const svc_checkout_input *in, svc_checkout_result *out, sf_error *e)
+{
     memset(out, 0, sizeof *out);
     db_conn *c;
     if (db_pool_acquire(pool, &c, e) != SF_OK)
         return e->status;
-    int64_t customer_id;
+    owner_ids ids;
     char *claim = NULL;
     db_idem_key prior;
-    sf_status s = db_customer_id_by_sub(c, who->sub, &customer_id, e);
+    sf_status s = resolve_owner(c, a, owner, &ids, e);
     if (s == SF_OK)
-        s = db_idem_claim(c, a, customer_id, key, in->request_hash, &claim, &prior, e);
+        s = idem_claim(c, a, &ids, key, in->request_hash, &claim, &prior, e);
     if (s == SF_OK && !claim) {
         if (strcmp(prior.request_hash, in->request_hash) != 0)
             s = sf_fail(e, SF_INVALID, "idempotency-key-reused",
@@ -142,13 +208,10 @@ sf_status svc_checkout_place(db_pool *pool, arena *a, const auth_principal *who,
             *out = (svc_checkout_result){
                 .status = prior.response_status, .body = prior.response_body, .replayed = true};
     } else if (s == SF_OK) {
-        s = place_tx(c, a, customer_id, key, claim, in, out, e);
-        if (s != SF_OK) {
+        s = place_tx(c, a, &ids, key, claim, in, out, e);
+        if (s != SF_OK)
             /* Nothing was created: forget the key so a retry runs afresh. */
-            sf_error re;
-            sf_error_clear(&re);
-            db_idem_release(c, customer_id, key, claim, &re);
-        }
+            idem_release(c, &ids, key, claim);
     }
     db_pool_release(pool, c);
     return s;
@@ -234,76 +297,59 @@ sf_status svc_order_cancel(db_pool *pool, arena *a, const auth_principal *who, c
 
 /* --- the transaction -------------------------------------------------------------- */
 
-static sf_status place_tx(db_conn *c, arena *a, int64_t customer_id, const char *key,
+static sf_status place_tx(db_conn *c, arena *a, const owner_ids *ow, const char *key,
                           const char *claim, const svc_checkout_input *in, svc_checkout_result *out,
                           sf_error *e)
 {
+    const int64_t customer_id = ow->customer_id;
     svc_cart cart;
     memset(&cart, 0, sizeof cart);
-    bool past = false;
-    db_order_address to;
-    db_shipping_method method;
-    db_cart_line *rows = NULL;
-    size_t n = 0;
+    db_cart row = {0};
+    db_order_address to = {0};
+    db_shipping_method method = {0};
+    svc_order_money money = {0};
     int rate_bp = 0;
+    char *token = NULL, *token_hash = NULL;
     sf_status s = db_begin(c, e);
     if (s != SF_OK)
         return s;
-    s = db_idem_hold(c, a, customer_id, key, claim, e);
+    s = idem_hold(c, a, ow, key, claim, e);
     if (s == SF_OK)
-        s = db_cart_find_open_by_customer(c, a, customer_id, true, &cart.cart, &past, e);
-    if (s == SF_NOT_FOUND || (s == SF_OK && past))
-        s = sf_fail(e, SF_CONFLICT, "conflict", "Your cart is empty.");
+        s = lock_cart(c, a, ow, &row, e);
     if (s == SF_OK)
         s = ship_to(c, a, customer_id, in, &to, e);
-    if (s == SF_OK &&
-        (s = db_shipping_method_get(c, a, in->shipping_method, &method, e)) == SF_NOT_FOUND) {
-        sf_error_clear(e);
-        sf_field_fail(e, "shipping_method", "is not a shipping method we offer");
-        s = SF_INVALID;
-    }
+    /* The money: the same four steps as a quote (quotes.c), through order_pricing.c. */
     if (s == SF_OK)
-        s = db_cart_lines(c, a, cart.cart.id, &rows, &n, e);
-    if (s == SF_OK && n == 0)
-        s = sf_fail(e, SF_CONFLICT, "conflict", "Your cart is empty.");
-    if (s == SF_OK && (!method.active || strcmp(method.currency, rows[0].currency) != 0)) {
-        sf_field_fail(e, "shipping_method", "is not offered for this cart");
-        s = SF_INVALID;
-    }
-    if (s == SF_OK && !cart.cart.discount_code_id_is_null) {
-        s = db_discount_facts_get(c, a, NULL, cart.cart.discount_code_id, customer_id,
-                                  &cart.code.facts, e);
-        cart.code.present = s == SF_OK;
-    }
-    if (s == SF_OK) {
-        cart.currency = rows[0].currency;
-        cart.lines = arena_calloc(a, n * sizeof *cart.lines);
-        cart.nlines = n;
-        for (size_t i = 0; i < n; i++)
-            cart.lines[i].row = &rows[i];
-        svc_cart_price(&cart, &method, 1);
-        s = db_tax_rate_bp(c, to.country, &rate_bp, e);
-    }
+        s = svc_pricing_cart_load(c, a, &row, customer_id, &cart, e);
+    if (s == SF_OK)
+        s = svc_pricing_method(c, a, in->shipping_method, cart.currency, &method, e);
+    if (s == SF_OK)
+        s = svc_pricing_tax_rate(c, to.country, &rate_bp, e);
+    if (s == SF_OK)
+        svc_order_price(&cart, &method, rate_bp, &money);
+    if (s == SF_OK && !customer_id && !new_token(a, &token, &token_hash))
+        s = sf_fail(e, SF_INTERNAL, "internal-error", "Could not make an order token.");
     db_order_new o = {.customer_id = customer_id,
                       .currency = cart.currency,
                       .shipping_method = method.code,
                       .payment_method = in->payment_method,
-                      .cart_id = cart.cart.id,
+                      .cart_id = row.id,
+                      .guest_email = customer_id ? NULL : in->email,
+                      .access_token_hash = token_hash,
                       .ship = to,
-                      .subtotal = cart.subtotal,
-                      .discount_total = cart.discount,
-                      .shipping_total = cart.has_shipping ? cart.shipping.amount : 0};
+                      .subtotal = money.subtotal,
+                      .discount_total = money.discount,
+                      .shipping_total = money.shipping,
+                      .tax_total = money.tax,
+                      .total = money.total};
     if (cart.code.present)
         o.discount_code = cart.code.facts.code.code;
-    /* Tax on the discounted goods, rounded half up to the minor unit. */
-    o.tax_total = ((o.subtotal - o.discount_total) * rate_bp + 5000) / 10000;
-    o.total = o.subtotal - o.discount_total + o.shipping_total + o.tax_total;
     int64_t order_id = 0;
     char *number = NULL, *json = NULL;
     if (s == SF_OK)
         s = db_order_place(c, a, &o, &order_id, &number, e);
-    for (size_t i = 0; s == SF_OK && i < n; i++) {
-        const db_cart_line *l = &rows[i];
+    for (size_t i = 0; s == SF_OK && i < cart.nlines; i++) {
+        const db_cart_line *l = cart.lines[i].row;
         const char *name = arena_sprintf(a, "%s — %s", l->product_name, l->variant_name);
         s = db_order_line_add(c, a, order_id, l->variant_id, l->sku, name, l->price_amount,
                               l->quantity, e);
@@ -312,8 +358,13 @@ static sf_status place_tx(db_conn *c, arena *a, int64_t customer_id, const char 
         s = db_cart_check_out(c, cart.cart.id, e);
     if (s == SF_OK)
         s = db_order_json(c, a, customer_id, number, &json, e);
+    /* The guest's token is shown in this answer only (and its replays): the Order
+     * document is one JSON object, so it ends in '}'. */
+    if (s == SF_OK && token)
+        json =
+            arena_sprintf(a, "%.*s,\"access_token\":\"%s\"}", (int)(strlen(json) - 1), json, token);
     if (s == SF_OK)
-        s = db_idem_finish(c, customer_id, key, 201, json, e);
+        s = idem_finish(c, ow, key, json, e);
     /* The shared rows last: every checkout of a variant (or a code) waits for its row
      * lock until the holder commits, so the lock is taken just before COMMIT instead of
      * before the five writes above (docs/benchmarks.md, "Checkout": a hot variant).
@@ -323,7 +374,7 @@ static sf_status place_tx(db_conn *c, arena *a, int64_t customer_id, const char 
         s = reserve_stock(c, a, &cart, customer_id, order_id, e);
     if (s == SF_OK)
         s = use_discount(c, &cart, customer_id, e);
-    if (s == SF_OK && cart.code.present)
+    if (s == SF_OK && cart.code.present && customer_id)
         s = db_discount_redeem(c, cart.code.facts.code.id, customer_id, order_id, e);
     if (s == SF_OK)
         s = db_commit(c, e);
@@ -418,6 +469,11 @@ static sf_status use_discount(db_conn *c, const svc_cart *cart, int64_t customer
     if (!ok)
         return sf_fail(e, SF_CONFLICT, "conflict", "The discount code %s is used up.",
                        f->code.code);
+    if (!f->code.per_customer_limit_is_null && !customer_id)
+        /* A guest cannot be counted, so a once-per-customer code needs an account. */
+        return sf_fail(e, SF_CONFLICT, "conflict",
+                       "The discount code %s is limited per customer; sign in to use it.",
+                       f->code.code);
     if (!f->code.per_customer_limit_is_null) {
         int64_t uses = 0;
         if ((s = db_discount_customer_uses(c, f->code.id, customer_id, &uses, e)) != SF_OK)
@@ -434,4 +490,104 @@ static int cmp_variant(const void *x, const void *y)
     int64_t a = (*(const db_cart_line *const *)x)->variant_id;
     int64_t b = (*(const db_cart_line *const *)y)->variant_id;
     return (a > b) - (a < b);
+}
+
+/* --- owners ----------------------------------------------------------------------- */
+
+/* A customer by their sub; a guest cart must exist and be nobody's before its key may
+ * be claimed (the key row references the cart). Its state is checked under the lock. */
+static sf_status resolve_owner(db_conn *c, arena *a, const svc_checkout_owner *owner,
+                               owner_ids *ids, sf_error *e)
+{
+    memset(ids, 0, sizeof *ids);
+    if (owner->sub)
+        return db_customer_id_by_sub(c, owner->sub, &ids->customer_id, e);
+    db_cart cart;
+    bool past = false;
+    sf_status s = db_cart_find(c, a, owner->cart_id, false, &cart, &past, e);
+    if (s == SF_OK && !cart.customer_id_is_null)
+        s = SF_NOT_FOUND;
+    if (s == SF_NOT_FOUND) {
+        sf_error_clear(e);
+        return sf_fail(e, SF_NOT_FOUND, "not-found", "No such cart.");
+    }
+    ids->cart_id = owner->cart_id;
+    return s;
+}
+
+/* The cart to check out, locked (first in the lock order). A customer's missing cart
+ * is an empty one; a guest cart must still be open and unexpired. */
+static sf_status lock_cart(db_conn *c, arena *a, const owner_ids *o, db_cart *cart, sf_error *e)
+{
+    bool past = false;
+    sf_status s;
+    if (o->customer_id) {
+        s = db_cart_find_open_by_customer(c, a, o->customer_id, true, cart, &past, e);
+        if (s == SF_NOT_FOUND || (s == SF_OK && past)) {
+            sf_error_clear(e);
+            return sf_fail(e, SF_CONFLICT, "conflict", "Your cart is empty.");
+        }
+        return s;
+    }
+    s = db_cart_find(c, a, o->cart_id, true, cart, &past, e);
+    /* Checked out (by another key, or a replay that lost its key row): 409, since the
+     * id was the guest's; anything else that is not open answers like a missing cart. */
+    if (s == SF_OK && cart->status == DB_CART_STATUS_CHECKED_OUT)
+        return sf_fail(e, SF_CONFLICT, "conflict", "This cart has been checked out already.");
+    if (s == SF_NOT_FOUND || (s == SF_OK && (past || !cart->customer_id_is_null ||
+                                             cart->status != DB_CART_STATUS_OPEN))) {
+        sf_error_clear(e);
+        return sf_fail(e, SF_NOT_FOUND, "not-found", "No such cart.");
+    }
+    return s;
+}
+
+static sf_status idem_claim(db_conn *c, arena *a, const owner_ids *o, const char *key,
+                            const char *hash, char **claim, db_idem_key *prior, sf_error *e)
+{
+    if (o->customer_id)
+        return db_idem_claim(c, a, o->customer_id, key, hash, claim, prior, e);
+    return db_cart_idem_claim(c, a, o->cart_id, key, hash, claim, prior, e);
+}
+
+static sf_status idem_hold(db_conn *c, arena *a, const owner_ids *o, const char *key,
+                           const char *claim, sf_error *e)
+{
+    if (o->customer_id)
+        return db_idem_hold(c, a, o->customer_id, key, claim, e);
+    return db_cart_idem_hold(c, a, o->cart_id, key, claim, e);
+}
+
+static sf_status idem_finish(db_conn *c, const owner_ids *o, const char *key, const char *body,
+                             sf_error *e)
+{
+    if (o->customer_id)
+        return db_idem_finish(c, o->customer_id, key, 201, body, e);
+    return db_cart_idem_finish(c, o->cart_id, key, 201, body, e);
+}
+
+static void idem_release(db_conn *c, const owner_ids *o, const char *key, const char *claim)
+{
+    sf_error re;
+    sf_error_clear(&re);
+    if (o->customer_id)
+        db_idem_release(c, o->customer_id, key, claim, &re);
+    else
+        db_cart_idem_release(c, o->cart_id, key, claim, &re);
+}
+
+/* A guest order's access token (32 bytes of RAND_bytes, base64url) and the SHA-256 hex
+ * of it that the order stores; false when the random generator fails. */
+static bool new_token(arena *a, char **token, char **hash)
+{
+    unsigned char raw[32], md[SHA256_DIGEST_LENGTH];
+    if (RAND_bytes(raw, sizeof raw) != 1)
+        return false;
+    *token = arena_alloc(a, SVC_ORDER_TOKEN_LEN + 2);
+    base64url_encode(raw, sizeof raw, *token);
+    SHA256((const unsigned char *)*token, strlen(*token), md);
+    *hash = arena_alloc(a, 2 * SHA256_DIGEST_LENGTH + 1);
+    for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
+        snprintf(*hash + 2 * i, 3, "%02x", md[i]);
+    return true;
 }

@@ -6,12 +6,15 @@
  * staff search and read customers by e-mail. Why never an error: a Cognito outage must
  * not take sign-in down with it, so every failure leaves the row as it was
  * (profile_synced_at stays NULL or old) and the caller carries on.
+ *
+ * A copy that finds a verified e-mail also claims the guest orders placed with it.
  */
 #include <stdatomic.h>
 #include <string.h>
 
 #include "storefront/cognito_user.h"
 #include "storefront/customer_profile.h"
+#include "storefront/db_guest_orders.h"
 #include "storefront/queries_gen.h"
 #include "storefront/text.h"
 #include "storefront/validate.h"
@@ -21,6 +24,20 @@
 
 static const char *keepable(const char *field, const char *s, bool present, size_t max_chars);
 static unsigned long long slot_word(uint64_t h, int64_t due);
+static bool email_verified(const db_customer *who);
+
+sf_status svc_guest_orders_claim(db_pool *pool, const db_customer *who, long *claimed, sf_error *e)
+{
+    *claimed = 0;
+    if (!email_verified(who))
+        return SF_OK;
+    db_conn *c;
+    if (db_pool_acquire(pool, &c, e) != SF_OK)
+        return e->status;
+    sf_status s = db_guest_orders_claim(c, who->id, who->email, claimed, e);
+    db_pool_release(pool, c);
+    return s;
+}
 
 sf_status svc_customer_profile_sync(db_pool *pool, arena *a, const auth_config *cfg,
                                     const char *sub, const char *access_token, db_customer *out,
@@ -45,6 +62,12 @@ sf_status svc_customer_profile_sync(db_pool *pool, arena *a, const auth_config *
         return e->status;
     q_customer_profile_store_row row;
     sf_status s = q_customer_profile_store(c, a, &p, &row, e);
+    /* Guest orders placed with this address become this customer's once Cognito says
+     * the address is theirs (issue #12, docs/checkout.md "Claiming"). Here, once per
+     * copy, not on every request. A failure fails the copy, so it is retried with it. */
+    long claimed = 0;
+    if (s == SF_OK && email_verified(&row.customer))
+        s = db_guest_orders_claim(c, row.customer.id, row.customer.email, &claimed, e);
     db_pool_release(pool, c);
     if (s == SF_OK)
         *out = row.customer;
@@ -98,4 +121,10 @@ static unsigned long long slot_word(uint64_t h, int64_t due)
 {
     unsigned long long tag = (h >> 32) | 1u;
     return (tag << 32) | ((unsigned long long)due & 0xFFFFFFFFu);
+}
+
+/* Only an address Cognito has verified may claim orders: anyone can type any address. */
+static bool email_verified(const db_customer *who)
+{
+    return !who->email_is_null && !who->email_verified_is_null && who->email_verified;
 }

@@ -2004,6 +2004,185 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me/cart/quote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Shipping, tax and total of the signed-in person's cart for a destination
+         * @description Prices the cart for a destination without placing an order: every active
+         *     shipping method for the cart's currency with its price for this cart (free when the
+         *     subtotal reaches its `free_over_amount`) and its delivery estimate, the tax of the
+         *     destination country, and — for `shipping_method` when given, else the cheapest —
+         *     `shipping` and `total` exactly as `checkout` would charge them now (the same code
+         *     computes both; prices, stock or the code may change before the order is placed).
+         *     `tax` = (subtotal − discount) × the country's rate, rounded half up (0 for a
+         *     country without a rate); `total` = subtotal − discount + shipping + tax. A partial
+         *     address (`country`, optionally `region` and `postal_code`) is enough. Lines that
+         *     can no longer be bought are left out of the subtotal, as in the cart (checkout
+         *     refuses them). Nothing is reserved.
+         *
+         *     409 `conflict`: the cart is empty, or no shipping method serves its currency.
+         *     400 `validation-error` naming `shipping_method` (unknown or not offered for this
+         *     cart), `shipping_address.country` (not an ISO 3166-1 alpha-2 code), or the body's
+         *     fields.
+         *
+         *     The destination is one of the caller's addresses (`shipping_address_id`; 404 when
+         *     it is not theirs) or a `shipping_address`.
+         */
+        post: operations["quoteMyCart"];
+        delete?: never;
+        /** CORS preflight */
+        options: operations["preflightQuoteMyCart"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/carts/{id}/quote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A cart id (22 base64url characters). A malformed id is a 400 `validation-error` naming `id`. */
+                id: components["parameters"]["CartId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Shipping, tax and total of a guest cart for a destination
+         * @description Prices the cart for a destination without placing an order: every active
+         *     shipping method for the cart's currency with its price for this cart (free when the
+         *     subtotal reaches its `free_over_amount`) and its delivery estimate, the tax of the
+         *     destination country, and — for `shipping_method` when given, else the cheapest —
+         *     `shipping` and `total` exactly as `checkout` would charge them now (the same code
+         *     computes both; prices, stock or the code may change before the order is placed).
+         *     `tax` = (subtotal − discount) × the country's rate, rounded half up (0 for a
+         *     country without a rate); `total` = subtotal − discount + shipping + tax. A partial
+         *     address (`country`, optionally `region` and `postal_code`) is enough. Lines that
+         *     can no longer be bought are left out of the subtotal, as in the cart (checkout
+         *     refuses them). Nothing is reserved.
+         *
+         *     409 `conflict`: the cart is empty, or no shipping method serves its currency.
+         *     400 `validation-error` naming `shipping_method` (unknown or not offered for this
+         *     cart), `shipping_address.country` (not an ISO 3166-1 alpha-2 code), or the body's
+         *     fields.
+         *
+         *     A guest gives a `shipping_address` (`shipping_address_id` is a 400). 404 when the
+         *     cart is unknown, expired, checked out or a customer's.
+         */
+        post: operations["quoteGuestCart"];
+        delete?: never;
+        /** CORS preflight */
+        options: operations["preflightQuoteGuestCart"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/carts/{id}/checkout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A cart id (22 base64url characters). A malformed id is a 400 `validation-error` naming `id`. */
+                id: components["parameters"]["CartId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Turn a guest cart into an order, without an account
+         * @description The same transaction as `POST /v1/checkout` (stock reserved with a conditional
+         *     decrement per variant, the discount code used, line snapshots, the cart closed)
+         *     and the same money (a quote of this cart and destination shows it in advance), for
+         *     a guest cart: the body adds `email` (required; where the order e-mails go) and
+         *     gives the address inline. The order has no customer (`guest: true`).
+         *
+         *     The 201 answer is the Order plus `access_token`, shown in this answer only (and in
+         *     its idempotent replays): only its SHA-256 is stored. The guest reads and cancels
+         *     the order at `Location` (`/v1/orders/{number}`) with the token in the
+         *     `X-Order-Token` header (preferred) or `?token=`. When a person later signs in with
+         *     the same e-mail address verified in Cognito, the order becomes theirs and shows
+         *     in `/v1/me/orders`.
+         *
+         *     **Idempotency** as for `POST /v1/checkout`: `Idempotency-Key` is required; the key
+         *     belongs to the cart. 409 `conflict`: the cart is empty or was checked out already,
+         *     a line is no longer sold or short of stock, the discount code no longer applies, is
+         *     used up, or is limited per customer (such codes need an account). 404: the cart is
+         *     unknown, expired, or a customer's. 400 naming `email`, `shipping_address` or
+         *     `shipping_method`; `shipping_address_id` is refused for guests.
+         */
+        post: operations["guestCheckout"];
+        delete?: never;
+        /** CORS preflight */
+        options: operations["preflightGuestCheckout"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orders/{number}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An order number such as `SF-260101-000001`. A malformed one is a 400 `validation-error` naming `number`. */
+                number: components["parameters"]["OrderNumber"];
+            };
+            cookie?: never;
+        };
+        /**
+         * A guest order, opened with its access token
+         * @description The order placed by `POST /v1/carts/{id}/checkout`, for whoever holds its access
+         *     token: in the `X-Order-Token` header (preferred: it stays out of logs and Referer
+         *     headers) or as `?token=` (for links in e-mails); the header wins when both are
+         *     sent. An unknown number, an order that has no token (placed while signed in) and a
+         *     missing or wrong token all answer the same 404, so the API tells nobody which
+         *     numbers exist. The token keeps working after the order was claimed by an account.
+         */
+        get: operations["getGuestOrder"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        /** CORS preflight */
+        options: operations["preflightGuestOrder"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orders/{number}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An order number such as `SF-260101-000001`. A malformed one is a 400 `validation-error` naming `number`. */
+                number: components["parameters"]["OrderNumber"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a guest order, opened with its access token
+         * @description The customer cancel rules (`POST /v1/me/orders/{number}/cancel`): allowed while the
+         *     order is `pending_payment` or `paid`, the stock returns, the history records it;
+         *     409 `conflict` from any other status. The token travels as for `GET
+         *     /v1/orders/{number}`, and a missing or wrong one is the same 404. No body is read.
+         */
+        post: operations["cancelGuestOrder"];
+        delete?: never;
+        /** CORS preflight */
+        options: operations["preflightGuestOrderCancel"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/orders/{number}/refunds": {
         parameters: {
             query?: never;
@@ -2311,6 +2490,8 @@ export interface components {
             guest: boolean;
             refunds: components["schemas"]["Refund"][];
             payment?: components["schemas"]["CardPayment"];
+            /** @description Only in a guest checkout answer (and its replays): the token that opens the order at /v1/orders/{number} (X-Order-Token or ?token=). Shown once; only its SHA-256 is stored. */
+            access_token?: string;
             /** @description Given by staff when the order ships. */
             tracking_number: string | null;
             /**
@@ -3275,6 +3456,65 @@ export interface components {
         };
         WishlistMerge: {
             product_ids: components["schemas"]["Id"][];
+        };
+        /** @description Exactly one of `shipping_address_id` (signed-in only) or `shipping_address`. */
+        CartQuoteRequest: {
+            shipping_address_id?: components["schemas"]["Id"];
+            /** @description A partial address is enough for a quote; the other fields of an address are accepted (a checkout form's) and do not change the figures. */
+            shipping_address?: {
+                /** @description ISO 3166-1 alpha-2, any case. */
+                country: string;
+                region?: string | null;
+                postal_code?: string | null;
+                name?: string | null;
+                phone?: string | null;
+                line1?: string | null;
+                line2?: string | null;
+                city?: string | null;
+            };
+            /** @description The method to total with; absent or null = the cheapest. */
+            shipping_method?: string | null;
+        };
+        QuotedShippingMethod: {
+            code: string;
+            name: string;
+            /** @description For this cart: 0 when its subtotal reaches the method's free_over_amount. */
+            price: components["schemas"]["Money"];
+            /** @description Business days from placing to delivery; null when the method has none. */
+            delivery_estimate: null | {
+                min_days: number;
+                max_days: number;
+            };
+        };
+        CartQuote: {
+            currency: string;
+            destination: {
+                country: string;
+                region: string | null;
+                postal_code: string | null;
+            };
+            subtotal: components["schemas"]["Money"];
+            discount: components["schemas"]["Money"];
+            discount_code: string | null;
+            /** @description Every active method for the cart's currency, in the shop's order. */
+            shipping_methods: components["schemas"]["QuotedShippingMethod"][];
+            /** @description The method `shipping` and `total` are for: the one asked for, else the cheapest. */
+            shipping_method: string;
+            shipping: components["schemas"]["Money"];
+            /** @description The destination country's rate in basis points. */
+            tax_rate_bp: number;
+            /** @description (subtotal − discount) × the rate, rounded half up. */
+            tax: components["schemas"]["Money"];
+            /** @description What checkout charges with `shipping_method` to this destination. */
+            total: components["schemas"]["Money"];
+        };
+        GuestCheckoutRequest: {
+            /** @description Where the order e-mails go; also how the order is claimed when this address signs in verified. */
+            email: string;
+            shipping_address: components["schemas"]["AddressCreate"];
+            shipping_method: string;
+            /** @enum {string} */
+            payment_method: "cod" | "manual" | "card";
         };
         RefundCreate: {
             /** @description Minor units, in the order's currency; omitted = all that is left to refund. */
@@ -9466,6 +9706,342 @@ export interface operations {
             path: {
                 /** @description A product id (decimal, 1 to 2^53-1). A malformed one is a 400 `validation-error` naming `product_id`. */
                 product_id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["Preflight"];
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    quoteMyCart: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CartQuoteRequest"];
+            };
+        };
+        responses: {
+            /** @description The quote. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CartQuote"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    preflightQuoteMyCart: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["Preflight"];
+            400: components["responses"]["BadRequest"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    quoteGuestCart: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A cart id (22 base64url characters). A malformed id is a 400 `validation-error` naming `id`. */
+                id: components["parameters"]["CartId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CartQuoteRequest"];
+            };
+        };
+        responses: {
+            /** @description The quote. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CartQuote"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    preflightQuoteGuestCart: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A cart id (22 base64url characters). A malformed id is a 400 `validation-error` naming `id`. */
+                id: components["parameters"]["CartId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["Preflight"];
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    guestCheckout: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description A key the client makes up per checkout attempt (e.g. a UUID) and resends on retries; 1..255 printable ASCII characters. Missing or malformed is a 400 `validation-error` naming `Idempotency-Key`. */
+                "Idempotency-Key": components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description A cart id (22 base64url characters). A malformed id is a 400 `validation-error` naming `id`. */
+                id: components["parameters"]["CartId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GuestCheckoutRequest"];
+            };
+        };
+        responses: {
+            /** @description The order with its `access_token`; `Location` is its guest URL. A replay carries `Idempotent-Replayed`. */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    preflightGuestCheckout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A cart id (22 base64url characters). A malformed id is a 400 `validation-error` naming `id`. */
+                id: components["parameters"]["CartId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["Preflight"];
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getGuestOrder: {
+        parameters: {
+            query?: {
+                /** @description The order's access token, when a header cannot be sent (a link). */
+                token?: string;
+            };
+            header?: {
+                /** @description The order's access token from the guest checkout answer. */
+                "X-Order-Token"?: string;
+            };
+            path: {
+                /** @description An order number such as `SF-260101-000001`. A malformed one is a 400 `validation-error` naming `number`. */
+                number: components["parameters"]["OrderNumber"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The order. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    preflightGuestOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An order number such as `SF-260101-000001`. A malformed one is a 400 `validation-error` naming `number`. */
+                number: components["parameters"]["OrderNumber"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["Preflight"];
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    cancelGuestOrder: {
+        parameters: {
+            query?: {
+                /** @description The order's access token, when a header cannot be sent (a link). */
+                token?: string;
+            };
+            header?: {
+                /** @description The order's access token from the guest checkout answer. */
+                "X-Order-Token"?: string;
+            };
+            path: {
+                /** @description An order number such as `SF-260101-000001`. A malformed one is a 400 `validation-error` naming `number`. */
+                number: components["parameters"]["OrderNumber"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The cancelled order. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    preflightGuestOrderCancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An order number such as `SF-260101-000001`. A malformed one is a 400 `validation-error` naming `number`. */
+                number: components["parameters"]["OrderNumber"];
             };
             cookie?: never;
         };

@@ -13,10 +13,15 @@
 #include "storefront/db.h"
 #include "storefront/db_gen.h"
 
+/* Gives the customer the guest orders placed with their e-mail (case-blind) when the
+ * row says it is verified; nothing otherwise. *claimed is how many. */
+sf_status svc_guest_orders_claim(db_pool *pool, const db_customer *who, long *claimed, sf_error *e);
+
 /* Asks Cognito for the person `sub` (whose row must exist) with their access token and
  * stores what it says, with profile_synced_at = now. An attribute Cognito lacks, or one
  * that is too long or holds control, invisible or bidi-override characters (staff read
- * it), is stored as NULL.
+ * it), is stored as NULL. When the stored e-mail is verified, the guest orders placed
+ * with it (case-blind) become this customer's (issue #12).
  *   SF_OK          stored; *out is the row after it (in the arena)
  *   SF_UNAVAILABLE profiles are not configured, or Cognito is down or refused the token:
  *                  nothing was stored; e->detail says why, for the log

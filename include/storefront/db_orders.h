@@ -55,10 +55,12 @@ typedef struct db_order_address {
     const char *name, *phone, *line1, *line2, *city, *region, *postal_code, *country;
 } db_order_address;
 
-/* The figures of a new order. */
+/* The figures of a new order. customer_id 0 = a guest order: guest_email and
+ * access_token_hash (SHA-256 hex of its access token) set instead. */
 typedef struct db_order_new {
     int64_t customer_id;
     const char *currency, *shipping_method, *payment_method, *discount_code, *cart_id;
+    const char *guest_email, *access_token_hash;
     int64_t subtotal, discount_total, shipping_total, tax_total, total;
     db_order_address ship;
 } db_order_new;

@@ -32,8 +32,19 @@ typedef struct svc_checkout_input {
     bool has_inline;
     svc_address_input address;
     const char *shipping_method, *payment_method;
+    const char *email;     /* guest checkout only: the guest's e-mail address (else NULL) */
     char request_hash[65]; /* SHA-256 hex of the canonical (sorted, compact) JSON body */
 } svc_checkout_input;
+
+/* Whose cart checks out: the signed-in customer with Cognito sub `sub`, or (sub NULL)
+ * the guest cart `cart_id`. Both go through the same transaction (checkout.c). */
+typedef struct svc_checkout_owner {
+    const char *sub;
+    const char *cart_id;
+} svc_checkout_owner;
+
+/* Length of a guest order's access token: 32 random bytes as unpadded base64url. */
+#define SVC_ORDER_TOKEN_LEN 43
 
 /* What checkout answers: a new order (status 201, body = the Order JSON, number set),
  * or a replay of an earlier answer to the same key (replayed true, status and body as
@@ -63,6 +74,36 @@ sf_status svc_checkout_input_parse(arena *a, const char *body, size_t len, svc_c
  * that fails creates nothing and releases the key, so a retry runs afresh. */
 sf_status svc_checkout_place(db_pool *pool, arena *a, const auth_principal *who, const char *key,
                              const svc_checkout_input *in, svc_checkout_result *out, sf_error *e);
+
+/* Parses the guest checkout body (POST /v1/carts/{id}/checkout): the checkout body with
+ * an inline shipping_address (no address ids) and a required, valid "email". */
+sf_status svc_guest_checkout_input_parse(arena *a, const char *body, size_t len,
+                                         svc_checkout_input *out, sf_error *e);
+
+/* svc_checkout_place for either owner: the one checkout transaction. A guest checkout
+ * (owner->sub NULL) places an order with no customer, in->email as its e-mail and a new
+ * access token whose SHA-256 hex alone is stored; the 201 body is the Order plus
+ * "access_token" (kept with the Idempotency-Key, so a replay shows it again). For a guest,
+ * SF_NOT_FOUND when cart_id is not a guest cart (unknown, expired, a customer's) and
+ * SF_CONFLICT when it was checked out already or its discount code has a per-customer
+ * limit (such codes need an account). */
+sf_status svc_checkout_tx(db_pool *pool, arena *a, const svc_checkout_owner *owner, const char *key,
+                          const svc_checkout_input *in, svc_checkout_result *out, sf_error *e);
+
+/* True when s looks like an e-mail address we can send to: 3..254 characters, one '@',
+ * a local part of 1..64 printable ASCII characters without spaces, quotes or commas, and
+ * a domain of dot-separated labels (letters, digits, '-'; at least two labels). */
+bool svc_email_valid(const char *s);
+
+/* The guest order `number` opened with its access token (a header or ?token=): Order
+ * JSON in a. SF_NOT_FOUND for an unknown number, an order without a token, and a
+ * wrong or missing token alike (no oracle); the hash is compared in constant time. */
+sf_status svc_guest_order_get(db_pool *pool, arena *a, const char *number, const char *token,
+                              const char **json, sf_error *e);
+/* Cancels the guest order under the customer cancel rules (svc_order_cancel); not-found
+ * exactly as svc_guest_order_get. */
+sf_status svc_guest_order_cancel(db_pool *pool, arena *a, const char *number, const char *token,
+                                 const char **json, sf_error *e);
 
 /* The caller's order with this number as Order JSON (in a); SF_NOT_FOUND when there
  * is none or it is another customer's. */

@@ -25,10 +25,11 @@ SELECT set_config('storefront.stock_reason', ((@reason::text)::stock_reason)::te
 -- the row it joins is updated, and the trigger that reads the settings runs at the end
 -- of the statement. (When no row qualifies the settings may stay unset, and then there
 -- is nothing to record.)
+-- (customer_id 0 = a guest checkout: no actor, as in stock_context_set.)
 -- name: stock_take :execrows
 UPDATE product_variants v SET stock = v.stock - @quantity::int
   FROM (SELECT set_config('storefront.stock_reason', 'checkout', true) AS reason,
-               set_config('storefront.stock_actor', @customer_id::bigint::text, true) AS actor,
+               set_config('storefront.stock_actor', coalesce(nullif(@customer_id::bigint, 0)::text, ''), true) AS actor,
                set_config('storefront.stock_order', @order_id::bigint::text, true) AS ord,
                set_config('storefront.stock_note', '', true) AS note) ctx
  WHERE v.id = @variant_id AND v.stock >= @quantity::int;

@@ -62,18 +62,21 @@ INSERT INTO discount_redemptions (discount_code_id, customer_id, order_id)
 VALUES (@code_id, @customer_id, @order_id);
 
 -- The order and its first history row in one statement; its number is SF-YYMMDD-NNNNNN.
+-- customer_id 0 = a guest order (guest_email and access_token_hash set instead).
 -- name: order_insert :one
 WITH o AS (
     INSERT INTO orders (number, customer_id, currency, subtotal, discount_total,
                         shipping_total, tax_total, total, shipping_method, payment_method,
                         ship_name, ship_phone, ship_line1, ship_line2, ship_city, ship_region,
-                        ship_postal_code, ship_country, discount_code, cart_id)
+                        ship_postal_code, ship_country, discount_code, cart_id, guest_email,
+                        access_token_hash)
     VALUES ('SF-' || to_char(now() AT TIME ZONE 'UTC', 'YYMMDD') || '-'
                 || lpad(nextval('order_number_seq')::text, 6, '0'),
-            @customer_id, @currency, @subtotal, @discount_total, @shipping_total, @tax_total,
+            nullif(@customer_id::bigint, 0), @currency, @subtotal, @discount_total, @shipping_total, @tax_total,
             @total, @shipping_method, (@payment_method::text)::payment_method, @ship_name?,
             @ship_phone?, @ship_line1, @ship_line2?, @ship_city, @ship_region?,
-            @ship_postal_code?, @ship_country, @discount_code?, @cart_id?)
+            @ship_postal_code?, @ship_country, @discount_code?, @cart_id?, @guest_email?,
+            @access_token_hash?)
     RETURNING id, number),
 ev AS (
     INSERT INTO order_events (order_id, from_status, to_status, actor, note)
@@ -167,3 +170,59 @@ SELECT id, status::text AS "status!", payment_method::text AS "payment_method!",
 SELECT order_document(o.id)::text AS "json!"
   FROM orders o
  WHERE (@customer_id::bigint = 0 OR o.customer_id = @customer_id::bigint) AND o.number = @number;
+
+-- --- guest checkout and guest orders (issue #12, docs/checkout.md) -----------------
+-- A guest checkout's Idempotency-Key belongs to the cart: the same five steps as the
+-- idem_* statements above, on cart_idempotency_keys (0015).
+
+-- name: cart_idem_expire :exec
+DELETE FROM cart_idempotency_keys
+ WHERE cart_id = @cart_id AND key = @key
+   AND (expires_at <= now()
+        OR (status = 'in_progress' AND created_at <= now() - make_interval(secs => @stale_seconds::int)));
+
+-- name: cart_idem_insert :many
+INSERT INTO cart_idempotency_keys (cart_id, key, request_hash)
+VALUES (@cart_id, @key, @request_hash)
+ON CONFLICT (cart_id, key) DO NOTHING
+RETURNING created_at::text AS claim;
+
+-- name: cart_idem_hold :many
+SELECT 1 AS "held!" FROM cart_idempotency_keys
+ WHERE cart_id = @cart_id AND key = @key AND status = 'in_progress'
+   AND created_at = @claim::timestamptz
+   FOR UPDATE;
+
+-- name: cart_idem_find :one
+SELECT request_hash, status = 'done' AS "done!", coalesce(response_status, 0) AS "response_status!",
+       response_body
+  FROM cart_idempotency_keys WHERE cart_id = @cart_id AND key = @key;
+
+-- name: cart_idem_finish :exec
+UPDATE cart_idempotency_keys SET status = 'done', response_status = @response_status::int,
+       response_body = @response_body
+ WHERE cart_id = @cart_id AND key = @key;
+
+-- name: cart_idem_release :exec
+DELETE FROM cart_idempotency_keys
+ WHERE cart_id = @cart_id AND key = @key AND status = 'in_progress'
+   AND created_at = @claim::timestamptz;
+
+-- A guest order's token hash (only orders that have one: a customer's own order made
+-- while signed in has none, so a token can never open it). The caller compares the hash
+-- in constant time; `lock` takes the row for a cancel.
+-- name: order_guest_token :one
+SELECT id, access_token_hash AS "access_token_hash!" FROM orders
+ WHERE number = @number AND access_token_hash IS NOT NULL;
+
+-- name: order_guest_lock :one
+SELECT id, access_token_hash AS "access_token_hash!" FROM orders
+ WHERE number = @number AND access_token_hash IS NOT NULL
+   FOR UPDATE;
+
+-- Guest orders placed with this address become the customer's (their verified e-mail),
+-- case-blind; orders_guest_email (0015) is the index. guest_email and the token stay,
+-- so an e-mail link sent earlier still opens the order.
+-- name: guest_orders_claim :execrows
+UPDATE orders SET customer_id = @customer_id, updated_at = now()
+ WHERE customer_id IS NULL AND lower(guest_email) = lower(@email);

@@ -19,8 +19,9 @@ test('every operation documents the errors that can happen anywhere', () => {
 });
 
 const isPublic = (op) => !op.security || op.security.length === 0;
-// Guest carts need no token, but their URL is a capability: never in a shared cache.
-const isGuestCart = (path) => path.startsWith('/v1/carts');
+// Guest carts and guest orders need no token, but their URL (or the order's access
+// token) is a capability: never in a shared cache.
+const isGuestCart = (path) => path.startsWith('/v1/carts') || path.startsWith('/v1/orders/');
 
 test('public catalog GETs document 304, ETag and public caching', () => {
   for (const { path, method, op } of operations.filter((o) => o.method === 'get' && o.path.startsWith('/v1/') &&
@@ -110,7 +111,7 @@ requestSchemas.add('Event');
 // The only response fields that may be absent, each present only in some answers:
 // a problem's per-field errors, the list's facets (when asked for), and a card
 // order's payment (checkout answers only).
-const optionalResponseFields = { Problem: ['errors'], ProductList: ['facets'], Order: ['payment'] };
+const optionalResponseFields = { Problem: ['errors'], ProductList: ['facets'], Order: ['payment', 'access_token'] };
 
 test('every problem type has a status and every response object schema is closed', () => {
   const types = spec.components.schemas.Problem.properties.type.enum;

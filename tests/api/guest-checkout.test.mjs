@@ -1,0 +1,258 @@
+// guest-checkout.test.mjs — POST /v1/carts/{id}/checkout and the guest's order afterwards
+// (docs/checkout.md): the order and its access token (only the token's SHA-256 stored),
+// reading and cancelling it with the token in X-Order-Token or ?token=, a wrong, missing
+// or foreign token answering exactly like an unknown number, idempotent replays, the stock
+// race (many concurrent guest checkouts on the last units: exactly the stock's worth
+// succeed, the others are 409, stock never below 0), and claiming at sign-in: a person
+// whose e-mail is verified in Cognito (cognito-local) gets the guest orders placed with
+// that address, in any case; an unverified one does not.
+//
+// Runs against the shared server (guest routes need no token; sign-in is cognito-local's).
+// The variants used are picked by id from the 41st (away from the other order tests),
+// each of a product with another variant in stock (so no listing changes when the race
+// empties one), and their stock is put back after.
+import assert from 'node:assert/strict';
+import { createHash, randomUUID } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import { api } from './lib/client.mjs';
+import { assertProblem } from './lib/helpers.mjs';
+import { sql, stockOf } from './lib/orders.mjs';
+import { requireEnv, startServer, stopServer } from './lib/server.mjs';
+import { cognitoLogin } from './lib/tokens.mjs';
+
+const ADDRESS = { name: 'Grace Guest', line1: '2 Side St', city: 'Lyon', postal_code: '69001', country: 'FR' };
+const PASSWORD = 'Guest-Checkout-1!';
+let plain; // {id, stock}: ordinary guest orders
+let race; // {id, stock}: the stock race
+
+const send = (method, path, { token, body, headers = {} } = {}) => api(method, path, {
+  headers: {
+    ...(token ? { authorization: `Bearer ${token}` } : {}),
+    ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    ...headers,
+  },
+  body: body === undefined || typeof body === 'string' ? body : JSON.stringify(body),
+});
+
+const sha256 = (s) => createHash('sha256').update(s).digest('hex');
+const tag = () => randomUUID().slice(0, 8);
+
+before(() => {
+  const rows = sql(`SELECT v.id || ':' || v.stock FROM product_variants v JOIN products p ON p.id = v.product_id
+    AND p.active WHERE v.active AND v.currency = 'USD' AND v.stock >= 50
+      AND EXISTS (SELECT 1 FROM product_variants o WHERE o.product_id = v.product_id AND o.id <> v.id
+                  AND o.active AND o.stock > 0)
+    ORDER BY v.id LIMIT 2 OFFSET 40`).split('\n');
+  assert.equal(rows.length, 2, 'the catalog needs in-stock USD variants');
+  [plain, race] = rows.map((r) => ({ id: Number(r.split(':')[0]), stock: Number(r.split(':')[1]) }));
+  sql(`UPDATE product_variants SET stock = 10000 WHERE id = ${plain.id}`);
+});
+
+after(() => {
+  for (const v of [plain, race]) if (v) sql(`UPDATE product_variants SET stock = ${v.stock} WHERE id = ${v.id}`);
+});
+
+/** A new guest cart with `quantity` of the variant; its id. */
+async function guestCart(variantId = plain.id, quantity = 1) {
+  const made = await send('POST', '/v1/carts');
+  assert.equal(made.status, 201, made.text);
+  const res = await send('POST', `/v1/carts/${made.body.id}/items`, { body: { variant_id: variantId, quantity } });
+  assert.equal(res.status, 200, res.text);
+  return made.body.id;
+}
+
+const body = (extra = {}) => ({ email: 'grace@example.com', shipping_address: ADDRESS, shipping_method: 'standard',
+  payment_method: 'manual', ...extra });
+
+const numbers = async (token, base) => (await api('GET', '/v1/me/orders?limit=100',
+  { headers: { authorization: `Bearer ${token}` }, base })).body.items.map((i) => i.number).sort();
+
+const checkout = (cartId, b = body(), key = randomUUID()) => send('POST', `/v1/carts/${cartId}/checkout`,
+  { body: b, headers: key === null ? {} : { 'idempotency-key': key } });
+
+test('guest checkout: an order with no customer, its e-mail and a token stored as its SHA-256', async () => {
+  const cartId = await guestCart(plain.id, 2);
+  const stock = stockOf(plain.id);
+  const res = await checkout(cartId, body({ email: 'Grace.Guest@Example.com' }));
+  assert.equal(res.status, 201, res.text);
+  const o = res.body;
+  assert.equal(res.headers.location, `/v1/orders/${o.number}`);
+  assert.equal(o.guest, true);
+  assert.equal(o.email, 'Grace.Guest@Example.com');
+  assert.match(o.access_token, /^[A-Za-z0-9_-]{43}$/);
+  assert.equal(o.status, 'pending_payment');
+  assert.equal(o.lines[0].quantity, 2);
+  assert.equal(o.shipping_address.country, 'FR');
+  assert.equal(stockOf(plain.id), stock - 2);
+  const [customer, hash, email, cart] = sql(`SELECT coalesce(customer_id::text, '<null>'), access_token_hash, guest_email,
+    cart_id FROM orders WHERE number = '${o.number}'`).split('|');
+  assert.equal(customer, '<null>');
+  assert.equal(hash, sha256(o.access_token), 'only the hash of the token is stored');
+  assert.equal(email, 'Grace.Guest@Example.com');
+  assert.equal(cart, cartId);
+  assert.equal(sql(`SELECT status FROM carts WHERE id = '${cartId}'`), 'checked_out');
+  // The cart is closed: its routes answer like a missing cart.
+  assertProblem(await send('GET', `/v1/carts/${cartId}`), 404, 'not-found');
+});
+
+test('the token opens the order by header or query; anything else is the same 404', async () => {
+  const res = await checkout(await guestCart());
+  assert.equal(res.status, 201, res.text);
+  const { access_token: token, ...order } = res.body;
+  const byHeader = await send('GET', `/v1/orders/${order.number}`, { headers: { 'x-order-token': token } });
+  assert.equal(byHeader.status, 200, byHeader.text);
+  assert.deepEqual(byHeader.body, order, 'the order as placed, without the token');
+  assert.match(byHeader.headers['cache-control'], /private|no-store/);
+  const byQuery = await send('GET', `/v1/orders/${order.number}?token=${token}`);
+  assert.equal(byQuery.status, 200, byQuery.text);
+  assert.deepEqual(byQuery.body, order);
+  // Wrong, missing, truncated, another order's, and an unknown number: one answer.
+  const other = (await checkout(await guestCart())).body;
+  const notFound = async (path, headers) => {
+    const r = await send('GET', path, { headers });
+    assertProblem(r, 404, 'not-found');
+    assert.equal(r.body.detail, 'No such order.');
+  };
+  await notFound(`/v1/orders/${order.number}`);
+  await notFound(`/v1/orders/${order.number}`, { 'x-order-token': token.slice(0, -1) + (token.endsWith('A') ? 'B' : 'A') });
+  await notFound(`/v1/orders/${order.number}`, { 'x-order-token': token.slice(1) });
+  await notFound(`/v1/orders/${order.number}`, { 'x-order-token': other.access_token });
+  await notFound(`/v1/orders/${order.number}?token=${other.access_token}`);
+  await notFound(`/v1/orders/SF-000000-000000`, { 'x-order-token': token });
+  // The header wins over the query.
+  assert.equal((await send('GET', `/v1/orders/${order.number}?token=${other.access_token}`,
+    { headers: { 'x-order-token': token } })).status, 200);
+  // An order placed while signed in has no token: no token opens it.
+  const signedIn = sql(`SELECT number FROM orders WHERE customer_id IS NOT NULL AND access_token_hash IS NULL LIMIT 1`);
+  if (signedIn) await notFound(`/v1/orders/${signedIn}`, { 'x-order-token': token });
+});
+
+test('idempotency: a replay answers the first 201 (token included); another body is 422; a new key 409', async () => {
+  const cartId = await guestCart();
+  const key = randomUUID();
+  const first = await checkout(cartId, body(), key);
+  assert.equal(first.status, 201, first.text);
+  const replay = await checkout(cartId, body(), key);
+  assert.equal(replay.status, 201, replay.text);
+  assert.equal(replay.headers['idempotent-replayed'], 'true');
+  assert.equal(replay.text, first.text);
+  assert.equal(replay.headers.location, first.headers.location);
+  assertProblem(await checkout(cartId, body({ shipping_method: 'express' }), key), 422, 'idempotency-key-reused');
+  const again = await checkout(cartId, body(), randomUUID());
+  assertProblem(again, 409, 'conflict');
+  assert.match(again.body.detail, /checked out/);
+  assert.equal(Number(sql(`SELECT count(*) FROM orders WHERE cart_id = '${cartId}'`)), 1);
+});
+
+test('cancel with the token: stock returns; again is 409; a wrong token is 404', async () => {
+  const cartId = await guestCart(plain.id, 3);
+  const o = (await checkout(cartId)).body;
+  const stock = stockOf(plain.id);
+  assertProblem(await send('POST', `/v1/orders/${o.number}/cancel`, { headers: { 'x-order-token': 'x'.repeat(43) } }),
+    404, 'not-found');
+  assertProblem(await send('POST', `/v1/orders/${o.number}/cancel`), 404, 'not-found');
+  assert.equal(stockOf(plain.id), stock, 'a refused cancel changes nothing');
+  const res = await send('POST', `/v1/orders/${o.number}/cancel?token=${o.access_token}`);
+  assert.equal(res.status, 200, res.text);
+  assert.equal(res.body.status, 'cancelled');
+  assert.deepEqual(res.body.history.at(-1).to_status, 'cancelled');
+  assert.equal(stockOf(plain.id), stock + 3);
+  assertProblem(await send('POST', `/v1/orders/${o.number}/cancel`, { headers: { 'x-order-token': o.access_token } }),
+    409, 'conflict');
+  assert.equal(stockOf(plain.id), stock + 3);
+});
+
+test('race: 30 concurrent guest checkouts on the last 7 units: exactly 7 orders, stock 0', async () => {
+  sql(`UPDATE product_variants SET stock = 1000 WHERE id = ${race.id}`);
+  const carts = [];
+  for (let i = 0; i < 30; i += 10) carts.push(...await Promise.all(Array.from({ length: 10 }, () => guestCart(race.id, 1))));
+  sql(`UPDATE product_variants SET stock = 7 WHERE id = ${race.id}`);
+  const results = await Promise.all(carts.map((id) => checkout(id, body({ email: `race.${tag()}@example.com` }))));
+  const won = results.filter((r) => r.status === 201);
+  const lost = results.filter((r) => r.status !== 201);
+  assert.equal(won.length, 7, results.map((r) => `${r.status} ${r.body?.detail ?? ''}`).join('\n'));
+  for (const r of lost) {
+    assertProblem(r, 409, 'conflict');
+    assert.match(r.body.detail, /Not enough stock/);
+  }
+  assert.equal(stockOf(race.id), 0);
+  assert.equal(Number(sql(`SELECT coalesce(sum(l.quantity), 0) FROM order_lines l JOIN orders o ON o.id = l.order_id
+    WHERE l.variant_id = ${race.id} AND o.number IN (${won.map((r) => `'${r.body.number}'`).join(',')})`)), 7);
+  // A loser's cart is still open, and can check out once stock is back.
+  const loserCart = carts[results.findIndex((r) => r.status !== 201)];
+  sql(`UPDATE product_variants SET stock = 1 WHERE id = ${race.id}`);
+  assert.equal((await checkout(loserCart)).status, 201);
+});
+
+/** One Cognito API call to cognito-local. */
+async function cognito(target, b) {
+  const res = await fetch(requireEnv('COGNITO_ENDPOINT'), {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AWSCognitoIdentityProviderService.${target}` },
+    body: JSON.stringify({ UserPoolId: requireEnv('COGNITO_USER_POOL_ID'), ...b }),
+  });
+  const text = await res.text();
+  assert.equal(res.status, 200, `${target}: ${res.status} ${text}`);
+  return text ? JSON.parse(text) : {};
+}
+
+async function newPerson(email, verified) {
+  await cognito('AdminCreateUser', {
+    Username: email, MessageAction: 'SUPPRESS',
+    UserAttributes: [{ Name: 'email', Value: email }, { Name: 'email_verified', Value: String(verified) }],
+  });
+  await cognito('AdminSetUserPassword', { Username: email, Password: PASSWORD, Permanent: true });
+  return (await cognitoLogin(email, PASSWORD)).access;
+}
+
+test('claim at sign-in: a verified e-mail gets its guest orders (any case); an unverified one does not', async () => {
+  const email = `claim.${tag()}@example.com`;
+  const mine = (await checkout(await guestCart(), body({ email: email.toUpperCase() }))).body;
+  const mine2 = (await checkout(await guestCart(), body({ email }))).body;
+  const someoneElse = (await checkout(await guestCart(), body({ email: `other.${tag()}@example.com` }))).body;
+  const unverifiedEmail = `unverified.${tag()}@example.com`;
+  const notYours = (await checkout(await guestCart(), body({ email: unverifiedEmail }))).body;
+
+  const access = await newPerson(email, true);
+  const me = await send('GET', '/v1/me', { token: access }); // the first request copies the profile
+  assert.equal(me.status, 200, me.text);
+  assert.equal(me.body.email_verified, true);
+  const list = await send('GET', '/v1/me/orders', { token: access });
+  assert.equal(list.status, 200, list.text);
+  assert.deepEqual(list.body.items.map((i) => i.number).sort(), [mine.number, mine2.number].sort());
+  const read = await send('GET', `/v1/me/orders/${mine.number}`, { token: access });
+  assert.equal(read.status, 200, read.text);
+  assert.equal(read.body.guest, false);
+  assert.equal(read.body.email, email.toUpperCase(), 'the e-mail the order was placed with');
+  // The token still opens it (a link in an e-mail keeps working); the other guest order stays a guest's.
+  assert.equal((await send('GET', `/v1/orders/${mine.number}`, { headers: { 'x-order-token': mine.access_token } })).status, 200);
+  assert.equal(sql(`SELECT customer_id IS NULL FROM orders WHERE number = '${someoneElse.number}'`), 't');
+
+  const unverified = await newPerson(unverifiedEmail, false);
+  const me2 = await send('GET', '/v1/me', { token: unverified });
+  assert.equal(me2.status, 200, me2.text);
+  assert.equal(me2.body.email_verified, false);
+  assert.deepEqual((await send('GET', '/v1/me/orders', { token: unverified })).body.items, []);
+  assert.equal(sql(`SELECT customer_id IS NULL FROM orders WHERE number = '${notYours.number}'`), 't');
+});
+
+test('claim later: a known customer\'s new guest orders join at PATCH /v1/me and on a new server\'s first sight', async () => {
+  const email = `later.${tag()}@example.com`;
+  const access = await newPerson(email, true);
+  assert.equal((await send('GET', '/v1/me', { token: access })).status, 200); // profile copied, nothing to claim
+  assert.deepEqual(await numbers(access), []);
+  // Signed out, the same person buys as a guest: the copied profile is not copied again...
+  const first = (await checkout(await guestCart(), body({ email }))).body;
+  assert.deepEqual(await numbers(access), []);
+  // ...until they change their profile (which copies it again and claims).
+  assert.equal((await send('PATCH', '/v1/me', { token: access, body: { marketing_opt_in: true } })).status, 200);
+  assert.deepEqual(await numbers(access), [first.number]);
+  // Another guest order, then a server that has never seen this person: its first request claims it.
+  const second = (await checkout(await guestCart(), body({ email: email.toUpperCase() }))).body;
+  const srv = await startServer();
+  try {
+    assert.deepEqual(await numbers(access, srv.base), [first.number, second.number].sort());
+  } finally {
+    assert.equal((await stopServer(srv)).code, 0, srv.output());
+  }
+});
