@@ -239,6 +239,11 @@ main() {
     # <<< run-stack stripe
     # >>> run-stack mail (aws-ses-v2-local, the SES stand-in): insert below this line
     # <<< run-stack mail
+    # >>> run-stack webhooks (partner webhooks): insert below this line
+    # Local receivers (a request bin on localhost) are private addresses: allowed in
+    # development only (docs/webhooks.md).
+    export WEBHOOK_ALLOW_PRIVATE_TARGETS="${WEBHOOK_ALLOW_PRIVATE_TARGETS:-1}"
+    # <<< run-stack webhooks
     pg_start "$PG_DIR" "$pg_port"
     export DATABASE_URL="$PG_DATABASE_URL"
 

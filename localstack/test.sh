@@ -270,6 +270,12 @@ EOF
     # <<< test-stack stripe
     # >>> test-stack mail (aws-ses-v2-local, the SES stand-in): insert below this line
     # <<< test-stack mail
+    # >>> test-stack webhooks (partner webhooks): insert below this line
+    # The tests' receivers listen on 127.0.0.1 (refused in production: SSRF), and short
+    # delays so retries after an outage happen within a test (docs/webhooks.md).
+    export WEBHOOK_ALLOW_PRIVATE_TARGETS=1 WEBHOOK_BACKOFF_MAX_SECONDS=2 WEBHOOK_TIMEOUT_MS=3000
+    export WEBHOOK_POLL_MS=200
+    # <<< test-stack webhooks
     finish_aws_emulators
 
     start_server "$api_port" "$PG_DATABASE_URL"
