@@ -17,10 +17,11 @@ let ep;
 const made = [];
 
 before(async () => {
+  // Endpoints made here are inactive: the test stack never calls a public address.
   // Production's setting (private targets refused), and no sender: nothing is sent.
   w = await orderWorld('WebhooksErr1', { WEBHOOK_ALLOW_PRIVATE_TARGETS: undefined, WEBHOOK_POLL_MS: '0' });
   admin = w.staff();
-  const res = await w.send('POST', WH, { token: admin, body: { url: 'https://8.8.8.8/e', event_types: ['stock.low'] } });
+  const res = await w.send('POST', WH, { token: admin, body: { url: 'https://8.8.8.8/e', event_types: ['stock.low'], active: false } });
   assert.equal(res.status, 201, res.text);
   ep = res.body;
   made.push(ep.id);
@@ -62,7 +63,7 @@ test('400 for malformed path ids and query parameters', async () => {
   assertProblem(await w.send('GET', `${WH}/${ep.id}/deliveries?state=done`, { token: admin }), 400, 'validation-error', 'state');
   assertProblem(await w.send('GET', `${WH}?state=sent`, { token: admin }), 400);
   // A cursor of one endpoint's deliveries is not another's.
-  const other = await w.send('POST', WH, { token: admin, body: { url: 'https://8.8.4.4/e', event_types: ['stock.low'] } });
+  const other = await w.send('POST', WH, { token: admin, body: { url: 'https://8.8.4.4/e', event_types: ['stock.low'], active: false } });
   made.push(other.body.id);
   const list = await w.send('GET', `${WH}?limit=1`, { token: admin });
   assert.ok(list.body.next_cursor);
@@ -127,7 +128,7 @@ test('404, 405, 412, 415, 422 and 428', async () => {
   assertProblem(await w.send('POST', WH, { token: admin, body: 'url=x', headers: { 'content-type': 'text/plain' } }), 415);
   const key = randomUUID();
   const first = await w.send('POST', WH, { token: admin, headers: { 'idempotency-key': key },
-    body: { url: 'https://8.8.8.8/k', event_types: ['stock.low'] } });
+    body: { url: 'https://8.8.8.8/k', event_types: ['stock.low'], active: false } });
   assert.equal(first.status, 201, first.text);
   made.push(first.body.id);
   assertProblem(await w.send('POST', WH, { token: admin, headers: { 'idempotency-key': key },

@@ -25,7 +25,8 @@ after(async () => {
   await w?.stop();
 });
 
-const create = (url) => w.send('POST', WH, { token: admin, body: { url, event_types: ['order.created'] } });
+// Inactive: an accepted public address must never be called by the test stack's senders.
+const create = (url) => w.send('POST', WH, { token: admin, body: { url, event_types: ['order.created'], active: false } });
 
 test('internal targets are refused at registration with a clear 400', async () => {
   const internal = [
