@@ -31,6 +31,7 @@ static bool load_s3(sf_config *cfg, char *err, size_t errlen);
 static bool endpoint_ok(const char *ep, const char *allow_var);
 static bool loopback_url(const char *url);
 static bool load_events(sf_config *cfg, char *err, size_t errlen);
+static bool load_webhooks(sf_config *cfg, char *err, size_t errlen); /* issue #12 webhooks */
 
 bool config_load(sf_config *cfg, bool need_database, char *err, size_t errlen)
 {
@@ -143,6 +144,8 @@ static bool load(sf_config *cfg, bool need_database, char *err, size_t errlen)
         return false;
     /* <<< config-load mail */
     /* >>> config-load webhooks: insert below this line */
+    if (!load_webhooks(cfg, err, errlen))
+        return false;
     /* <<< config-load webhooks */
 
     const char *lvl = getenv("LOG_LEVEL");
@@ -773,4 +776,24 @@ bool config_load_mail(sf_config *cfg, char *err, size_t errlen)
 /* <<< config-functions mail */
 
 /* >>> config-functions webhooks (partner webhooks): insert below this line */
+/* Partner webhook settings (docs/webhooks.md). */
+static bool load_webhooks(sf_config *cfg, char *err, size_t errlen)
+{
+    long v;
+    const char *allow = getenv("WEBHOOK_ALLOW_PRIVATE_TARGETS");
+    cfg->webhook_allow_private = allow && strcmp(allow, "1") == 0;
+    if (!int_env("WEBHOOK_TIMEOUT_MS", 10000, 100, 120000, &v, err, errlen))
+        return false;
+    cfg->webhook_timeout_ms = (int)v;
+    if (!int_env("WEBHOOK_BACKOFF_MAX_SECONDS", 3600, 1, 24 * 3600, &v, err, errlen))
+        return false;
+    cfg->webhook_backoff_max_s = (int)v;
+    if (!int_env("WEBHOOK_MAX_AGE_SECONDS", 3 * 24 * 3600, 60, 30 * 24 * 3600, &v, err, errlen))
+        return false;
+    cfg->webhook_max_age_s = (int)v;
+    if (!int_env("WEBHOOK_POLL_MS", 1000, 0, 60000, &v, err, errlen))
+        return false;
+    cfg->webhook_poll_ms = (int)v;
+    return true;
+}
 /* <<< config-functions webhooks */

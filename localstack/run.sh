@@ -278,6 +278,11 @@ main() {
     export SHOP_NAME="${SHOP_NAME:-Storefront}" SHOP_URL="${SHOP_URL:-http://localhost:5173}"
     export SHOP_ADDRESS="${SHOP_ADDRESS:-1 Example Street, 10115 Berlin, Germany}"
     # <<< run-stack mail
+    # >>> run-stack webhooks (partner webhooks): insert below this line
+    # Local receivers (a request bin on localhost) are private addresses: allowed in
+    # development only (docs/webhooks.md).
+    export WEBHOOK_ALLOW_PRIVATE_TARGETS="${WEBHOOK_ALLOW_PRIVATE_TARGETS:-1}"
+    # <<< run-stack webhooks
     pg_start "$PG_DIR" "$pg_port"
     export DATABASE_URL="$PG_DATABASE_URL"
 

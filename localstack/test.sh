@@ -292,6 +292,12 @@ EOF
     export SHOP_ADDRESS="1 Test Street, 10115 Berlin" SHOP_URL="http://localhost:5173"
     export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-SESLOCAL}" AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-SESLOCAL}"
     # <<< test-stack mail
+    # >>> test-stack webhooks (partner webhooks): insert below this line
+    # The tests' receivers listen on 127.0.0.1 (refused in production: SSRF), and short
+    # delays so retries after an outage happen within a test (docs/webhooks.md).
+    export WEBHOOK_ALLOW_PRIVATE_TARGETS=1 WEBHOOK_BACKOFF_MAX_SECONDS=2 WEBHOOK_TIMEOUT_MS=3000
+    export WEBHOOK_POLL_MS=200
+    # <<< test-stack webhooks
     finish_aws_emulators
 
     start_server "$api_port" "$PG_DATABASE_URL"

@@ -286,6 +286,15 @@ void h_refunds_get(http_ctx *c);
 /* <<< handlers mail */
 
 /* >>> handlers webhooks (partner webhooks, issue #12): insert below this line */
+/* Staff partner webhooks (h_webhooks.c). */
+void h_admin_webhooks_list(http_ctx *c);
+void h_admin_webhooks_create(http_ctx *c);
+void h_admin_webhooks_get(http_ctx *c);
+void h_admin_webhooks_update(http_ctx *c);
+void h_admin_webhooks_delete(http_ctx *c);
+void h_admin_webhook_deliveries_list(http_ctx *c);
+void h_admin_webhook_deliveries_get(http_ctx *c);
+void h_admin_webhook_deliveries_replay(http_ctx *c);
 /* <<< handlers webhooks */
 
 /* Writes a customer's fields into the current object; with the caller's principal

@@ -218,6 +218,17 @@ const http_route http_routes[] = {
     /* <<< routes mail */
 
     /* >>> routes webhooks (partner webhooks, issue #12): insert below this line */
+    {"GET", "/v1/admin/webhooks", h_admin_webhooks_list, page_params, false, HTTP_ADMIN},
+    {"POST", "/v1/admin/webhooks", h_admin_webhooks_create, NULL, false, HTTP_ADMIN},
+    {"GET", "/v1/admin/webhooks/{id}", h_admin_webhooks_get, NULL, false, HTTP_ADMIN},
+    {"PATCH", "/v1/admin/webhooks/{id}", h_admin_webhooks_update, NULL, false, HTTP_ADMIN},
+    {"DELETE", "/v1/admin/webhooks/{id}", h_admin_webhooks_delete, NULL, false, HTTP_ADMIN},
+    {"GET", "/v1/admin/webhooks/{id}/deliveries", h_admin_webhook_deliveries_list,
+     (const char *const[]){"state", "limit", "cursor", NULL}, false, HTTP_ADMIN},
+    {"GET", "/v1/admin/webhooks/{id}/deliveries/{delivery_id}", h_admin_webhook_deliveries_get,
+     NULL, false, HTTP_ADMIN},
+    {"POST", "/v1/admin/webhooks/{id}/deliveries/{delivery_id}/replay",
+     h_admin_webhook_deliveries_replay, NULL, false, HTTP_ADMIN},
     /* <<< routes webhooks */
 };
 

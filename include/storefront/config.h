@@ -115,6 +115,13 @@ typedef struct sf_config {
     /* <<< config mail */
 
     /* >>> config webhooks (partner webhooks): insert below this line */
+    /* Partner webhooks (docs/webhooks.md). */
+    bool webhook_allow_private; /* WEBHOOK_ALLOW_PRIVATE_TARGETS=1: private/loopback targets
+                                   and http:// allowed (development only) */
+    int webhook_timeout_ms;     /* WEBHOOK_TIMEOUT_MS, per delivery, default 10000 */
+    int webhook_backoff_max_s;  /* WEBHOOK_BACKOFF_MAX_SECONDS, retry delay cap, 3600 */
+    int webhook_max_age_s;      /* WEBHOOK_MAX_AGE_SECONDS, then failed, 259200 (3 days) */
+    int webhook_poll_ms;        /* WEBHOOK_POLL_MS, sender's sleep, 1000; 0 = no sender */
     /* <<< config webhooks */
 } sf_config;
 
