@@ -21,7 +21,8 @@
 #   make lint, which reads the generated headers without compiling the rest.
 # Environment (defaults): PORT (8080), LISTEN_ADDR (127.0.0.1), PGPORT (5433),
 #   CORS_ALLOWED_ORIGINS (http://localhost:5173), LOG_LEVEL (info), COGNITO_PORT (9229),
-#   S3_PORT (4569: s3rver),
+#   S3_PORT (4569: s3rver), STRIPE_FAKE_PORT (12111: the Stripe stand-in), SES_PORT (8005:
+#   aws-ses-v2-local),
 #   AWS_REGION (us-east-1: the region in the local pool's id and issuer),
 #   CLICKSTREAM_APP_IDS (storefront-web: the appId of the Clickstream SDK's local config).
 set -euo pipefail
@@ -115,6 +116,8 @@ write_run_env() {
         grep -v '^#' "$COGNITO_DIR/aws.env"
         # >>> run-env stripe (the Stripe stand-in): insert below this line
         printf 'STRIPE_FAKE_URL=%s\n' "${STRIPE_FAKE_URL:-}"
+        # The stand-in's key: the README money tour confirms a PaymentIntent as Stripe.js would.
+        [[ -n "${STRIPE_FAKE_URL:-}" ]] && printf 'STRIPE_FAKE_KEY=%s\n' "$STRIPE_API_KEY"
         # <<< run-env stripe
         # >>> run-env mail (aws-ses-v2-local, the SES stand-in): insert below this line
         [[ -n "${SES_URL:-}" ]] && printf 'SES=%s\n' "$SES_URL"
