@@ -31,6 +31,17 @@ static sf_status verify_uncached(auth_verifier *v, const char *tok, size_t len, 
 static bool rs256_verify(const auth_verifier *v, EVP_PKEY *pkey, const jwt_parts *p);
 static sf_status reject(auth_verifier *v, sf_error *e, const char *why);
 
+/* The wall clock in whole seconds, read precisely: glibc's time() is the kernel's coarse
+ * clock, which lags gettimeofday() by up to a tick after each second boundary, so a
+ * token issued (iat) in that same millisecond by an issuer using the precise clock was
+ * refused as "issued in the future" (a fresh token's rare 401 in api/card-payments). */
+static int64_t realtime_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec;
+}
+
 sf_status auth_verify(auth_verifier *v, const char *authorization, auth_principal *out, sf_error *e)
 {
     sf_error_clear(e);
@@ -48,7 +59,7 @@ sf_status auth_verify(auth_verifier *v, const char *authorization, auth_principa
     unsigned char hash[32];
     if (EVP_Digest(tok, len, hash, NULL, v->sha256, NULL) != 1)
         return sf_fail(e, SF_INTERNAL, NULL, "Token verification failed.");
-    int64_t now = (int64_t)time(NULL);
+    int64_t now = realtime_s();
     if (token_cache_get(v->cache, hash, now, v->s.leeway_s, out)) {
         atomic_fetch_add(&v->cache_hits, 1);
         atomic_fetch_add(&v->verified, 1);
@@ -96,7 +107,7 @@ static sf_status verify_uncached(auth_verifier *v, const char *tok, size_t len, 
     json_t *payload = jwt_decode_object(p.payload_b64, p.payload_len, why);
     if (!payload)
         return SF_UNAUTHENTICATED;
-    bool ok = auth_claims_check(&v->s, payload, (int64_t)time(NULL), out, why);
+    bool ok = auth_claims_check(&v->s, payload, realtime_s(), out, why);
     json_decref(payload);
     return ok ? SF_OK : SF_UNAUTHENTICATED;
 }
