@@ -61,6 +61,10 @@ endif()
 if(TEST api/admin-catalog)
   set_tests_properties(api/admin-catalog PROPERTIES RUN_SERIAL TRUE)
 endif()
+# The README's money tour buys the first in-stock product, as the other tours do.
+if(TEST api/readme-money-tour)
+  set_tests_properties(api/readme-money-tour PROPERTIES RUN_SERIAL TRUE)
+endif()
 
 # e2e/*: the real AWS Clickstream web SDK in a real Chromium (Debian's chromium package,
 # installed by localstack/bootstrap.sh; driven by the npm playwright-core).
