@@ -31,37 +31,12 @@ void h_carts_checkout(http_ctx *c)
         return;
     const svc_checkout_owner owner = {.cart_id = c->path_param};
     svc_checkout_input in;
-    svc_checkout_result res;
-    /* The same three steps as h_checkout, with the guest's parser and owner. */
-    if (svc_guest_checkout_input_parse(c->a, body, len, &in, &e) != SF_OK ||
-        svc_card_payment_ready(&c->app->cfg, &in, &e) != SF_OK ||
-        svc_checkout_tx(c->app->pool, c->a, &owner, key, &in, &res, &e) != SF_OK) {
-        if (e.status == SF_CONFLICT && strstr(e.detail, "in progress"))
-            c->retry_after = 1;
-        else if (e.status == SF_UNAVAILABLE)
-            c->retry_after = 5;
-        http_send_error(c, &e);
-        return;
-    }
-    /* A card order gets its PaymentIntent after the order committed, on a replay too. */
-    if (svc_card_payment_attach(c->app->pool, c->a, &c->app->cfg, &res, &e) != SF_OK) {
-        if (e.status == SF_UNAVAILABLE)
-            c->retry_after = 5;
-        http_send_error(c, &e);
-        return;
-    }
-    c->replayed = res.replayed;
-    if (res.status == 201) {
-        const char *number = res.number;
-        if (!number) { /* a replay: the number is in the stored body */
-            json_t *j = json_loads(res.body, 0, NULL);
-            number = arena_strdup(c->a, json_string_value(json_object_get(j, "number")));
-            json_decref(j);
-        }
-        if (number)
-            c->location = arena_sprintf(c->a, "/v1/orders/%s", number);
-    }
-    http_send_raw_json(c, res.status, res.body);
+    svc_checkout_result res = {0};
+    /* The same steps as h_checkout, with the guest's parser and owner. */
+    if (svc_guest_checkout_input_parse(c->a, body, len, &in, &e) == SF_OK &&
+        svc_card_payment_ready(&c->app->cfg, &in, &e) == SF_OK)
+        svc_checkout_tx(c->app->pool, c->a, &owner, key, &in, &res, &e);
+    http_send_checkout(c, &res, &e, "/v1/orders/");
 }
 
 void h_orders_guest_get(http_ctx *c)

@@ -28,37 +28,39 @@ void h_checkout(http_ctx *c)
     if (!http_json_body_or_problem(c, &body, &len))
         return;
     svc_checkout_input in;
-    svc_checkout_result res;
-    if (svc_checkout_input_parse(c->a, body, len, &in, &e) != SF_OK ||
-        svc_card_payment_ready(&c->app->cfg, &in, &e) != SF_OK ||
-        svc_checkout_place(c->app->pool, c->a, &c->principal, key, &in, &res, &e) != SF_OK) {
-        if (e.status == SF_CONFLICT && strstr(e.detail, "in progress"))
-            c->retry_after = 1;
-        else if (e.status == SF_UNAVAILABLE)
-            c->retry_after = 5;
-        http_send_error(c, &e);
-        return;
-    }
+    svc_checkout_result res = {0};
+    if (svc_checkout_input_parse(c->a, body, len, &in, &e) == SF_OK &&
+        svc_card_payment_ready(&c->app->cfg, &in, &e) == SF_OK)
+        svc_checkout_place(c->app->pool, c->a, &c->principal, key, &in, &res, &e);
+    http_send_checkout(c, &res, &e, "/v1/me/orders/");
+}
+
+void http_send_checkout(http_ctx *c, svc_checkout_result *res, sf_error *e, const char *orders)
+{
     /* A card order gets its PaymentIntent now (after the order committed), on a replay
      * too: a retry after Stripe was unreachable finishes the payment step. */
-    if (svc_card_payment_attach(c->app->pool, c->a, &c->app->cfg, &res, &e) != SF_OK) {
-        if (e.status == SF_UNAVAILABLE)
+    if (e->status == SF_OK)
+        svc_card_payment_attach(c->app->pool, c->a, &c->app->cfg, res, e);
+    if (e->status != SF_OK) {
+        if (e->status == SF_CONFLICT && strstr(e->detail, "in progress"))
+            c->retry_after = 1;
+        else if (e->status == SF_UNAVAILABLE)
             c->retry_after = 5;
-        http_send_error(c, &e);
+        http_send_error(c, e);
         return;
     }
-    c->replayed = res.replayed;
-    if (res.status == 201) {
-        const char *number = res.number;
+    c->replayed = res->replayed;
+    if (res->status == 201) {
+        const char *number = res->number;
         if (!number) { /* a replay: the number is in the stored body */
-            json_t *j = json_loads(res.body, 0, NULL);
+            json_t *j = json_loads(res->body, 0, NULL);
             number = arena_strdup(c->a, json_string_value(json_object_get(j, "number")));
             json_decref(j);
         }
         if (number)
-            c->location = arena_sprintf(c->a, "/v1/me/orders/%s", number);
+            c->location = arena_sprintf(c->a, "%s%s", orders, number);
     }
-    http_send_raw_json(c, res.status, res.body);
+    http_send_raw_json(c, res->status, res->body);
 }
 
 void h_me_orders_list(http_ctx *c)

@@ -305,6 +305,10 @@ void http_write_customer_fields(jw *w, const db_customer *row, const auth_princi
  * check (400 naming "number") and an {items, next_cursor} page of order JSON. */
 bool http_order_number_or_problem(http_ctx *c);
 void http_send_order_page(http_ctx *c, const svc_order_page *page);
+/* The answer of both checkouts once placing ran (`e` says how): its problem (Retry-After
+ * 1 while the key is in progress, 5 while a provider is down), or the card payment step
+ * (svc_card_payment_attach), then the Order with Location `<orders><number>` on a 201. */
+void http_send_checkout(http_ctx *c, svc_checkout_result *res, sf_error *e, const char *orders);
 
 /* --- staff writes (preconditions.c) --- */
 /* The ETag of a staff-edited row at `revision`: "\"r<revision>\"" in the arena. */
