@@ -1,7 +1,9 @@
 // check-types.mjs — fails when frontend-contract/types/storefront-api.d.ts is stale.
 //
 // Regenerates the types from openapi.yaml into a temporary file with the same
-// openapi-typescript the repo pins, and compares byte for byte with the committed file.
+// openapi-typescript the repo pins (and the same flags as `npm run types:generate`:
+// --default-non-nullable false, so a request field with a default stays optional), and
+// compares byte for byte with the committed file.
 // Run by `npm run types:check` and the ctest test contract/types-fresh.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
@@ -16,7 +18,7 @@ const dir = mkdtempSync(join(tmpdir(), 'sf-types-'));
 const fresh = join(dir, 'storefront-api.d.ts');
 
 try {
-  execFileSync(process.execPath, [cli, join(root, 'openapi.yaml'), '-o', fresh],
+  execFileSync(process.execPath, [cli, join(root, 'openapi.yaml'), '--default-non-nullable', 'false', '-o', fresh],
     { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   const want = readFileSync(fresh, 'utf8');
   const have = existsSync(committed) ? readFileSync(committed, 'utf8') : null;

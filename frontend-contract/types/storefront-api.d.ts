@@ -2546,7 +2546,7 @@ export interface components {
              * @description At most CART_MAX_LINE_QUANTITY (default 10).
              * @default 1
              */
-            quantity: number;
+            quantity?: number;
         };
         CartItemUpdate: {
             /** @description The new quantity, at most CART_MAX_LINE_QUANTITY (default 10). */
@@ -3425,7 +3425,7 @@ export interface components {
             amount_off?: number | null;
             currency?: string | null;
             /** @default 0 */
-            min_subtotal: number;
+            min_subtotal?: number;
             /** Format: date-time */
             starts_at?: string | null;
             /** Format: date-time */
@@ -3433,7 +3433,7 @@ export interface components {
             usage_limit?: number | null;
             per_customer_limit?: number | null;
             /** @default true */
-            active: boolean;
+            active?: boolean;
         };
         DiscountCodeUpdate: {
             /** @description Any case; stored in capitals. */
@@ -3475,12 +3475,12 @@ export interface components {
             name: string;
             price_amount: number;
             /** @default USD */
-            currency: string;
+            currency?: string;
             free_over_amount?: number | null;
             /** @default 0 */
-            position: number;
+            position?: number;
             /** @default true */
-            active: boolean;
+            active?: boolean;
         };
         ShippingMethodUpdate: {
             name?: string;
@@ -3693,7 +3693,7 @@ export interface components {
             event_types: components["schemas"]["WebhookEventType"][];
             description?: string | null;
             /** @default true */
-            active: boolean;
+            active?: boolean;
         };
         WebhookEndpointUpdate: {
             url?: string;
