@@ -190,8 +190,10 @@ EOF
         printf '  Order e-mails: through SES at %s (from %s).\n' "${SES_ENDPOINT:-AWS}" "${MAIL_FROM:-MAIL_FROM unset: not sent}"
     fi
     # <<< run-print mail
+    # >>> run-print spa (the reference SPA): insert below this line
+    # <<< run-print spa
     cat <<EOF
-  Ctrl-C stops the server, cognito-local, s3rver and PostgreSQL; the data stays for the next run
+  Ctrl-C stops the server, the emulators and PostgreSQL; the data stays for the next run
   (make distclean wipes it).
 
 EOF
@@ -286,6 +288,8 @@ main() {
     # development only (docs/webhooks.md).
     export WEBHOOK_ALLOW_PRIVATE_TARGETS="${WEBHOOK_ALLOW_PRIVATE_TARGETS:-1}"
     # <<< run-stack webhooks
+    # >>> run-stack spa (the reference SPA, built and served on its own origin): insert below this line
+    # <<< run-stack spa
     pg_start "$PG_DIR" "$pg_port"
     export DATABASE_URL="$PG_DATABASE_URL"
 

@@ -298,6 +298,10 @@ EOF
     export WEBHOOK_ALLOW_PRIVATE_TARGETS=1 WEBHOOK_BACKOFF_MAX_SECONDS=2 WEBHOOK_TIMEOUT_MS=3000
     export WEBHOOK_POLL_MS=200
     # <<< test-stack webhooks
+    # >>> test-stack spa (the reference SPA and the browser journey): insert below this line
+    # <<< test-stack spa
+    # >>> test-stack postman (the newman scenario): insert below this line
+    # <<< test-stack postman
     finish_aws_emulators
 
     start_server "$api_port" "$PG_DATABASE_URL"

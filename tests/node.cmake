@@ -85,3 +85,8 @@ foreach(t api/events-limits api/events-partitions)
     set_tests_properties(${t} PROPERTIES RUN_SERIAL TRUE)
   endif()
 endforeach()
+
+# >>> node spa (typed client, reference SPA, browser journey): insert below this line
+# <<< node spa
+# >>> node postman (the newman scenario): insert below this line
+# <<< node postman
