@@ -16,9 +16,10 @@
 # upload images through presigned URLs (S3_BUCKET, S3_ENDPOINT and s3rver's dummy keys go
 # to the server). The Kinesis emulator is not started (make test does).
 #
-# Usage: localstack/run.sh [--build-only | --generate-only]
+# Usage: localstack/run.sh [--build-only | --generate-only | --print-try-it]
 #   --generate-only: install, configure and generate build/generated/ (sfgen) only, for
 #   make lint, which reads the generated headers without compiling the rest.
+#   --print-try-it: print the README's "Try it" commands as make run prints them, and exit.
 # Environment (defaults): PORT (8080), LISTEN_ADDR (127.0.0.1), PGPORT (5433),
 #   CORS_ALLOWED_ORIGINS (http://localhost:5173), LOG_LEVEL (info), COGNITO_PORT (9229),
 #   S3_PORT (4569: s3rver), STRIPE_FAKE_PORT (12111: the Stripe stand-in), SES_PORT (8005:
@@ -157,13 +158,9 @@ cleanup() {
 
 # print_try_me — what to type next, printed once the database is ready.
 print_try_me() {
-    local base="localhost:$PORT"
+    printf '\n  Storefront API on http://%s:%s — try (README.md, "Try it"):\n' "$LISTEN_ADDR" "$PORT"
+    print_try_it | sed 's/^/    /'
     cat <<EOF
-
-  Storefront API on http://$LISTEN_ADDR:$PORT — try:
-    curl -s $base/healthz
-    curl -s '$base/v1/products?limit=3'
-    curl -s $base/v1/categories
   PostgreSQL on 127.0.0.1:$PG_PORT (data in .local/pg/data, passwords in .local/pg/password):
     PGPASSFILE=.local/pg/password psql -h 127.0.0.1 -p $PG_PORT -U storefront storefront
 EOF
@@ -199,6 +196,15 @@ EOF
 EOF
 }
 
+# print_try_it — the README's "Try it" block (between its try-it markers), the one source
+# of what make run suggests, with this run's address in its first line.
+print_try_it() {
+    local host="$LISTEN_ADDR"
+    [[ "$host" == 0.0.0.0 ]] && host=127.0.0.1
+    sed -n '/^<!-- try-it:begin -->$/,/^<!-- try-it:end -->$/p' "$SF_ROOT/README.md" |
+        sed -e '/^<!--/d' -e '/^```/d' | sed "1s|http://127.0.0.1:8080|http://$host:$PORT|"
+}
+
 # print_token_help — how to sign in at cognito-local and call the API with the token.
 print_token_help() {
     local ep="http://127.0.0.1:$COGNITO_PORT"
@@ -228,7 +234,11 @@ main() {
                 --target generate >/dev/null || sf_die "generating the data layer failed (see above)"
             return 0
             ;;
-        *) sf_die "usage: $0 [--build-only | --generate-only]" ;;
+        --print-try-it)
+            PORT="${PORT:-8080}" LISTEN_ADDR="${LISTEN_ADDR:-127.0.0.1}" print_try_it
+            return 0
+            ;;
+        *) sf_die "usage: $0 [--build-only | --generate-only | --print-try-it]" ;;
     esac
     cd "$SF_ROOT"
 
