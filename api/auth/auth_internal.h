@@ -111,7 +111,12 @@ bool auth_jwks_url_ok(const char *url, bool allow_http, char *err, size_t errlen
 /* ---- claims.c ---- */
 
 /* Checks the claims of a token whose signature is already verified and copies the
- * principal out. `now` is seconds since the epoch. False + a static reason in *why. */
+ * principal out. `now` is seconds since the epoch. False + a static reason in *why;
+ * these three reasons are told to the client (verify.c): only the holder of a token our
+ * pool signed can get them, and each names what the client must do. */
+extern const char auth_why_expired[];
+extern const char auth_why_id_token[];
+extern const char auth_why_access_token[];
 bool auth_claims_check(const auth_settings *s, json_t *payload, int64_t now, auth_principal *out,
                        const char **why);
 

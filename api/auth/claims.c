@@ -12,6 +12,10 @@
 
 #include "auth/auth_internal.h"
 
+const char auth_why_expired[] = "token expired";
+const char auth_why_id_token[] = "an ID token, but access tokens are accepted";
+const char auth_why_access_token[] = "an access token, but ID tokens are accepted";
+
 /* exp/nbf/iat beyond year 2286 are nonsense; the bound also keeps the casts defined. */
 #define MAX_TIME 1e10
 
@@ -32,7 +36,7 @@ bool auth_claims_check(const auth_settings *s, json_t *payload, int64_t now, aut
     if (!time_claim(payload, "exp", true, &exp, why))
         return false;
     if (exp + s->leeway_s <= now) {
-        *why = "token expired";
+        *why = auth_why_expired;
         return false;
     }
     if (!time_claim(payload, "nbf", false, &nbf, why) ||
@@ -55,7 +59,9 @@ bool auth_claims_check(const auth_settings *s, json_t *payload, int64_t now, aut
     const char *use_s = json_is_string(use) ? json_string_value(use) : "";
     bool id_token = strcmp(use_s, "id") == 0;
     if (!((strcmp(use_s, "access") == 0 && s->accept_access) || (id_token && s->accept_id))) {
-        *why = "token_use missing or not accepted";
+        *why = id_token                       ? auth_why_id_token
+               : strcmp(use_s, "access") == 0 ? auth_why_access_token
+                                              : "token_use missing or not accepted";
         return false;
     }
     if (!check_audience(s, payload, id_token, out, why))

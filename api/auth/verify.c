@@ -12,7 +12,8 @@
  * libjwt is deliberately not used here: 1.10 skips the signature when given an empty
  * key, accepts HS256 keyed with the RSA public key's PEM, and checks no claims.
  *
- * The client learns only "invalid or expired"; the exact reason goes to the log at
+ * The client learns only "invalid or expired" (or, for a token our pool signed, that it
+ * expired or is the other kind of token: reject()); the exact reason goes to the log at
  * debug level (an attacker can make these at will), and the token never does.
  */
 #include <openssl/err.h>
@@ -151,6 +152,13 @@ static sf_status reject(auth_verifier *v, sf_error *e, const char *why)
 {
     atomic_fetch_add(&v->rejected, 1);
     y_log_message(Y_LOG_LEVEL_DEBUG, "auth: token rejected: %s", why);
-    return sf_fail(e, SF_UNAUTHENTICATED, "invalid-token",
-                   "The access token is invalid or expired.");
+    /* A genuine token (its signature verified) that is expired or of the other kind is
+     * told so, since the client can act on it; every other defect stays unexplained. */
+    const char *detail =
+        why == auth_why_expired        ? "The token has expired; refresh it and send "
+                                         "the new one."
+        : why == auth_why_id_token     ? "This is an ID token; send the access token from sign-in."
+        : why == auth_why_access_token ? "This is an access token; send the ID token from sign-in."
+                                       : "The access token is invalid or expired.";
+    return sf_fail(e, SF_UNAUTHENTICATED, "invalid-token", "%s", detail);
 }

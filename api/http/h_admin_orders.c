@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "http/http.h"
+#include "storefront/jsonutil.h"
 #include "storefront/order_states.h"
 #include "storefront/orders.h"
 #include "storefront/refunds.h"
@@ -107,12 +108,9 @@ static bool parse_transition(http_ctx *c, const char *body, size_t len, transiti
                              sf_error *e)
 {
     memset(out, 0, sizeof *out);
-    json_t *root = body ? json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL) : NULL;
-    if (!json_is_object(root)) {
-        json_decref(root);
-        sf_fail(e, SF_INVALID, "bad-request", "The body must be a JSON object.");
+    json_t *root = json_parse_body(body, len, e);
+    if (!root)
         return false;
-    }
     const char *k;
     json_t *v;
     json_object_foreach(root, k, v)

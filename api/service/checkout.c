@@ -25,6 +25,7 @@
 #include "storefront/db_carts.h"
 #include "storefront/db_guest_orders.h"
 #include "storefront/db_orders.h"
+#include "storefront/jsonutil.h"
 #include "storefront/order_pricing.h"
 #include "storefront/order_states.h"
 #include "storefront/orders.h"
@@ -97,12 +98,9 @@ static sf_status parse_body(arena *a, const char *body, size_t len, bool guest,
                             svc_checkout_input *out, sf_error *e)
 {
     memset(out, 0, sizeof *out);
-    json_error_t jerr;
-    json_t *root = body ? json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr) : NULL;
-    if (!json_is_object(root)) {
-        json_decref(root);
-        return sf_fail(e, SF_INVALID, "bad-request", "The body must be a JSON object.");
-    }
+    json_t *root = json_parse_body(body, len, e);
+    if (!root)
+        return e->status;
     const char *k;
     json_t *v;
     json_object_foreach(root, k, v)

@@ -11,6 +11,7 @@
 #include "storefront/catalog.h"
 #include "storefront/db_addresses.h"
 #include "storefront/db_carts.h"
+#include "storefront/jsonutil.h"
 #include "storefront/quotes.h"
 
 static void parse_destination(arena *a, json_t *addr, svc_quote_input *out, sf_error *e);
@@ -24,12 +25,9 @@ sf_status svc_quote_input_parse(arena *a, const char *body, size_t len, bool gue
                                 svc_quote_input *out, sf_error *e)
 {
     memset(out, 0, sizeof *out);
-    json_error_t jerr;
-    json_t *root = body ? json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr) : NULL;
-    if (!json_is_object(root)) {
-        json_decref(root);
-        return sf_fail(e, SF_INVALID, "bad-request", "The body must be a JSON object.");
-    }
+    json_t *root = json_parse_body(body, len, e);
+    if (!root)
+        return e->status;
     const char *k;
     json_t *v;
     json_object_foreach(root, k, v)

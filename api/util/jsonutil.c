@@ -44,9 +44,39 @@ json_t *json_parse_body(const char *body, size_t len, sf_error *e)
         return NULL;
     }
     json_error_t err;
-    json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &err);
-    if (!j)
-        sf_fail(e, SF_INVALID, "bad-request", "The body is not valid JSON (line %d, column %d).",
-                err.line, err.column);
+    /* JSON_DECODE_ANY so that a body of `null` or `42` is named for what it is below,
+     * not reported as a syntax error. */
+    json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
+    if (!j) {
+        switch (json_error_code(&err)) {
+        case json_error_duplicate_key:
+            sf_fail(e, SF_INVALID, "bad-request",
+                    "The JSON body has the same key twice in one object (line %d, column %d): "
+                    "%s.",
+                    err.line, err.column, err.text);
+            break;
+        case json_error_numeric_overflow:
+            sf_fail(e, SF_INVALID, "bad-request",
+                    "A number in the JSON body is too large (line %d, column %d): integers must "
+                    "fit in 64 bits.",
+                    err.line, err.column);
+            break;
+        default:
+            sf_fail(e, SF_INVALID, "bad-request",
+                    "The body is not valid JSON (line %d, column %d): %s.", err.line, err.column,
+                    err.text);
+        }
+        return NULL;
+    }
+    if (!json_is_object(j)) {
+        sf_fail(e, SF_INVALID, "bad-request", "The JSON body is %s; send a JSON object.",
+                json_is_array(j)    ? "an array"
+                : json_is_null(j)   ? "null"
+                : json_is_string(j) ? "a string"
+                : json_is_number(j) ? "a number"
+                                    : "a boolean");
+        json_decref(j);
+        return NULL;
+    }
     return j;
 }

@@ -15,9 +15,11 @@
 
 #define JSON_MAX_DEPTH 32
 
-/* Parses body into a new reference (caller decrefs). NULL + SF_INVALID with code
- * "bad-request" when the body is not UTF-8 JSON, nests deeper than JSON_MAX_DEPTH or
- * repeats a key. */
+/* Parses a body that must be one JSON object into a new reference (caller decrefs).
+ * NULL + SF_INVALID with code "bad-request" and a detail naming the cause when the body
+ * is empty, not UTF-8, not JSON, nests deeper than JSON_MAX_DEPTH, repeats a key in one
+ * object, has an integer beyond 64 bits, or is an array, null, string, number or
+ * boolean. */
 json_t *json_parse_body(const char *body, size_t len, sf_error *e);
 
 /* Nesting depth of the JSON text (brackets outside strings), stopping early past max. */

@@ -45,8 +45,10 @@ test('GET /v1/me answers the shopper, privately', async () => {
   assert.equal((await as(shopperTokens.access, 'GET', '/v1/me')).body.id, res.body.id);
 });
 
-test('an ID token is refused where access tokens are required', async () => {
-  assertProblem(await as(shopperTokens.id, 'GET', '/v1/me'), 401, 'invalid-token');
+test('an ID token is refused where access tokens are required, and the answer says so', async () => {
+  const res = await as(shopperTokens.id, 'GET', '/v1/me');
+  assertProblem(res, 401, 'invalid-token');
+  assert.equal(res.body.detail, 'This is an ID token; send the access token from sign-in.');
 });
 
 test('PATCH /v1/me changes only what is sent, and null clears', async () => {

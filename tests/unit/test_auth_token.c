@@ -36,17 +36,30 @@ static void on_log(void *cls, const char *app, const time_t date, const unsigned
     pthread_mutex_unlock(&log_mu);
 }
 
-/* True when tok is refused as an invalid token (not "unauthenticated", not 503). */
-static bool refused(const char *tok)
+#define GENERIC      "The access token is invalid or expired."
+#define EXPIRED      "The token has expired; refresh it and send the new one."
+#define ID_TOKEN     "This is an ID token; send the access token from sign-in."
+#define ACCESS_TOKEN "This is an access token; send the ID token from sign-in."
+
+/* True when tok is refused as an invalid token (not "unauthenticated", not 503) with
+ * this detail. */
+static bool refused_as(const char *tok, const char *detail)
 {
     auth_principal p;
     sf_error e;
     sf_status st = ta_verify(v, tok, &p, &e);
     bool ok = st == SF_UNAUTHENTICATED && e.code && strcmp(e.code, "invalid-token") == 0 &&
-              strcmp(e.detail, "The access token is invalid or expired.") == 0 && p.sub[0] == '\0';
+              strcmp(e.detail, detail) == 0 && p.sub[0] == '\0';
     if (!ok)
-        fprintf(stderr, "  not refused as invalid-token: status %s\n", sf_status_name(st));
+        fprintf(stderr, "  not refused as invalid-token (%s): status %s, \"%s\"\n", detail,
+                sf_status_name(st), e.detail);
     return ok;
+}
+
+/* Refused with the generic detail: the client learns nothing of the cause. */
+static bool refused(const char *tok)
+{
+    return refused_as(tok, GENERIC);
 }
 
 static bool accepted(const char *tok, auth_principal *p)
@@ -59,12 +72,17 @@ static bool accepted(const char *tok, auth_principal *p)
 }
 
 /* Signs header/payload with key A, checks the verdict, frees the token. */
-static bool signed_refused(const char *header, const char *payload)
+static bool signed_refused_as(const char *header, const char *payload, const char *detail)
 {
     char *t = ta_sign(&key_a, header, payload);
-    bool r = refused(t);
+    bool r = refused_as(t, detail);
     free(t);
     return r;
+}
+
+static bool signed_refused(const char *header, const char *payload)
+{
+    return signed_refused_as(header, payload, GENERIC);
 }
 
 static bool signed_accepted(const char *header, const char *payload)
@@ -295,8 +313,16 @@ static void test_time_claims(void)
 {
     long now = (long)time(NULL);
     char p[2048];
-    CHECK(signed_refused(ta_header("kA"), ta_access("j", -10, NULL)));
-    CHECK(signed_refused(ta_header("kA"), ta_access("j", 0, NULL))); /* exp == now */
+    /* A genuine but expired token is told so (it can be refreshed). */
+    CHECK(signed_refused_as(ta_header("kA"), ta_access("j", -10, NULL), EXPIRED));
+    CHECK(signed_refused_as(ta_header("kA"), ta_access("j", 0, NULL), EXPIRED)); /* exp == now */
+    /* The same claims under a signature that does not verify learn nothing. */
+    {
+        char *t = ta_sign(&key_a, ta_header("kA"), ta_access("j", -10, NULL));
+        t[strlen(t) - 2] = t[strlen(t) - 2] == 'A' ? 'B' : 'A';
+        CHECK(refused(t));
+        free(t);
+    }
     snprintf(p, sizeof p,
              "{\"sub\":\"j\",\"iss\":\"" TA_ISSUER "\",\"client_id\":\"client-1\","
              "\"token_use\":\"access\"}");
@@ -390,8 +416,8 @@ static const char *id_payload(const char *aud, const char *extra)
 
 static void test_id_tokens(void)
 {
-    /* The shared verifier accepts access tokens only. */
-    CHECK(signed_refused(ta_header("kA"), id_payload("\"client-1\"", NULL)));
+    /* The shared verifier accepts access tokens only, and says what was sent. */
+    CHECK(signed_refused_as(ta_header("kA"), id_payload("\"client-1\"", NULL), ID_TOKEN));
 
     auth_config cfg = ta_config(server.url);
     cfg.accept_access_tokens = false;
@@ -409,7 +435,7 @@ static void test_id_tokens(void)
     free(t);
     CHECK(signed_refused(ta_header("kA"), id_payload("\"client-9\"", NULL)));
     CHECK(signed_refused(ta_header("kA"), id_payload("[\"client-1\"]", NULL)));
-    CHECK(signed_refused(ta_header("kA"), ta_access("acc", 300, NULL)));
+    CHECK(signed_refused_as(ta_header("kA"), ta_access("acc", 300, NULL), ACCESS_TOKEN));
     auth_verifier_free(v);
     v = saved;
 }
@@ -433,8 +459,8 @@ static void test_cache(void)
     /* Rejections are never cached: the same bad token is refused every time. */
     t = ta_sign(&key_a, ta_header("kA"), ta_access("late", -5, NULL));
     auth_stats_get(v, &before);
-    CHECK(refused(t));
-    CHECK(refused(t));
+    CHECK(refused_as(t, EXPIRED));
+    CHECK(refused_as(t, EXPIRED));
     auth_stats_get(v, &after);
     CHECK(after.cache_hits == before.cache_hits);
     CHECK(after.rejected == before.rejected + 2);
@@ -446,7 +472,7 @@ static void test_cache(void)
     CHECK(accepted(t, &p) && p.is_admin && p.ngroups == 1);
     CHECK(accepted(t, &p) && p.is_admin && strcmp(p.groups[0], "admin") == 0);
     sleep(3);
-    CHECK(refused(t));
+    CHECK(refused_as(t, EXPIRED));
     free(t);
 }
 
