@@ -169,7 +169,7 @@ EOF
     else
         printf '  Cognito: yours (COGNITO_ISSUER=%s); cognito-local was not started.\n' "$COGNITO_ISSUER"
     fi
-    ((LOCAL_COGNITO)) && printf '  From an empty cart to a paid order: the README tour (it sources .local/run.env).\n'
+    ((LOCAL_COGNITO)) && printf '  The README tours (a paid order; the back office; a card payment, its e-mail and a refund)\n    run in another shell from here: they source .local/run.env.\n'
     # >>> run-print stripe (the Stripe stand-in): insert below this line
     if [[ -n "${STRIPE_FAKE_URL:-}" ]]; then
         printf '  Stripe: the stand-in on %s (card payments; confirm one with\n' "$STRIPE_FAKE_URL"
