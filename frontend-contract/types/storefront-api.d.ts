@@ -21,7 +21,11 @@ export interface paths {
         delete?: never;
         /** CORS preflight */
         options: operations["preflightHealthz"];
-        head?: never;
+        /**
+         * Liveness probe (headers only)
+         * @description The GET answer's status and headers, without the body (RFC 9110 §9.3.2).
+         */
+        head: operations["headHealthz"];
         patch?: never;
         trace?: never;
     };
@@ -42,7 +46,11 @@ export interface paths {
         delete?: never;
         /** CORS preflight */
         options: operations["preflightReadyz"];
-        head?: never;
+        /**
+         * Readiness probe (headers only)
+         * @description The GET answer's status and headers, without the body (RFC 9110 §9.3.2).
+         */
+        head: operations["headReadyz"];
         patch?: never;
         trace?: never;
     };
@@ -65,7 +73,11 @@ export interface paths {
         delete?: never;
         /** CORS preflight */
         options: operations["preflightMetrics"];
-        head?: never;
+        /**
+         * Prometheus metrics (headers only)
+         * @description The GET answer's status and headers, without the body (RFC 9110 §9.3.2).
+         */
+        head: operations["headMetrics"];
         patch?: never;
         trace?: never;
     };
@@ -87,7 +99,11 @@ export interface paths {
         delete?: never;
         /** CORS preflight */
         options: operations["preflightCategories"];
-        head?: never;
+        /**
+         * The whole category tree (headers only)
+         * @description The GET answer's status and headers, without the body (RFC 9110 §9.3.2).
+         */
+        head: operations["headListCategories"];
         patch?: never;
         trace?: never;
     };
@@ -108,7 +124,11 @@ export interface paths {
         delete?: never;
         /** CORS preflight */
         options: operations["preflightCategory"];
-        head?: never;
+        /**
+         * One category with its ancestors and children (headers only)
+         * @description The GET answer's status and headers, without the body (RFC 9110 §9.3.2).
+         */
+        head: operations["headCategory"];
         patch?: never;
         trace?: never;
     };
@@ -129,7 +149,11 @@ export interface paths {
         delete?: never;
         /** CORS preflight */
         options: operations["preflightBrands"];
-        head?: never;
+        /**
+         * All brands (headers only)
+         * @description The GET answer's status and headers, without the body (RFC 9110 §9.3.2).
+         */
+        head: operations["headListBrands"];
         patch?: never;
         trace?: never;
     };
@@ -180,7 +204,11 @@ export interface paths {
         delete?: never;
         /** CORS preflight */
         options: operations["preflightProducts"];
-        head?: never;
+        /**
+         * Search and filter products (headers only)
+         * @description The GET answer's status and headers, without the body (RFC 9110 §9.3.2).
+         */
+        head: operations["headListProducts"];
         patch?: never;
         trace?: never;
     };
@@ -201,7 +229,11 @@ export interface paths {
         delete?: never;
         /** CORS preflight */
         options: operations["preflightProduct"];
-        head?: never;
+        /**
+         * One product with variants and images (headers only)
+         * @description The GET answer's status and headers, without the body (RFC 9110 §9.3.2).
+         */
+        head: operations["headProduct"];
         patch?: never;
         trace?: never;
     };
@@ -227,7 +259,11 @@ export interface paths {
         delete?: never;
         /** CORS preflight */
         options: operations["preflightSearchSuggestions"];
-        head?: never;
+        /**
+         * Suggestions for a search box (headers only)
+         * @description The GET answer's status and headers, without the body (RFC 9110 §9.3.2).
+         */
+        head: operations["headSearchSuggestions"];
         patch?: never;
         trace?: never;
     };
@@ -252,7 +288,11 @@ export interface paths {
         delete?: never;
         /** CORS preflight */
         options: operations["preflightMe"];
-        head?: never;
+        /**
+         * The signed-in person's profile (headers only)
+         * @description The GET answer's status and headers, without the body (RFC 9110 §9.3.2).
+         */
+        head: operations["headMe"];
         /**
          * Change the profile
          * @description Sets any of `display_name`, `phone`, `marketing_opt_in`; fields not sent are
@@ -289,7 +329,11 @@ export interface paths {
         delete?: never;
         /** CORS preflight */
         options: operations["preflightAddresses"];
-        head?: never;
+        /**
+         * The signed-in person's addresses (headers only)
+         * @description The GET answer's status and headers, without the body (RFC 9110 §9.3.2).
+         */
+        head: operations["headListAddresses"];
         patch?: never;
         trace?: never;
     };
@@ -319,7 +363,11 @@ export interface paths {
         delete: operations["deleteAddress"];
         /** CORS preflight */
         options: operations["preflightAddress"];
-        head?: never;
+        /**
+         * One of the signed-in person's addresses (headers only)
+         * @description The GET answer's status and headers, without the body (RFC 9110 §9.3.2).
+         */
+        head: operations["headAddress"];
         /**
          * Change an address
          * @description Sets any of the fields; fields not sent are kept, `null` clears an optional
@@ -379,7 +427,11 @@ export interface paths {
         delete?: never;
         /** CORS preflight */
         options: operations["preflightCart"];
-        head?: never;
+        /**
+         * A guest cart, priced now (headers only)
+         * @description The GET answer's status and headers, without the body (RFC 9110 §9.3.2).
+         */
+        head: operations["headCart"];
         patch?: never;
         trace?: never;
     };
@@ -510,7 +562,11 @@ export interface paths {
         delete?: never;
         /** CORS preflight */
         options: operations["preflightMyCart"];
-        head?: never;
+        /**
+         * The signed-in person's cart, priced now (headers only)
+         * @description The GET answer's status and headers, without the body (RFC 9110 §9.3.2).
+         */
+        head: operations["headMyCart"];
         patch?: never;
         trace?: never;
     };
@@ -700,7 +756,11 @@ export interface paths {
         delete?: never;
         /** CORS preflight */
         options: operations["preflightMyOrders"];
-        head?: never;
+        /**
+         * The signed-in person's orders, newest first (headers only)
+         * @description The GET answer's status and headers, without the body (RFC 9110 §9.3.2).
+         */
+        head: operations["headListMyOrders"];
         patch?: never;
         trace?: never;
     };
@@ -721,7 +781,11 @@ export interface paths {
         delete?: never;
         /** CORS preflight */
         options: operations["preflightMyOrder"];
-        head?: never;
+        /**
+         * One of the signed-in person's orders (headers only)
+         * @description The GET answer's status and headers, without the body (RFC 9110 §9.3.2).
+         */
+        head: operations["headMyOrder"];
         patch?: never;
         trace?: never;
     };
@@ -800,7 +864,11 @@ export interface paths {
         delete?: never;
         /** CORS preflight */
         options: operations["preflightAdminCustomers"];
-        head?: never;
+        /**
+         * Customers (staff only) (headers only)
+         * @description The GET answer's status and headers, without the body (RFC 9110 §9.3.2).
+         */
+        head: operations["headListCustomers"];
         patch?: never;
         trace?: never;
     };
@@ -823,7 +891,11 @@ export interface paths {
         delete?: never;
         /** CORS preflight */
         options: operations["preflightAdminOrders"];
-        head?: never;
+        /**
+         * Every customer's orders (staff only) (headers only)
+         * @description The GET answer's status and headers, without the body (RFC 9110 §9.3.2).
+         */
+        head: operations["headListAdminOrders"];
         patch?: never;
         trace?: never;
     };
@@ -844,7 +916,11 @@ export interface paths {
         delete?: never;
         /** CORS preflight */
         options: operations["preflightAdminOrder"];
-        head?: never;
+        /**
+         * Any customer's order (staff only) (headers only)
+         * @description The GET answer's status and headers, without the body (RFC 9110 §9.3.2).
+         */
+        head: operations["headAdminOrder"];
         patch?: never;
         trace?: never;
     };
@@ -948,7 +1024,11 @@ export interface paths {
         delete?: never;
         /** CORS preflight */
         options: operations["preflightAnalyticsFunnel"];
-        head?: never;
+        /**
+         * Conversion funnel over sessions (staff only) (headers only)
+         * @description The GET answer's status and headers, without the body (RFC 9110 §9.3.2).
+         */
+        head: operations["headAnalyticsFunnel"];
         patch?: never;
         trace?: never;
     };
@@ -972,7 +1052,11 @@ export interface paths {
         delete?: never;
         /** CORS preflight */
         options: operations["preflightAnalyticsTopProducts"];
-        head?: never;
+        /**
+         * Top products by views, add-to-carts, purchases or conversion (staff only) (headers only)
+         * @description The GET answer's status and headers, without the body (RFC 9110 §9.3.2).
+         */
+        head: operations["headAnalyticsTopProducts"];
         patch?: never;
         trace?: never;
     };
@@ -996,7 +1080,11 @@ export interface paths {
         delete?: never;
         /** CORS preflight */
         options: operations["preflightAnalyticsTraffic"];
-        head?: never;
+        /**
+         * Sessions, users, page views and bounce rate per hour or day (staff only) (headers only)
+         * @description The GET answer's status and headers, without the body (RFC 9110 §9.3.2).
+         */
+        head: operations["headAnalyticsTraffic"];
         patch?: never;
         trace?: never;
     };
@@ -1019,7 +1107,11 @@ export interface paths {
         delete?: never;
         /** CORS preflight */
         options: operations["preflightAnalyticsSession"];
-        head?: never;
+        /**
+         * One session's path (staff only) (headers only)
+         * @description The GET answer's status and headers, without the body (RFC 9110 §9.3.2).
+         */
+        head: operations["headAnalyticsSession"];
         patch?: never;
         trace?: never;
     };
@@ -1119,7 +1211,11 @@ export interface paths {
         delete: operations["deleteProduct"];
         /** CORS preflight */
         options: operations["preflightAdminProduct"];
-        head?: never;
+        /**
+         * Read a product with its ETag (staff only) (headers only)
+         * @description The GET answer's status and headers, without the body (RFC 9110 §9.3.2).
+         */
+        head: operations["headAdminProduct"];
         /**
          * Change a product (staff only)
          * @description Merge-patch: fields not sent are kept. `category_ids` replaces the product's
@@ -1187,7 +1283,11 @@ export interface paths {
         delete: operations["deleteVariant"];
         /** CORS preflight */
         options: operations["preflightAdminVariant"];
-        head?: never;
+        /**
+         * Read a variant with its ETag (staff only) (headers only)
+         * @description The GET answer's status and headers, without the body (RFC 9110 §9.3.2).
+         */
+        head: operations["headAdminVariant"];
         /**
          * Change a variant (staff only)
          * @description Merge-patch of a variant. Stock never changes here: a `stock` field is a 400 naming
@@ -1245,7 +1345,11 @@ export interface paths {
         delete: operations["deleteCategory"];
         /** CORS preflight */
         options: operations["preflightAdminCategory"];
-        head?: never;
+        /**
+         * Read a category with its ETag (staff only) (headers only)
+         * @description The GET answer's status and headers, without the body (RFC 9110 §9.3.2).
+         */
+        head: operations["headAdminCategory"];
         /**
          * Change a category (staff only)
          * @description Rename (`name`, `slug`), describe, reorder (`position`) or move it (`parent_id`; null
@@ -1303,7 +1407,11 @@ export interface paths {
         delete: operations["deleteBrand"];
         /** CORS preflight */
         options: operations["preflightAdminBrand"];
-        head?: never;
+        /**
+         * Read a brand with its ETag (staff only) (headers only)
+         * @description The GET answer's status and headers, without the body (RFC 9110 §9.3.2).
+         */
+        head: operations["headAdminBrand"];
         /**
          * Change a brand (staff only)
          * @description Merge-patch of a brand. A rename reaches its products' search data in the same
@@ -1376,7 +1484,11 @@ export interface paths {
         delete?: never;
         /** CORS preflight */
         options: operations["preflightProductImages"];
-        head?: never;
+        /**
+         * A product's images (staff only) (headers only)
+         * @description The GET answer's status and headers, without the body (RFC 9110 §9.3.2).
+         */
+        head: operations["headListProductImages"];
         patch?: never;
         trace?: never;
     };
@@ -1465,7 +1577,11 @@ export interface paths {
         delete?: never;
         /** CORS preflight */
         options: operations["preflightVariantStock"];
-        head?: never;
+        /**
+         * A variant's stock (staff only) (headers only)
+         * @description The GET answer's status and headers, without the body (RFC 9110 §9.3.2).
+         */
+        head: operations["headVariantStock"];
         patch?: never;
         trace?: never;
     };
@@ -1515,7 +1631,11 @@ export interface paths {
         delete?: never;
         /** CORS preflight */
         options: operations["preflightVariantStockMovements"];
-        head?: never;
+        /**
+         * A variant's stock ledger (staff only) (headers only)
+         * @description The GET answer's status and headers, without the body (RFC 9110 §9.3.2).
+         */
+        head: operations["headListVariantStockMovements"];
         patch?: never;
         trace?: never;
     };
@@ -1537,7 +1657,11 @@ export interface paths {
         delete?: never;
         /** CORS preflight */
         options: operations["preflightLowStock"];
-        head?: never;
+        /**
+         * Variants running low (staff only) (headers only)
+         * @description The GET answer's status and headers, without the body (RFC 9110 §9.3.2).
+         */
+        head: operations["headListLowStock"];
         patch?: never;
         trace?: never;
     };
@@ -1570,7 +1694,11 @@ export interface paths {
         delete?: never;
         /** CORS preflight */
         options: operations["preflightAdminDiscountCodes"];
-        head?: never;
+        /**
+         * Discount codes (staff only) (headers only)
+         * @description The GET answer's status and headers, without the body (RFC 9110 §9.3.2).
+         */
+        head: operations["headListAdminDiscountCodes"];
         patch?: never;
         trace?: never;
     };
@@ -1596,7 +1724,11 @@ export interface paths {
         delete: operations["deleteAdminDiscountCode"];
         /** CORS preflight */
         options: operations["preflightAdminDiscountCode"];
-        head?: never;
+        /**
+         * One discount code (staff only) (headers only)
+         * @description The GET answer's status and headers, without the body (RFC 9110 §9.3.2).
+         */
+        head: operations["headAdminDiscountCode"];
         /**
          * Change a discount code (staff only)
          * @description `null` clears an optional field. The result must be a valid code as a whole: switching
@@ -1637,7 +1769,11 @@ export interface paths {
         delete?: never;
         /** CORS preflight */
         options: operations["preflightAdminShippingMethods"];
-        head?: never;
+        /**
+         * Shipping methods (staff only) (headers only)
+         * @description The GET answer's status and headers, without the body (RFC 9110 §9.3.2).
+         */
+        head: operations["headListAdminShippingMethods"];
         patch?: never;
         trace?: never;
     };
@@ -1663,7 +1799,11 @@ export interface paths {
         delete: operations["deleteAdminShippingMethod"];
         /** CORS preflight */
         options: operations["preflightAdminShippingMethod"];
-        head?: never;
+        /**
+         * One shipping method (staff only) (headers only)
+         * @description The GET answer's status and headers, without the body (RFC 9110 §9.3.2).
+         */
+        head: operations["headAdminShippingMethod"];
         /**
          * Change a shipping method (staff only)
          * @description The code is what orders refer to and cannot be changed (400 naming `code`); `null`
@@ -1702,7 +1842,11 @@ export interface paths {
         delete?: never;
         /** CORS preflight */
         options: operations["preflightAdminTaxRates"];
-        head?: never;
+        /**
+         * Tax rates (staff only) (headers only)
+         * @description The GET answer's status and headers, without the body (RFC 9110 §9.3.2).
+         */
+        head: operations["headListAdminTaxRates"];
         patch?: never;
         trace?: never;
     };
@@ -1727,7 +1871,11 @@ export interface paths {
         delete: operations["deleteAdminTaxRate"];
         /** CORS preflight */
         options: operations["preflightAdminTaxRate"];
-        head?: never;
+        /**
+         * One tax rate (staff only) (headers only)
+         * @description The GET answer's status and headers, without the body (RFC 9110 §9.3.2).
+         */
+        head: operations["headAdminTaxRate"];
         /**
          * Change a tax rate (staff only)
          * @description `rate_bp` is required; the country is the key and cannot be changed. Placed orders keep
@@ -1760,7 +1908,11 @@ export interface paths {
         delete?: never;
         /** CORS preflight */
         options: operations["preflightAdminCustomer"];
-        head?: never;
+        /**
+         * One customer with their recent orders (staff only) (headers only)
+         * @description The GET answer's status and headers, without the body (RFC 9110 §9.3.2).
+         */
+        head: operations["headCustomer"];
         patch?: never;
         trace?: never;
     };
@@ -1803,7 +1955,11 @@ export interface paths {
         delete?: never;
         /** CORS preflight */
         options: operations["preflightProductReviews"];
-        head?: never;
+        /**
+         * A product's reviews (headers only)
+         * @description The GET answer's status and headers, without the body (RFC 9110 §9.3.2).
+         */
+        head: operations["headListProductReviews"];
         patch?: never;
         trace?: never;
     };
@@ -1834,7 +1990,11 @@ export interface paths {
         delete: operations["deleteMyReview"];
         /** CORS preflight */
         options: operations["preflightMyReview"];
-        head?: never;
+        /**
+         * One of the caller's reviews (headers only)
+         * @description The GET answer's status and headers, without the body (RFC 9110 §9.3.2).
+         */
+        head: operations["headMyReview"];
         /**
          * Edit one's review
          * @description Changes any of `rating`, `title`, `body` (at least one; same rules as posting);
@@ -1865,7 +2025,11 @@ export interface paths {
         delete?: never;
         /** CORS preflight */
         options: operations["preflightAdminReviews"];
-        head?: never;
+        /**
+         * Reviews for moderation (staff) (headers only)
+         * @description The GET answer's status and headers, without the body (RFC 9110 §9.3.2).
+         */
+        head: operations["headListAdminReviews"];
         patch?: never;
         trace?: never;
     };
@@ -1942,7 +2106,11 @@ export interface paths {
         delete?: never;
         /** CORS preflight */
         options: operations["preflightWishlist"];
-        head?: never;
+        /**
+         * The caller's saved products (headers only)
+         * @description The GET answer's status and headers, without the body (RFC 9110 §9.3.2).
+         */
+        head: operations["headListWishlist"];
         patch?: never;
         trace?: never;
     };
@@ -2152,7 +2320,11 @@ export interface paths {
         delete?: never;
         /** CORS preflight */
         options: operations["preflightGuestOrder"];
-        head?: never;
+        /**
+         * A guest order, opened with its access token (headers only)
+         * @description The GET answer's status and headers, without the body (RFC 9110 §9.3.2).
+         */
+        head: operations["headGuestOrder"];
         patch?: never;
         trace?: never;
     };
@@ -2213,7 +2385,11 @@ export interface paths {
         delete?: never;
         /** CORS preflight */
         options: operations["preflightAdminOrderRefunds"];
-        head?: never;
+        /**
+         * An order's refunds, oldest first (staff only) (headers only)
+         * @description The GET answer's status and headers, without the body (RFC 9110 §9.3.2).
+         */
+        head: operations["headListAdminOrderRefunds"];
         patch?: never;
         trace?: never;
     };
@@ -2231,7 +2407,11 @@ export interface paths {
         delete?: never;
         /** CORS preflight */
         options: operations["preflightAdminOrderRefund"];
-        head?: never;
+        /**
+         * One refund of an order (staff only) (headers only)
+         * @description The GET answer's status and headers, without the body (RFC 9110 §9.3.2).
+         */
+        head: operations["headAdminOrderRefund"];
         patch?: never;
         trace?: never;
     };
@@ -2263,7 +2443,11 @@ export interface paths {
         delete?: never;
         /** CORS preflight */
         options: operations["preflightAdminWebhooks"];
-        head?: never;
+        /**
+         * Partner webhook endpoints (staff only) (headers only)
+         * @description The GET answer's status and headers, without the body (RFC 9110 §9.3.2).
+         */
+        head: operations["headListAdminWebhooks"];
         patch?: never;
         trace?: never;
     };
@@ -2288,7 +2472,11 @@ export interface paths {
         delete: operations["deleteAdminWebhook"];
         /** CORS preflight */
         options: operations["preflightAdminWebhook"];
-        head?: never;
+        /**
+         * One webhook endpoint (staff only) (headers only)
+         * @description The GET answer's status and headers, without the body (RFC 9110 §9.3.2).
+         */
+        head: operations["headAdminWebhook"];
         /**
          * Change a webhook endpoint (staff only)
          * @description Sets the fields sent (`url` checked as on create, `event_types`, `description`,
@@ -2317,7 +2505,11 @@ export interface paths {
         delete?: never;
         /** CORS preflight */
         options: operations["preflightAdminWebhookDeliveries"];
-        head?: never;
+        /**
+         * Deliveries of a webhook endpoint (staff only) (headers only)
+         * @description The GET answer's status and headers, without the body (RFC 9110 §9.3.2).
+         */
+        head: operations["headListAdminWebhookDeliveries"];
         patch?: never;
         trace?: never;
     };
@@ -2338,7 +2530,11 @@ export interface paths {
         delete?: never;
         /** CORS preflight */
         options: operations["preflightAdminWebhookDelivery"];
-        head?: never;
+        /**
+         * One delivery (staff only) (headers only)
+         * @description The GET answer's status and headers, without the body (RFC 9110 §9.3.2).
+         */
+        head: operations["headAdminWebhookDelivery"];
         patch?: never;
         trace?: never;
     };
@@ -4132,6 +4328,39 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    headHealthz: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The process is alive. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-NoStore"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     getReadyz: {
         parameters: {
             query?: never;
@@ -4175,6 +4404,39 @@ export interface operations {
         requestBody?: never;
         responses: {
             204: components["responses"]["Preflight"];
+            400: components["responses"]["BadRequest"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    headReadyz: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The database answers; the instance can take traffic. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-NoStore"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ready"];
+                };
+            };
             400: components["responses"]["BadRequest"];
             405: components["responses"]["MethodNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
@@ -4236,6 +4498,39 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    headMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Metrics in Prometheus text format. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-NoStore"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     listCategories: {
         parameters: {
             query?: never;
@@ -4285,6 +4580,45 @@ export interface operations {
         requestBody?: never;
         responses: {
             204: components["responses"]["Preflight"];
+            400: components["responses"]["BadRequest"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    headListCategories: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description An ETag from an earlier response; when it still matches, the answer is 304 with no body. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The category tree. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["Cache-Control-Public"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CategoryTree"];
+                };
+            };
+            304: components["responses"]["NotModified"];
             400: components["responses"]["BadRequest"];
             405: components["responses"]["MethodNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
@@ -4360,6 +4694,49 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    headCategory: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description An ETag from an earlier response; when it still matches, the answer is 304 with no body. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /** @description Lower-case kebab-case slug. A malformed slug is a 400 `validation-error` naming `slug`. */
+                slug: components["parameters"]["Slug"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The category. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["Cache-Control-Public"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CategoryDetail"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     listBrands: {
         parameters: {
             query?: never;
@@ -4409,6 +4786,45 @@ export interface operations {
         requestBody?: never;
         responses: {
             204: components["responses"]["Preflight"];
+            400: components["responses"]["BadRequest"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    headListBrands: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description An ETag from an earlier response; when it still matches, the answer is 304 with no body. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The brands. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["Cache-Control-Public"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BrandList"];
+                };
+            };
+            304: components["responses"]["NotModified"];
             400: components["responses"]["BadRequest"];
             405: components["responses"]["MethodNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
@@ -4514,6 +4930,83 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    headListProducts: {
+        parameters: {
+            query?: {
+                /** @description Search-box text over product name, brand name, description and SKU (see above). */
+                q?: string;
+                /**
+                 * @description Category slug; products in that category or any of its descendants. An
+                 *     unknown slug is a 400 naming `category`.
+                 */
+                category?: components["schemas"]["Slug"];
+                /** @description Brand slug. An unknown slug is a 400 naming `brand`. */
+                brand?: components["schemas"]["Slug"];
+                /** @description Only products with this merchandising status. */
+                status?: components["schemas"]["ProductStatus"];
+                /** @description Only featured (`true`) or only non-featured (`false`) products. Only the literals `true` and `false` are accepted. */
+                featured?: boolean;
+                /** @description Lowest list price, inclusive, in minor units. */
+                min_price?: number;
+                /** @description Highest list price, inclusive, in minor units. Must not be below `min_price`. */
+                max_price?: number;
+                /** @description Only products with (`true`) or without (`false`) stock. */
+                in_stock?: boolean;
+                /** @description Default `relevance` when `q` is given, `newest` otherwise. `relevance` without `q` is a 400. */
+                sort?: "relevance" | "price" | "-price" | "newest" | "name";
+                /** @description Page size. */
+                limit?: number;
+                /**
+                 * @description Opaque `next_cursor` from a previous page of the same query. It is signed
+                 *     by the server and bound to the sort order: a malformed or altered cursor, or
+                 *     one used with a different sort, is a 400 naming `cursor`.
+                 */
+                cursor?: string;
+                /**
+                 * @description Also return facet counts for the whole result set (ignoring `cursor` and
+                 *     `limit`). Exact for a category (or the whole catalog) with no other filter;
+                 *     otherwise counted over a sample of at most 1,001 matches (`facets.exact`
+                 *     says whether that was every match). With `q`, the sample prefers products
+                 *     that match in their name or brand, so its cost stays flat on any catalog.
+                 */
+                facets?: boolean;
+            };
+            header?: {
+                /** @description An ETag from an earlier response; when it still matches, the answer is 304 with no body. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of products. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["Cache-Control-Public"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductList"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     getProduct: {
         parameters: {
             query?: never;
@@ -4570,6 +5063,49 @@ export interface operations {
         requestBody?: never;
         responses: {
             204: components["responses"]["Preflight"];
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    headProduct: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description An ETag from an earlier response; when it still matches, the answer is 304 with no body. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /** @description Lower-case kebab-case slug. A malformed slug is a 400 `validation-error` naming `slug`. */
+                slug: components["parameters"]["Slug"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The product. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["Cache-Control-Public"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductDetail"];
+                };
+            };
+            304: components["responses"]["NotModified"];
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
@@ -4645,6 +5181,51 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    headSearchSuggestions: {
+        parameters: {
+            query: {
+                /** @description The text typed so far. */
+                q: string;
+                /** @description Most suggestions to return. */
+                limit?: number;
+            };
+            header?: {
+                /** @description An ETag from an earlier response; when it still matches, the answer is 304 with no body. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The suggestions, brands and categories first. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["Cache-Control-Public"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuggestionList"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     getMe: {
         parameters: {
             query?: never;
@@ -4691,6 +5272,41 @@ export interface operations {
         responses: {
             204: components["responses"]["Preflight"];
             400: components["responses"]["BadRequest"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    headMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The profile. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             405: components["responses"]["MethodNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
@@ -4836,6 +5452,41 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    headListAddresses: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The address book. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AddressList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     getAddress: {
         parameters: {
             query?: never;
@@ -4926,6 +5577,45 @@ export interface operations {
         responses: {
             204: components["responses"]["Preflight"];
             400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    headAddress: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An address id (decimal, 1 to 2^53-1). A malformed id is a 400 `validation-error` naming `id`, checked before the token. */
+                id: components["parameters"]["AddressId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The address. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Address"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
@@ -5086,6 +5776,44 @@ export interface operations {
         requestBody?: never;
         responses: {
             204: components["responses"]["Preflight"];
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    headCart: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A cart id (22 base64url characters). A malformed id is a 400 `validation-error` naming `id`. */
+                id: components["parameters"]["CartId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The cart. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cart"];
+                };
+            };
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
@@ -5424,6 +6152,41 @@ export interface operations {
         responses: {
             204: components["responses"]["Preflight"];
             400: components["responses"]["BadRequest"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    headMyCart: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The cart. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cart"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             405: components["responses"]["MethodNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
@@ -5882,6 +6645,46 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    headListMyOrders: {
+        parameters: {
+            query?: {
+                /** @description Page size. */
+                limit?: number;
+                /** @description Opaque `next_cursor` from the previous page; a malformed or altered one, or another person's, is a 400 naming `cursor`. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of orders. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     getMyOrder: {
         parameters: {
             query?: never;
@@ -5935,6 +6738,45 @@ export interface operations {
         responses: {
             204: components["responses"]["Preflight"];
             400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    headMyOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An order number such as `SF-260101-000001`. A malformed one is a 400 `validation-error` naming `number`. */
+                number: components["parameters"]["OrderNumber"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The order. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
@@ -6141,6 +6983,49 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    headListCustomers: {
+        parameters: {
+            query?: {
+                /** @description Only customers whose e-mail starts with this (case-blind; no wildcards). */
+                email?: string;
+                /** @description Page size. */
+                limit?: number;
+                /** @description Opaque `next_cursor` from the previous page; a malformed or altered one is a 400 naming `cursor`. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of customers. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     listAdminOrders: {
         parameters: {
             query?: {
@@ -6209,6 +7094,55 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    headListAdminOrders: {
+        parameters: {
+            query?: {
+                /** @description Only orders in this status. */
+                status?: components["schemas"]["OrderStatus"];
+                /** @description Only this customer's orders (the customer `id`). */
+                customer?: number;
+                /** @description Only orders placed at or after this RFC 3339 date-time. */
+                from?: string;
+                /** @description Only orders placed before this RFC 3339 date-time. */
+                to?: string;
+                /** @description Page size. */
+                limit?: number;
+                /** @description Opaque `next_cursor` from the previous page; a malformed or altered one, or one made with other filters, is a 400 naming `cursor`. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of orders. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     getAdminOrder: {
         parameters: {
             query?: never;
@@ -6263,6 +7197,46 @@ export interface operations {
         responses: {
             204: components["responses"]["Preflight"];
             400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    headAdminOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An order number such as `SF-260101-000001`. A malformed one is a 400 `validation-error` naming `number`. */
+                number: components["parameters"]["OrderNumber"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The order. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
@@ -6498,6 +7472,49 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    headAnalyticsFunnel: {
+        parameters: {
+            query: {
+                /** @description Start of the range (inclusive), a date (`2026-01-31`, its UTC midnight) or an RFC 3339 date-time on a whole UTC hour. */
+                from: components["parameters"]["AnalyticsFrom"];
+                /** @description End of the range (exclusive), like `from`; after `from` and at most 366 days later. */
+                to: components["parameters"]["AnalyticsTo"];
+                /** @description 2..8 comma-separated event types (known types or `custom.<name>`); a step may repeat. Default `product_view,add_to_cart,checkout_start,purchase`. */
+                steps?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The funnel. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnalyticsFunnel"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     getAnalyticsTopProducts: {
         parameters: {
             query: {
@@ -6554,6 +7571,51 @@ export interface operations {
         responses: {
             204: components["responses"]["Preflight"];
             400: components["responses"]["BadRequest"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    headAnalyticsTopProducts: {
+        parameters: {
+            query: {
+                /** @description Start of the range (inclusive), a date (`2026-01-31`, its UTC midnight) or an RFC 3339 date-time on a whole UTC hour. */
+                from: components["parameters"]["AnalyticsFrom"];
+                /** @description End of the range (exclusive), like `from`; after `from` and at most 366 days later. */
+                to: components["parameters"]["AnalyticsTo"];
+                /** @description Ranking metric; conversion = purchases / views. */
+                metric?: "views" | "add_to_cart" | "purchases" | "conversion";
+                /** @description How many products. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The ranked products. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnalyticsTopProducts"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             405: components["responses"]["MethodNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
@@ -6624,6 +7686,49 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    headAnalyticsTraffic: {
+        parameters: {
+            query: {
+                /** @description Start of the range (inclusive), a date (`2026-01-31`, its UTC midnight) or an RFC 3339 date-time on a whole UTC hour. */
+                from: components["parameters"]["AnalyticsFrom"];
+                /** @description End of the range (exclusive), like `from`; after `from` and at most 366 days later. */
+                to: components["parameters"]["AnalyticsTo"];
+                /** @description Bucket size (UTC). */
+                interval?: "hour" | "day";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The traffic buckets and totals. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnalyticsTraffic"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     getAnalyticsSession: {
         parameters: {
             query?: never;
@@ -6678,6 +7783,46 @@ export interface operations {
         responses: {
             204: components["responses"]["Preflight"];
             400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    headAnalyticsSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A session id as clients send it (1..128 printable ASCII characters). */
+                session_id: components["parameters"]["AnalyticsSessionId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session path. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnalyticsSession"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
@@ -6913,6 +8058,47 @@ export interface operations {
         responses: {
             204: components["responses"]["Preflight"];
             400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    headAdminProduct: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The product's id (decimal, 1 to 2^53-1). A malformed id is a 400 `validation-error` naming `id`, checked before the token. */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The resource; `ETag` is its version, for If-Match on the next update. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag-Revision"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminProduct"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
@@ -7163,6 +8349,47 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    headAdminVariant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The variant's id (decimal, 1 to 2^53-1). A malformed id is a 400 `validation-error` naming `id`, checked before the token. */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The resource; `ETag` is its version, for If-Match on the next update. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag-Revision"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminVariant"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     updateVariant: {
         parameters: {
             query?: never;
@@ -7387,6 +8614,47 @@ export interface operations {
         responses: {
             204: components["responses"]["Preflight"];
             400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    headAdminCategory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The category's id (decimal, 1 to 2^53-1). A malformed id is a 400 `validation-error` naming `id`, checked before the token. */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The resource; `ETag` is its version, for If-Match on the next update. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag-Revision"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminCategory"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
@@ -7629,6 +8897,47 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    headAdminBrand: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The brand's id (decimal, 1 to 2^53-1). A malformed id is a 400 `validation-error` naming `id`, checked before the token. */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The resource; `ETag` is its version, for If-Match on the next update. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag-Revision"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminBrand"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     updateBrand: {
         parameters: {
             query?: never;
@@ -7859,6 +9168,46 @@ export interface operations {
         responses: {
             204: components["responses"]["Preflight"];
             400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    headListProductImages: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A product id (decimal, 1 to 2^53-1). A malformed id is a 400 `validation-error` naming `id`, checked before the token. */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The images. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductImageList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
@@ -8164,6 +9513,47 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    headVariantStock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A variant id (decimal, 1 to 2^53-1). A malformed id is a 400 `validation-error` naming `id`, checked before the token. */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The variant's stock. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    ETag: components["headers"]["ETag-Revision"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StockLevel"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     adjustVariantStock: {
         parameters: {
             query?: never;
@@ -8307,6 +9697,51 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    headListVariantStockMovements: {
+        parameters: {
+            query?: {
+                /** @description Page size. */
+                limit?: number;
+                /** @description Opaque `next_cursor` from the previous page; a malformed or altered one, or one from another list, is a 400 naming `cursor`. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description A variant id (decimal, 1 to 2^53-1). A malformed id is a 400 `validation-error` naming `id`, checked before the token. */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of movements. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StockMovementList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     listLowStock: {
         parameters: {
             query?: {
@@ -8361,6 +9796,49 @@ export interface operations {
         responses: {
             204: components["responses"]["Preflight"];
             400: components["responses"]["BadRequest"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    headListLowStock: {
+        parameters: {
+            query?: {
+                /** @description The most units a variant may hold to be listed. */
+                threshold?: number;
+                /** @description Page size. */
+                limit?: number;
+                /** @description Opaque `next_cursor` from the previous page; a malformed or altered one, or one from another list, is a 400 naming `cursor`. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of low-stock variants. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LowStockList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             405: components["responses"]["MethodNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
@@ -8482,6 +9960,51 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    headListAdminDiscountCodes: {
+        parameters: {
+            query?: {
+                /** @description Only active (`true`) or only inactive (`false`) ones; absent: all. */
+                active?: boolean;
+                /** @description Only codes that start with this (any case; 1..32 of A-Z a-z 0-9 _ -). */
+                q?: string;
+                /** @description Page size. */
+                limit?: number;
+                /** @description Opaque `next_cursor` of the previous page; a malformed or altered one, or one made with other filters, is a 400 naming `cursor`. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of discount codes. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiscountCodeList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     getAdminDiscountCode: {
         parameters: {
             query?: never;
@@ -8581,6 +10104,47 @@ export interface operations {
         responses: {
             204: components["responses"]["Preflight"];
             400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    headAdminDiscountCode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A discount code id (decimal, 1 to 2^53-1). A malformed id is a 400 `validation-error` naming `id`, checked before the token. */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The code. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag-Revision"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiscountCode"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
@@ -8758,6 +10322,49 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    headListAdminShippingMethods: {
+        parameters: {
+            query?: {
+                /** @description Only active (`true`) or only inactive (`false`) ones; absent: all. */
+                active?: boolean;
+                /** @description Page size. */
+                limit?: number;
+                /** @description Opaque `next_cursor` of the previous page; a malformed or altered one, or one made with other filters, is a 400 naming `cursor`. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of shipping methods. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShippingMethodList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     getAdminShippingMethod: {
         parameters: {
             query?: never;
@@ -8857,6 +10464,47 @@ export interface operations {
         responses: {
             204: components["responses"]["Preflight"];
             400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    headAdminShippingMethod: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A shipping method code (1..32 of letters, digits and `_`; matched in any case). A malformed one is a 400 `validation-error` naming `code`. */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The method. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag-Revision"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShippingMethodAdmin"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
@@ -9031,6 +10679,47 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    headListAdminTaxRates: {
+        parameters: {
+            query?: {
+                /** @description Page size. */
+                limit?: number;
+                /** @description Opaque `next_cursor` of the previous page; a malformed or altered one, or one made with other filters, is a 400 naming `cursor`. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of tax rates. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaxRateList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     getAdminTaxRate: {
         parameters: {
             query?: never;
@@ -9129,6 +10818,47 @@ export interface operations {
         responses: {
             204: components["responses"]["Preflight"];
             400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    headAdminTaxRate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An ISO 3166-1 alpha-2 country code (any case). Anything but two letters is a 400 `validation-error` naming `country`. */
+                country: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rate. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag-Revision"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaxRate"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
@@ -9257,6 +10987,46 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    headCustomer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A customer id (decimal, 1 to 2^53-1). A malformed id is a 400 `validation-error` naming `id`, checked before the token. */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The customer and their most recent orders. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     listProductReviews: {
         parameters: {
             query?: {
@@ -9376,6 +11146,56 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    headListProductReviews: {
+        parameters: {
+            query?: {
+                /** @description Order of the reviews. */
+                sort?: "newest" | "highest" | "lowest";
+                /** @description Items per page. */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page (opaque; bound to the same query). */
+                cursor?: string;
+            };
+            header?: {
+                /** @description An ETag from an earlier response; when it still matches, the answer is 304 with no body. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /** @description Lower-case kebab-case slug. A malformed slug is a 400 `validation-error` naming `slug`. */
+                slug: components["parameters"]["Slug"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of reviews and the rating summary. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["Cache-Control-Public"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewPage"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     getMyReview: {
         parameters: {
             query?: never;
@@ -9466,6 +11286,45 @@ export interface operations {
         responses: {
             204: components["responses"]["Preflight"];
             400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    headMyReview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A review id (decimal, 1 to 2^53-1). A malformed id is a 400 `validation-error` naming `id`, checked before the token. */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The review. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Review"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
@@ -9575,6 +11434,51 @@ export interface operations {
         responses: {
             204: components["responses"]["Preflight"];
             400: components["responses"]["BadRequest"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    headListAdminReviews: {
+        parameters: {
+            query?: {
+                /** @description Only hidden (true) or only visible (false) reviews. */
+                hidden?: boolean;
+                /** @description Only this product's reviews (a product id). */
+                product?: components["schemas"]["Id"];
+                /** @description Items per page. */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page (opaque; bound to the same query). */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of reviews. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             405: components["responses"]["MethodNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
@@ -9760,6 +11664,46 @@ export interface operations {
         responses: {
             204: components["responses"]["Preflight"];
             400: components["responses"]["BadRequest"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    headListWishlist: {
+        parameters: {
+            query?: {
+                /** @description Items per page. */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page (opaque; bound to the same query). */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of saved products. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WishlistPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             405: components["responses"]["MethodNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
@@ -10192,6 +12136,50 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    headGuestOrder: {
+        parameters: {
+            query?: {
+                /** @description The order's access token, when a header cannot be sent (a link). */
+                token?: string;
+            };
+            header?: {
+                /** @description The order's access token from the guest checkout answer. */
+                "X-Order-Token"?: string;
+            };
+            path: {
+                /** @description An order number such as `SF-260101-000001`. A malformed one is a 400 `validation-error` naming `number`. */
+                number: components["parameters"]["OrderNumber"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The order. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     cancelGuestOrder: {
         parameters: {
             query?: {
@@ -10391,6 +12379,46 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    headListAdminOrderRefunds: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An order number such as `SF-260101-000001`. A malformed one is a 400 `validation-error` naming `number`. */
+                number: components["parameters"]["OrderNumber"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every refund of the order, with Stripe's side. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminRefundList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     getAdminOrderRefund: {
         parameters: {
             query?: never;
@@ -10448,6 +12476,48 @@ export interface operations {
         responses: {
             204: components["responses"]["Preflight"];
             400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    headAdminOrderRefund: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An order number such as `SF-260101-000001`. A malformed one is a 400 `validation-error` naming `number`. */
+                number: components["parameters"]["OrderNumber"];
+                /** @description The refund's id (decimal, 1 to 2^53-1). A malformed id is a 400 `validation-error` naming `refund_id`. */
+                refund_id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The refund, with Stripe's side. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminRefund"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
@@ -10566,6 +12636,47 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    headListAdminWebhooks: {
+        parameters: {
+            query?: {
+                /** @description Page size. */
+                limit?: number;
+                /** @description Opaque `next_cursor` of the previous page; a malformed or altered one, or one made with other filters, is a 400 naming `cursor`. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of endpoints. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     getAdminWebhook: {
         parameters: {
             query?: never;
@@ -10664,6 +12775,47 @@ export interface operations {
         responses: {
             204: components["responses"]["Preflight"];
             400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    headAdminWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A webhook endpoint id (decimal, 1 to 2^53-1). A malformed id is a 400 `validation-error` naming `id`, checked before the token. */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag-Revision"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
@@ -10799,6 +12951,53 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    headListAdminWebhookDeliveries: {
+        parameters: {
+            query?: {
+                /** @description Only deliveries in this state. */
+                state?: "pending" | "sent" | "failed";
+                /** @description Page size. */
+                limit?: number;
+                /** @description Opaque `next_cursor` of the previous page; a malformed or altered one, or one made with other filters, is a 400 naming `cursor`. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description A webhook endpoint id (decimal, 1 to 2^53-1). A malformed id is a 400 `validation-error` naming `id`, checked before the token. */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of deliveries. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     getAdminWebhookDelivery: {
         parameters: {
             query?: never;
@@ -10857,6 +13056,48 @@ export interface operations {
         responses: {
             204: components["responses"]["Preflight"];
             400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    headAdminWebhookDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A webhook endpoint id (decimal, 1 to 2^53-1). A malformed id is a 400 `validation-error` naming `id`, checked before the token. */
+                id: components["schemas"]["Id"];
+                /** @description A delivery id (decimal, 1 to 2^53-1); a malformed one is a 400 naming `delivery_id`. */
+                delivery_id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The delivery. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDelivery"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];

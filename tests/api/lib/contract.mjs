@@ -81,13 +81,14 @@ const routes = Object.keys(spec.paths)
 
 /**
  * Finds the operation for a method and a request path (query string ignored).
- * HEAD maps to the path's GET. Returns {template, method, operation} or null.
+ * HEAD uses the path's head operation (openapi.yaml declares one beside every GET).
+ * Returns {template, method, operation} or null.
  */
 export function findOperation(method, path) {
   const pathname = path.split('?')[0];
   const route = routes.find((r) => r.regex.test(pathname));
   if (!route) return null;
-  const m = method.toLowerCase() === 'head' ? 'get' : method.toLowerCase();
+  const m = method.toLowerCase();
   const operation = METHODS.includes(m) ? spec.paths[route.template][m] : undefined;
   return operation ? { template: route.template, method: m, operation } : { template: route.template, method: m, operation: null };
 }
