@@ -19,6 +19,13 @@
 
 #define HTTP_MAX_QUERY 24
 #define HTTP_MAX_URL   8192
+/* Header fields: at most this many, and this many bytes of names and values in all
+ * (Cognito tokens are under 8 KiB); more is a 431 problem. */
+#define HTTP_MAX_HEADERS      100
+#define HTTP_MAX_HEADER_BYTES (32 * 1024)
+/* libmicrohttpd's per-connection memory: headers past it never reach dispatch() and get
+ * its own HTML 431 (docs/http.md). */
+#define HTTP_MHD_MEMORY_LIMIT (128 * 1024)
 
 typedef struct http_ctx http_ctx;
 

@@ -34,6 +34,7 @@ static const problem_kind kinds[] = {
     {"payload-too-large", 413, "Payload too large"},
     {"uri-too-long", 414, "URI too long"},
     {"unsupported-media-type", 415, "Unsupported media type"},
+    {"header-fields-too-large", 431, "Request header fields too large"},
     {"idempotency-key-reused", 422, "Idempotency key reused"},
     {"precondition-required", 428, "Precondition required"},
     {"rate-limited", 429, "Too many requests"},

@@ -5,7 +5,8 @@
  * (routes.c), so 404/405/OPTIONS/HEAD, limits, request ids, CORS, security headers,
  * ETags, metrics and the access log are handled once, in order, here:
  *
- *   request id -> URL length (414) -> body size (413) -> route (404/405/preflight)
+ *   request id -> header fields (431) -> URL length (414) -> body size (413) -> route
+ * (404/405/preflight)
  *   -> query parse (400) -> handler -> headers, ETag/304 -> metrics + access log
  *
  * libmicrohttpd runs an epoll thread pool (not thread-per-connection, which collapses
@@ -46,6 +47,7 @@ static bool etag_matches(const char *if_none_match, const char *etag);
 static void access_log(http_ctx *c, const char *method, double seconds);
 static double now_seconds(void);
 static size_t body_limit_exceeded(const http_ctx *c);
+static bool headers_too_large(const http_ctx *c);
 
 http_server *http_server_start(sf_app *app)
 {
@@ -74,9 +76,11 @@ http_server *http_server_start(sf_app *app)
         {MHD_OPTION_THREAD_POOL_SIZE, app->cfg.threads, NULL},
         {MHD_OPTION_CONNECTION_LIMIT, app->cfg.max_connections, NULL},
         {MHD_OPTION_CONNECTION_TIMEOUT, app->cfg.connection_timeout_s, NULL},
-        /* Room for a request line well past HTTP_MAX_URL, so an over-long URL reaches
-         * dispatch() and gets our 414 problem instead of libmicrohttpd's HTML one. */
-        {MHD_OPTION_CONNECTION_MEMORY_LIMIT, 64 * 1024, NULL},
+        /* Room for a request line well past HTTP_MAX_URL and header fields well past
+         * HTTP_MAX_HEADER_BYTES, so an over-long URL or a 100 KiB header reaches dispatch()
+         * and gets our 414/431 problem instead of libmicrohttpd's HTML page. The pool is
+         * mmap'd: untouched pages of it cost no memory. */
+        {MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP_MHD_MEMORY_LIMIT, NULL},
         {MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL},
         {MHD_OPTION_END, 0, NULL},
     };
@@ -124,7 +128,17 @@ static int dispatch(const struct _u_request *req, struct _u_response *res, void 
     const char *method = req->http_verb ? req->http_verb : "GET";
     const char *url = req->http_url ? req->http_url : "/";
 
-    if (strlen(url) > HTTP_MAX_URL) {
+    if (headers_too_large(&c)) {
+        http_send_problem(
+            &c, SF_INVALID, "header-fields-too-large",
+            arena_sprintf(c.a,
+                          "The request has more than %d header fields or over %d bytes of them.",
+                          HTTP_MAX_HEADERS, HTTP_MAX_HEADER_BYTES));
+        c.status = 431;
+        /* A client this far off is not worth reading further: close after the answer
+         * (libmicrohttpd honours Connection: close on the response). */
+        u_map_put(res->map_header, "Connection", "close");
+    } else if (strlen(url) > HTTP_MAX_URL) {
         http_send_problem(&c, SF_INVALID, "uri-too-long",
                           "The URL is longer than 8192 bytes; shorten the query.");
         c.status = 414;
@@ -260,6 +274,18 @@ static size_t body_limit_exceeded(const http_ctx *c)
     if (cl && strtoull(cl, NULL, 10) > c->app->cfg.max_body_bytes)
         return 1;
     return c->req->binary_body_length > c->app->cfg.max_body_bytes;
+}
+
+static bool headers_too_large(const http_ctx *c)
+{
+    const struct _u_map *h = c->req->map_header;
+    int n = u_map_count(h);
+    if (n > HTTP_MAX_HEADERS)
+        return true;
+    size_t bytes = 0;
+    for (int i = 0; i < n; i++)
+        bytes += strlen(h->keys[i]) + h->lengths[i];
+    return bytes > HTTP_MAX_HEADER_BYTES;
 }
 
 /* Echo a client's X-Request-Id when it is sane (1..64 of [A-Za-z0-9._-]) so traces
