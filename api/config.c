@@ -22,6 +22,9 @@ static bool int_env(const char *name, long def, long min, long max, long *out, c
                     size_t errlen);
 static bool parse_origins(sf_config *cfg, const char *list, char *err, size_t errlen);
 static bool parse_log_level(const char *v, int *out);
+static bool dns_label(const char *s, size_t n);
+static int dns_labels(const char *s, size_t n);
+static bool origin_entry_valid(const char *e, size_t n);
 static bool load_auth(sf_config *cfg, char *err, size_t errlen);
 static bool load_profiles(auth_config *a, char *err, size_t errlen);
 static bool load_clickstream_app_ids(sf_config *cfg, char *err, size_t errlen);
@@ -191,12 +194,30 @@ void config_free(sf_config *cfg)
     memset(cfg, 0, sizeof *cfg);
 }
 
+bool config_origin_matches(const char *entry, const char *origin)
+{
+    if (!origin)
+        return false;
+    const char *star = strstr(entry, "://*.");
+    if (!star)
+        return strcmp(entry, origin) == 0;
+    // "https://*.d1abc.amplifyapp.com": the same scheme, then one or more labels, then
+    // ".d1abc.amplifyapp.com" (with the pattern's port, if any) ending the origin.
+    size_t scheme = (size_t)(star - entry) + 3; /* "https://" */
+    const char *suffix = star + 4;              /* ".d1abc.amplifyapp.com[:port]" */
+    size_t on = strlen(origin), sn = strlen(suffix);
+    if (strncmp(origin, entry, scheme) != 0 || on <= scheme + sn ||
+        strcmp(origin + on - sn, suffix) != 0)
+        return false;
+    return dns_labels(origin + scheme, on - sn - scheme) >= 1;
+}
+
 bool config_origin_allowed(const sf_config *cfg, const char *origin)
 {
     if (!origin)
         return false;
     for (int i = 0; i < cfg->norigins; i++)
-        if (strcmp(cfg->origins[i], origin) == 0)
+        if (config_origin_matches(cfg->origins[i], origin))
             return true;
     return false;
 }
@@ -221,6 +242,65 @@ static bool int_env(const char *name, long def, long min, long max, long *out, c
     return true;
 }
 
+/* True for one DNS label of [a-z0-9-], 1..63 long, not starting or ending with '-'. */
+static bool dns_label(const char *s, size_t n)
+{
+    if (n == 0 || n > 63 || s[0] == '-' || s[n - 1] == '-')
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+            return false;
+    return true;
+}
+
+/* Counts the labels of a lower-case host name s[0..n), or -1 when one is not a label. */
+static int dns_labels(const char *s, size_t n)
+{
+    int labels = 0;
+    for (size_t i = 0; i <= n;) {
+        const char *dot = memchr(s + i, '.', n - i);
+        size_t len = dot ? (size_t)(dot - (s + i)) : n - i;
+        if (!dns_label(s + i, len))
+            return -1;
+        labels++;
+        i += len + 1;
+        if (!dot)
+            break;
+    }
+    return labels;
+}
+
+// Checks one CORS_ALLOWED_ORIGINS entry: an origin "scheme://host[:port]" or a pattern
+// "scheme://*.suffix[:port]" (Amplify branch domains: https://*.d1abc.amplifyapp.com)
+// whose suffix has at least two labels, so "https://*.com" is refused. The host is lower
+// case, as browsers send it.
+static bool origin_entry_valid(const char *e, size_t n)
+{
+    size_t scheme = (n > 8 && strncmp(e, "https://", 8) == 0)  ? 8
+                    : (n > 7 && strncmp(e, "http://", 7) == 0) ? 7
+                                                               : 0;
+    if (!scheme || n > 255)
+        return false;
+    const char *host = e + scheme;
+    size_t hn = n - scheme;
+    const char *colon = memchr(host, ':', hn);
+    if (colon) {
+        size_t pn = hn - (size_t)(colon - host) - 1;
+        if (pn == 0 || pn > 5 || colon[1] == '0')
+            return false;
+        for (size_t i = 1; i <= pn; i++)
+            if (colon[i] < '0' || colon[i] > '9')
+                return false;
+        if (atoi(colon + 1) > 65535)
+            return false;
+        hn = (size_t)(colon - host);
+    }
+    if (hn > 2 && host[0] == '*' && host[1] == '.')
+        return dns_labels(host + 2, hn - 2) >= 2;
+    /* An exact origin: a host name or an IPv4 address (both are labels of [a-z0-9-]). */
+    return dns_labels(host, hn) >= 1;
+}
+
 static bool parse_origins(sf_config *cfg, const char *list, char *err, size_t errlen)
 {
     const char *p = list;
@@ -233,14 +313,12 @@ static bool parse_origins(sf_config *cfg, const char *list, char *err, size_t er
         while (*p && *p != ',' && *p != ' ')
             p++;
         size_t n = (size_t)(p - start);
-        bool scheme_ok = (n > 7 && strncmp(start, "http://", 7) == 0) ||
-                         (n > 8 && strncmp(start, "https://", 8) == 0);
         /* An origin has no path: "https://main.d1abc.amplifyapp.com", never a trailing /. */
-        const char *host = start + (start[4] == 's' ? 8 : 7);
-        if (!scheme_ok || memchr(host, '/', (size_t)(p - host)) || n > 255) {
+        if (!origin_entry_valid(start, n)) {
             snprintf(
                 err, errlen,
-                "CORS_ALLOWED_ORIGINS: \"%.*s\" is not an origin like https://shop.example.com",
+                "CORS_ALLOWED_ORIGINS: \"%.*s\" is not an origin like https://shop.example.com "
+                "or a pattern like https://*.d1abc.amplifyapp.com (lower case, no path)",
                 (int)(n > 80 ? 80 : n), start);
             return false;
         }

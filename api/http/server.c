@@ -17,6 +17,7 @@
 #include <inttypes.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,10 +30,28 @@
 #include "http/http.h"
 #include "storefront/text.h"
 
+/* Refused CORS origins are logged once per origin per minute, and at most
+ * CORS_LOG_PER_MINUTE lines a minute in all, so a scan with made-up origins cannot flood
+ * the log (the rest are counted and reported in one line). */
+#define CORS_LOG_SLOTS      64
+#define CORS_LOG_PER_MINUTE 20
+
+typedef struct {
+    pthread_mutex_t lock;
+    time_t window; /* start of the current minute */
+    int lines;     /* refused-origin lines logged in it */
+    long suppressed;
+    struct {
+        uint64_t hash;
+        time_t at;
+    } slots[CORS_LOG_SLOTS];
+} cors_log;
+
 struct http_server {
     struct _u_instance instance;
     struct sockaddr_in addr;
     sf_app *app;
+    cors_log refused;
 };
 
 static int dispatch(const struct _u_request *req, struct _u_response *res, void *user_data);
@@ -41,8 +60,10 @@ static bool route_match(const char *pattern, const char *path, arena *a, const c
 static void route_request(http_ctx *c, const char *method, const char *path);
 static void answer_options(http_ctx *c, const char *path);
 static const char *allowed_methods(const char *path, arena *a);
-static void finish(http_ctx *c, const char *method);
-static void apply_cors(http_ctx *c, const char *method);
+static void finish(http_ctx *c, const char *method, cors_log *refused);
+static void apply_cors(http_ctx *c, const char *method, cors_log *refused);
+static void log_refused_origin(cors_log *l, const char *origin, const char *method,
+                               const char *url);
 static bool etag_matches(const char *if_none_match, const char *etag);
 static void access_log(http_ctx *c, const char *method, double seconds);
 static double now_seconds(void);
@@ -55,6 +76,7 @@ http_server *http_server_start(sf_app *app)
     if (!s)
         return NULL;
     s->app = app;
+    pthread_mutex_init(&s->refused.lock, NULL);
     s->addr.sin_family = AF_INET;
     s->addr.sin_port = htons((uint16_t)app->cfg.port);
     inet_pton(AF_INET, app->cfg.listen_addr, &s->addr.sin_addr);
@@ -67,7 +89,7 @@ http_server *http_server_start(sf_app *app)
      * limit lets dispatch() tell "exactly at the limit" from "over it" and answer 413. */
     s->instance.max_post_body_size = app->cfg.max_body_bytes + 1;
     s->instance.check_utf8 = 0; /* we validate UTF-8 ourselves, with a 400 */
-    ulfius_set_default_endpoint(&s->instance, dispatch, app);
+    ulfius_set_default_endpoint(&s->instance, dispatch, s);
 
     struct MHD_OptionItem ops[] = {
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)mhd_request_completed, NULL},
@@ -114,6 +136,7 @@ void http_server_stop(http_server *s, int grace_ms)
     }
     ulfius_stop_framework(&s->instance);
     ulfius_clean_instance(&s->instance);
+    pthread_mutex_destroy(&s->refused.lock);
     free(s);
 }
 
@@ -122,7 +145,8 @@ void http_server_stop(http_server *s, int grace_ms)
 static int dispatch(const struct _u_request *req, struct _u_response *res, void *user_data)
 {
     double start = now_seconds();
-    http_ctx c = {.app = user_data, .req = req, .res = res, .route_index = -1};
+    http_server *s = user_data;
+    http_ctx c = {.app = s->app, .req = req, .res = res, .route_index = -1};
     c.a = arena_new(0);
     set_request_id(&c);
     const char *method = req->http_verb ? req->http_verb : "GET";
@@ -166,7 +190,7 @@ static int dispatch(const struct _u_request *req, struct _u_response *res, void 
     }
     if (c.status == 0)
         http_send_problem(&c, SF_INTERNAL, "internal-error", "The handler sent no response.");
-    finish(&c, method);
+    finish(&c, method, &s->refused);
     double elapsed = now_seconds() - start;
     http_metrics_observe(c.app->metrics, c.route_index, c.status, elapsed);
     access_log(&c, method, elapsed);
@@ -315,7 +339,7 @@ static void set_request_id(http_ctx *c)
 }
 
 /* Moves the built response into Ulfius with the headers every response carries. */
-static void finish(http_ctx *c, const char *method)
+static void finish(http_ctx *c, const char *method, cors_log *refused)
 {
     struct _u_response *res = c->res;
     struct _u_map *h = res->map_header;
@@ -361,7 +385,7 @@ static void finish(http_ctx *c, const char *method)
         snprintf(ra, sizeof ra, "%d", c->retry_after);
         u_map_put(h, "Retry-After", ra);
     }
-    apply_cors(c, method);
+    apply_cors(c, method, refused);
     if (c->body && c->status != 304 && c->status != 204) {
         u_map_put(h, "Content-Type", c->content_type);
         /* Hand the malloc'd buffer to Ulfius, which frees it after sending. */
@@ -374,13 +398,18 @@ static void finish(http_ctx *c, const char *method)
     res->status = (long)c->status;
 }
 
-static void apply_cors(http_ctx *c, const char *method)
+static void apply_cors(http_ctx *c, const char *method, cors_log *refused)
 {
     struct _u_map *h = c->res->map_header;
     u_map_put(h, "Vary", "Origin");
     const char *origin = u_map_get_case(c->req->map_header, "Origin");
-    if (!config_origin_allowed(&c->app->cfg, origin))
+    if (!config_origin_allowed(&c->app->cfg, origin)) {
+        /* The browser blocks the answer; say why in the log, or a mistyped
+         * CORS_ALLOWED_ORIGINS is a silent mystery. */
+        if (origin)
+            log_refused_origin(refused, origin, method, c->req->http_url);
         return;
+    }
     u_map_put(h, "Access-Control-Allow-Origin", origin);
     /* The AWS Clickstream web SDK fetches with credentials: 'include'; without this the
      * browser never sends its POST. Harmless for us: the API reads no cookies, and the
@@ -395,6 +424,47 @@ static void apply_cors(http_ctx *c, const char *method)
                   "Authorization, Content-Type, Content-Encoding, Idempotency-Key, If-Match, "
                   "If-None-Match, X-Request-Id, X-Order-Token");
         u_map_put(h, "Access-Control-Max-Age", "600");
+    }
+}
+
+static void log_refused_origin(cors_log *l, const char *origin, const char *method, const char *url)
+{
+    size_t n = strlen(origin);
+    if (n > 200)
+        n = 200;
+    uint64_t hash = fnv1a64(origin, n);
+    time_t now = time(NULL);
+    long suppressed = 0;
+    bool log = false;
+    pthread_mutex_lock(&l->lock);
+    if (now - l->window >= 60) {
+        suppressed = l->suppressed;
+        l->window = now;
+        l->lines = 0;
+        l->suppressed = 0;
+    }
+    size_t slot = (size_t)(hash % CORS_LOG_SLOTS);
+    bool seen = l->slots[slot].hash == hash && now - l->slots[slot].at < 60;
+    if (!seen && l->lines >= CORS_LOG_PER_MINUTE) {
+        l->suppressed++;
+    } else if (!seen) {
+        l->lines++;
+        l->slots[slot].hash = hash;
+        l->slots[slot].at = now;
+        log = true;
+    }
+    pthread_mutex_unlock(&l->lock);
+    if (suppressed)
+        y_log_message(Y_LOG_LEVEL_WARNING,
+                      "cors: %ld more refused origins were not logged in the last minute",
+                      suppressed);
+    if (log) {
+        const char *q = url ? strchr(url, '?') : NULL;
+        int path_len = url ? (int)(q ? q - url : (long)strlen(url)) : 0;
+        y_log_message(Y_LOG_LEVEL_WARNING,
+                      "cors: origin %.*s refused (not in CORS_ALLOWED_ORIGINS) on %.16s %.*s; "
+                      "logged once a minute per origin",
+                      (int)n, origin, method, path_len > 200 ? 200 : path_len, url ? url : "");
     }
 }
 

@@ -66,7 +66,8 @@ typedef struct sf_config {
     unsigned char cursor_key[32];
     bool cursor_key_from_env; /* CURSOR_SECRET given (needed with several instances) */
     int norigins;
-    char *origins[CONFIG_MAX_ORIGINS]; /* CORS_ALLOWED_ORIGINS, comma separated */
+    // CORS_ALLOWED_ORIGINS, comma separated: origins and https://*.suffix patterns
+    char *origins[CONFIG_MAX_ORIGINS];
     /* Cognito (COGNITO_ISSUER unset = sign-in not configured; protected routes 503).
      * Strings point into the environment, which outlives the config. */
     bool auth_enabled;
@@ -130,7 +131,16 @@ typedef struct sf_config {
 bool config_load(sf_config *cfg, bool need_database, char *err, size_t errlen);
 void config_free(sf_config *cfg);
 
-/* True when origin (exact, case-sensitive scheme://host[:port]) is allowed for CORS. */
+/* True when origin (the Origin header: scheme://host[:port]) matches one entry of
+ * CORS_ALLOWED_ORIGINS (see config_origin_matches). NULL is never allowed. */
 bool config_origin_allowed(const sf_config *cfg, const char *origin);
+
+// True when origin matches entry: byte for byte for an exact origin; for a pattern
+// "https://*.d1abc.amplifyapp.com[:port]", the same scheme, one or more DNS labels, then
+// exactly the pattern's suffix and port (no port in the origin unless the pattern has
+// it). So https://main.d1abc.amplifyapp.com matches; https://d1abc.amplifyapp.com,
+// https://d1abc.amplifyapp.com.evil.com, https://evil.com/.d1abc.amplifyapp.com and
+// http://main.d1abc.amplifyapp.com do not. (Line comments: the pattern holds a slash-star.)
+bool config_origin_matches(const char *entry, const char *origin);
 
 #endif

@@ -188,6 +188,66 @@ static void s3(void)
     unsetenv("AWS_SECRET_ACCESS_KEY");
 }
 
+// CORS_ALLOWED_ORIGINS patterns for Amplify branch domains (line comments: the patterns
+// hold a slash-star).
+static void cors_patterns(void)
+{
+    const char *p = "https://*.d1abc.amplifyapp.com";
+    CHECK(config_origin_matches(p, "https://main.d1abc.amplifyapp.com"));
+    CHECK(config_origin_matches(p, "https://feature-x.d1abc.amplifyapp.com"));
+    CHECK(config_origin_matches(p, "https://a.b.d1abc.amplifyapp.com"));
+    CHECK(!config_origin_matches(p, "https://d1abc.amplifyapp.com"));
+    CHECK(!config_origin_matches(p, "https://.d1abc.amplifyapp.com"));
+    CHECK(!config_origin_matches(p, "https://a..d1abc.amplifyapp.com"));
+    CHECK(!config_origin_matches(p, "https://evil.com/.d1abc.amplifyapp.com"));
+    CHECK(!config_origin_matches(p, "https://evil.com:443@x.d1abc.amplifyapp.com"));
+    CHECK(!config_origin_matches(p, "https://d1abc.amplifyapp.com.evil.com"));
+    CHECK(!config_origin_matches(p, "https://main.d1abc.amplifyapp.com.evil.com"));
+    CHECK(!config_origin_matches(p, "https://maind1abc.amplifyapp.com"));
+    CHECK(!config_origin_matches(p, "https://main.xd1abc.amplifyapp.com"));
+    CHECK(!config_origin_matches(p, "http://main.d1abc.amplifyapp.com"));
+    CHECK(!config_origin_matches(p, "https://main.d1abc.amplifyapp.com:8443"));
+    CHECK(!config_origin_matches(p, "https://main.d1abc.amplifyapp.com/"));
+    CHECK(!config_origin_matches(p, "https://MAIN.d1abc.amplifyapp.com"));
+    CHECK(!config_origin_matches(p, "https://-x.d1abc.amplifyapp.com"));
+    CHECK(!config_origin_matches(p, NULL));
+    /* A port only when the pattern has it, and then exactly it. */
+    CHECK(config_origin_matches("http://*.local.test:5173", "http://a.local.test:5173"));
+    CHECK(!config_origin_matches("http://*.local.test:5173", "http://a.local.test"));
+    CHECK(!config_origin_matches("http://*.local.test:5173", "http://a.local.test:51730"));
+    /* Exact origins stay byte for byte. */
+    CHECK(config_origin_matches("https://shop.example.com", "https://shop.example.com"));
+    CHECK(!config_origin_matches("https://shop.example.com", "https://x.shop.example.com"));
+
+    /* Invalid entries stop start-up with a line naming the variable. */
+    static const char *const bad[] = {"https://*.com",
+                                      "https://*.",
+                                      "https://*",
+                                      "https://x.*.amplifyapp.com",
+                                      "https://*d1abc.amplifyapp.com",
+                                      "https://**.d1abc.amplifyapp.com",
+                                      "https://*.d1abc.amplifyapp.com/",
+                                      "ftp://*.d1abc.amplifyapp.com",
+                                      "https://*.D1ABC.amplifyapp.com",
+                                      "https://*.d1abc..amplifyapp.com",
+                                      "https://*.d1abc.amplifyapp.com:",
+                                      "https://*.d1abc.amplifyapp.com:99999",
+                                      "https://*.d1_abc.amplifyapp.com",
+                                      "*.d1abc.amplifyapp.com"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        CHECK(!load_with("CORS_ALLOWED_ORIGINS", bad[i]));
+        CHECK(strstr(err, "CORS_ALLOWED_ORIGINS") != NULL);
+    }
+    sf_config cfg;
+    setenv("CORS_ALLOWED_ORIGINS", "https://*.d1abc.amplifyapp.com,https://shop.example.com", 1);
+    CHECK(config_load(&cfg, true, err, sizeof err));
+    CHECK(config_origin_allowed(&cfg, "https://feature-x.d1abc.amplifyapp.com"));
+    CHECK(config_origin_allowed(&cfg, "https://shop.example.com"));
+    CHECK(!config_origin_allowed(&cfg, "https://d1abc.amplifyapp.com.evil.com"));
+    config_free(&cfg);
+    unsetenv("CORS_ALLOWED_ORIGINS");
+}
+
 int main(void)
 {
     /* The settings under test come from this file, not from the caller's environment
@@ -243,6 +303,7 @@ int main(void)
     CHECK(!config_origin_allowed(&cfg, NULL));
     config_free(&cfg);
     unsetenv("CORS_ALLOWED_ORIGINS");
+    cors_patterns();
 
     CHECK(!load_with("CLICKSTREAM_APP_IDS", "https://shop.example.com"));
     CHECK(strstr(err, "CLICKSTREAM_APP_IDS") != NULL);
