@@ -89,4 +89,9 @@ endforeach()
 # >>> node spa (typed client, reference SPA, browser journey): insert below this line
 # <<< node spa
 # >>> node postman (the newman scenario): insert below this line
+# contract/postman-fresh: the committed Postman collection matches openapi.yaml.
+add_test(NAME contract/postman-fresh
+  COMMAND ${SF_NPM} run --silent postman:check
+  WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(contract/postman-fresh PROPERTIES LABELS contract)
 # <<< node postman
