@@ -44,6 +44,7 @@ const emitter = newman.run({
   environment: join(dir, 'storefront-local.postman_environment.json'),
   envVar,
   reporters: ['cli'],
+  color: 'off',
   timeoutRequest: 30000,
   bail: false,
 }, (err, summary) => {
