@@ -87,6 +87,12 @@ foreach(t api/events-limits api/events-partitions)
 endforeach()
 
 # >>> node spa (typed client, reference SPA, browser journey): insert below this line
+# contract/typecheck: tsc --strict over the typed client (frontend-contract/client, with
+# its type-level tests) and the reference SPA (frontend-contract/spa).
+add_test(NAME contract/typecheck
+  COMMAND ${SF_NPX} --no-install tsc --noEmit -p frontend-contract/tsconfig.json
+  WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(contract/typecheck PROPERTIES LABELS contract)
 # <<< node spa
 # >>> node postman (the newman scenario): insert below this line
 # <<< node postman
