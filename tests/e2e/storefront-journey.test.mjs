@@ -3,7 +3,8 @@
 // (playwright-core) against a server whose only CORS origin is that one, so every API
 // call, the Cognito calls and the Clickstream SDK's requests are real cross-origin ones.
 //
-// Journey: home → category → search (suggestions, then results) → product → add to cart
+// Journey: home → brand page → category (infinite scroll on the cursor, a brand facet) →
+// search (suggestions, then results) → product → add to cart
 // as a guest → sign in (aws-amplify v6, USER_PASSWORD_AUTH against cognito-local) → the
 // guest cart merged into the shopper's → checkout (quote, then POST /v1/checkout with an
 // Idempotency-Key) → the order page → order history. Then: the order through the API
@@ -119,6 +120,12 @@ test('browse, search, guest cart, sign in (cart merged), checkout, order; clicks
     if (req.method() !== 'POST' || !req.url().startsWith(`${server.base}/v1/clickstream`)) return;
     try { sent.push(...JSON.parse(req.postData() ?? '[]')); } catch { /* asserted below via SQL */ }
   });
+  // Listing pages asked with a cursor (infinite scroll).
+  const cursorPages = [];
+  page.on('request', (req) => {
+    const u = new URL(req.url());
+    if (req.url().startsWith(`${server.base}/v1/products?`) && u.searchParams.has('cursor')) cursorPages.push(u);
+  });
   let step = 0;
   const shot = async (name) => {
     await page.screenshot({ path: join(ARTIFACTS, `${String(++step).padStart(2, '0')}-${name}.png`), fullPage: true });
@@ -131,11 +138,32 @@ test('browse, search, guest cart, sign in (cart merged), checkout, order; clicks
   await page.locator('#brands a').first().waitFor();
   await shot('home');
 
-  // A category page with its facets.
-  await page.locator('#categories a').first().click();
+  // A brand page (from the home page's list).
+  await page.locator('#brands a').first().click();
   await page.locator('#results .card, #empty').first().waitFor();
-  assert.match(new URL(page.url()).pathname, /^\/c\//);
+  assert.match(new URL(page.url()).pathname, /^\/b\//);
+  await shot('brand');
+
+  // A category with more than one page: infinite scroll on the cursor, then a brand facet.
+  const { facets } = await (await fetch(`${server.base}/v1/products?limit=1&facets=true`)).json();
+  const big = facets.categories.find((c) => c.count > 12);
+  assert.ok(big, 'the seed has a category with more than one page of 12');
+  await page.goto(`${spa.url}/`);
+  await page.locator('#featured .card').first().waitFor();
+  await page.evaluate((slug) => { history.pushState(null, '', `/c/${slug}`); dispatchEvent(new PopStateEvent('popstate')); }, big.slug);
+  await page.locator('#results .card').first().waitFor();
   await shot('category');
+  await page.locator('#more').scrollIntoViewIfNeeded();
+  await page.waitForFunction(() => document.querySelectorAll('#results .card').length > 12);
+  const slugs = await page.locator('#results .card').evaluateAll((cards) => cards.map((c) => c.dataset.product));
+  assert.equal(new Set(slugs).size, slugs.length, 'the next page continues the first (no repeats)');
+  assert.ok(cursorPages.some((u) => u.searchParams.get('category') === big.slug),
+    'the next page was asked with the first page\'s next_cursor');
+  await shot('category-scrolled');
+  await page.locator('#filters a[href*="brand="]').first().click();
+  await page.waitForURL((u) => u.searchParams.has('brand'));
+  await page.locator('#results .card').first().waitFor();
+  await shot('category-brand-facet');
 
   // Search: suggestions for a product's name, then the results page.
   const { items } = await (await fetch(`${server.base}/v1/products?in_stock=true&limit=1`)).json();
