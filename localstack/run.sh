@@ -312,6 +312,10 @@ main() {
     # in the default CORS_ALLOWED_ORIGINS) and stopped with the emulators. SPA=0 skips it.
     SPA_PORT="${SPA_PORT:-5173}"
     SPA_URL=""
+    # Another SPA_PORT: its origin joins the server's CORS list (the default names 5173).
+    if [[ "${SPA:-1}" != 0 && ",$CORS_ALLOWED_ORIGINS," != *",http://localhost:$SPA_PORT,"* ]]; then
+        export CORS_ALLOWED_ORIGINS="$CORS_ALLOWED_ORIGINS,http://localhost:$SPA_PORT"
+    fi
     spa_start() {
         [[ "${SPA:-1}" == 0 ]] && return 0
         if [[ -z "${COGNITO_USER_POOL_ID:-}" || -z "${COGNITO_CLIENT_ID:-}" ]]; then
