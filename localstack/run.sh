@@ -323,12 +323,14 @@ main() {
             return 0
         fi
         local host="$LISTEN_ADDR" out="$SF_ROOT/.local/spa" log="$SF_ROOT/.local/spa.log" pid
+        # cognito-local: USER_PASSWORD_AUTH and its endpoint (it has no SRP); a real pool: SRP.
+        local endpoint="" flow=USER_SRP_AUTH
+        ((LOCAL_COGNITO)) && endpoint="$COGNITO_ENDPOINT" flow=USER_PASSWORD_AUTH
         [[ "$host" == 0.0.0.0 ]] && host=127.0.0.1
         emu_port_free "$SPA_PORT" "the reference SPA"
         sf_log "building the reference SPA into .local/spa (log: .local/spa.log)"
         VITE_API_BASE_URL="http://$host:$PORT" VITE_COGNITO_USER_POOL_ID="$COGNITO_USER_POOL_ID" \
-            VITE_COGNITO_CLIENT_ID="$COGNITO_CLIENT_ID" VITE_COGNITO_ENDPOINT="${COGNITO_ENDPOINT:-}" \
-            VITE_COGNITO_AUTH_FLOW="$([[ -n "${COGNITO_ENDPOINT:-}" ]] && echo USER_PASSWORD_AUTH || echo USER_SRP_AUTH)" \
+            VITE_COGNITO_CLIENT_ID="$COGNITO_CLIENT_ID" VITE_COGNITO_ENDPOINT="$endpoint" VITE_COGNITO_AUTH_FLOW="$flow" \
             VITE_CLICKSTREAM_APP_ID="${CLICKSTREAM_APP_IDS%%,*}" SPA_OUT_DIR="$out" \
             node "$SF_ROOT/node_modules/vite/bin/vite.js" build --config "$SF_ROOT/frontend-contract/spa/vite.config.ts" \
             >"$log" 2>&1 || { tail -n 20 "$log" >&2; sf_die "building the reference SPA failed (log: $log; SPA=0 make run skips it)"; }
