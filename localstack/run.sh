@@ -188,6 +188,13 @@ EOF
     fi
     # <<< run-print mail
     # >>> run-print spa (the reference SPA): insert below this line
+    if [[ -n "${SPA_URL:-}" ]]; then
+        printf '  The reference SPA (frontend-contract/spa, docs/frontend.md): open %s/ in a browser' "$SPA_URL"
+        if [[ -n "${STOREFRONT_SHOPPER_EMAIL:-}" ]]; then
+            printf ';\n    sign in as %s / %s' "$STOREFRONT_SHOPPER_EMAIL" "${STOREFRONT_SHOPPER_PASSWORD:-}"
+        fi
+        printf '.\n'
+    fi
     # <<< run-print spa
     cat <<EOF
   Ctrl-C stops the server, the emulators and PostgreSQL; the data stays for the next run
@@ -299,6 +306,42 @@ main() {
     export WEBHOOK_ALLOW_PRIVATE_TARGETS="${WEBHOOK_ALLOW_PRIVATE_TARGETS:-1}"
     # <<< run-stack webhooks
     # >>> run-stack spa (the reference SPA, built and served on its own origin): insert below this line
+    # The reference SPA (frontend-contract/spa, docs/frontend.md), built against this API
+    # and the local pool once cognito-local is provisioned (spa_start, called after
+    # finish_local_cognito), served by `vite preview` on http://localhost:$SPA_PORT (5173,
+    # in the default CORS_ALLOWED_ORIGINS) and stopped with the emulators. SPA=0 skips it.
+    SPA_PORT="${SPA_PORT:-5173}"
+    SPA_URL=""
+    # Another SPA_PORT: its origin joins the server's CORS list (the default names 5173).
+    if [[ "${SPA:-1}" != 0 && ",$CORS_ALLOWED_ORIGINS," != *",http://localhost:$SPA_PORT,"* ]]; then
+        export CORS_ALLOWED_ORIGINS="$CORS_ALLOWED_ORIGINS,http://localhost:$SPA_PORT"
+    fi
+    spa_start() {
+        [[ "${SPA:-1}" == 0 ]] && return 0
+        if [[ -z "${COGNITO_USER_POOL_ID:-}" || -z "${COGNITO_CLIENT_ID:-}" ]]; then
+            sf_warn "the reference SPA is not started: COGNITO_USER_POOL_ID and COGNITO_CLIENT_ID are not set"
+            return 0
+        fi
+        local host="$LISTEN_ADDR" out="$SF_ROOT/.local/spa" log="$SF_ROOT/.local/spa.log" pid
+        # cognito-local: USER_PASSWORD_AUTH and its endpoint (it has no SRP); a real pool: SRP.
+        local endpoint="" flow=USER_SRP_AUTH
+        ((LOCAL_COGNITO)) && endpoint="$COGNITO_ENDPOINT" flow=USER_PASSWORD_AUTH
+        [[ "$host" == 0.0.0.0 ]] && host=127.0.0.1
+        emu_port_free "$SPA_PORT" "the reference SPA"
+        sf_log "building the reference SPA into .local/spa (log: .local/spa.log)"
+        VITE_API_BASE_URL="http://$host:$PORT" VITE_COGNITO_USER_POOL_ID="$COGNITO_USER_POOL_ID" \
+            VITE_COGNITO_CLIENT_ID="$COGNITO_CLIENT_ID" VITE_COGNITO_ENDPOINT="$endpoint" VITE_COGNITO_AUTH_FLOW="$flow" \
+            VITE_CLICKSTREAM_APP_ID="${CLICKSTREAM_APP_IDS%%,*}" SPA_OUT_DIR="$out" \
+            node "$SF_ROOT/node_modules/vite/bin/vite.js" build --config "$SF_ROOT/frontend-contract/spa/vite.config.ts" \
+            >"$log" 2>&1 || { tail -n 20 "$log" >&2; sf_die "building the reference SPA failed (log: $log; SPA=0 make run skips it)"; }
+        SPA_OUT_DIR="$out" node "$SF_ROOT/node_modules/vite/bin/vite.js" preview \
+            --config "$SF_ROOT/frontend-contract/spa/vite.config.ts" --host 127.0.0.1 --port "$SPA_PORT" --strictPort \
+            >>"$log" 2>&1 &
+        pid=$!
+        emu_track "the reference SPA (vite preview)" "$pid"
+        emu_wait "the reference SPA" "$pid" "$SPA_PORT" "$log" "http://127.0.0.1:$SPA_PORT/"
+        SPA_URL="http://localhost:$SPA_PORT"
+    }
     # <<< run-stack spa
     pg_start "$PG_DIR" "$pg_port"
     export DATABASE_URL="$PG_DATABASE_URL"
@@ -307,6 +350,7 @@ main() {
     "$BIN" migrate || sf_die "storefront migrate failed"
     "$BIN" seed || sf_die "storefront seed failed"
     ((LOCAL_COGNITO)) && finish_local_cognito
+    spa_start # run-stack spa
     print_try_me
 
     # In the background, so that this shell can take Ctrl-C / SIGTERM at once and stop

@@ -299,6 +299,8 @@ EOF
     export WEBHOOK_POLL_MS=200
     # <<< test-stack webhooks
     # >>> test-stack spa (the reference SPA and the browser journey): insert below this line
+    # Nothing to start: e2e/storefront-journey builds the SPA itself, serves it on a port of
+    # its own and starts a server whose CORS_ALLOWED_ORIGINS is that origin.
     # <<< test-stack spa
     # >>> test-stack postman (the newman scenario): insert below this line
     # <<< test-stack postman

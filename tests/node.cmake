@@ -87,6 +87,20 @@ foreach(t api/events-limits api/events-partitions)
 endforeach()
 
 # >>> node spa (typed client, reference SPA, browser journey): insert below this line
+# contract/typecheck: tsc --strict over the typed client (frontend-contract/client, with
+# its type-level tests) and the reference SPA (frontend-contract/spa).
+add_test(NAME contract/typecheck
+  COMMAND ${SF_NPX} --no-install tsc --noEmit -p frontend-contract/tsconfig.json
+  WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(contract/typecheck PROPERTIES LABELS contract)
+# e2e/storefront-journey: the reference SPA built by Vite inside the test, served on its
+# own origin, driven in Chromium through browse → guest cart → sign-in → checkout →
+# orders; a server of its own (CORS for that origin), a cognito-local app client with
+# 4 s access tokens (refresh), the order and the clickstream checked in the database.
+add_test(NAME e2e/storefront-journey
+  COMMAND sh -c "if [ -z \"$STOREFRONT_BASE_URL\" ]; then echo 'e2e/storefront-journey: run it through make test' >&2; exit 1; fi; exec \"$0\" --test \"$1\"" ${SF_NODE} tests/e2e/storefront-journey.test.mjs
+  WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(e2e/storefront-journey PROPERTIES LABELS e2e RUN_SERIAL TRUE)
 # <<< node spa
 # >>> node postman (the newman scenario): insert below this line
 # contract/postman-fresh: the committed Postman collection matches openapi.yaml.
