@@ -30,10 +30,10 @@ RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 # checks this list against `ldd build/storefront`), CA certificates for the https calls
 # (Cognito JWKS, Stripe, Kinesis, S3, SES), and bash for the health check.
 FROM ${BASE_IMAGE} AS runtime
-# RUNTIME_PACKAGES: libulfius2.7 liborcania2.3 libyder2.0 libjansson4 libjwt0 libpq5 libcurl3-gnutls libmicrohttpd12 libssl3 zlib1g ca-certificates
+# RUNTIME_PACKAGES: libulfius2.7 liborcania2.3 libyder2.0 libjansson4 libpq5 libcurl3-gnutls libmicrohttpd12 libssl3 zlib1g ca-certificates
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libulfius2.7 liborcania2.3 libyder2.0 libjansson4 libjwt0 libpq5 libcurl3-gnutls \
+      libulfius2.7 liborcania2.3 libyder2.0 libjansson4 libpq5 libcurl3-gnutls \
       libmicrohttpd12 libssl3 zlib1g ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin storefront
