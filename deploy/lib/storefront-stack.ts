@@ -238,7 +238,6 @@ export class StorefrontStack extends Stack {
       encryption: s3.BucketEncryption.S3_MANAGED,
       enforceSSL: true,
       removalPolicy: RemovalPolicy.RETAIN,
-      cors: [{ allowedMethods: [s3.HttpMethods.PUT], allowedOrigins: ['*'], allowedHeaders: ['Content-Type', 'Content-Length'] }],
     });
 
     // ---- e-mail: the sending identity (its DNS records: `cdk deploy` outputs, docs/aws.md).
@@ -292,11 +291,18 @@ export class StorefrontStack extends Stack {
       name: 'storefront-spa',
       platform: 'WEB',
       repository: props.spaRepository || undefined,
+      // Amplify clones the repository with a GitHub token the operator stores first
+      // (docs/aws.md); resolved by CloudFormation at deploy time, never in the template.
+      accessToken: props.spaRepository
+        ? SecretValue.secretsManager('storefront/amplify-github-token').unsafeUnwrap()
+        : undefined,
       // No buildSpec: Amplify reads amplify.yml at the repository root
       // (npm ci && npm run spa:build, artifacts in frontend-contract/spa/dist).
       customRules: [{ source: '/<*>', target: '/index.html', status: '404-200' }],
     });
     const spaOrigin = `https://${props.spaBranch}.${spa.attrDefaultDomain}`;
+    // The staff pages upload images straight to S3 with the presigned PUT: only from the SPA.
+    images.addCorsRule({ allowedMethods: [s3.HttpMethods.PUT], allowedOrigins: [spaOrigin], allowedHeaders: ['Content-Type', 'Content-Length'] });
 
 
     const container = taskDef.addContainer('api', {
@@ -468,16 +474,23 @@ export class StorefrontStack extends Stack {
     const apiUrl = `https://${distribution.distributionDomainName}`;
     container.addEnvironment('IMAGE_BASE_URL', apiUrl);
 
-    // ---- SPA build environment (Vite reads VITE_* at build time).
-    spa.environmentVariables = [
-      { name: 'VITE_API_BASE_URL', value: apiUrl },
-      { name: 'VITE_COGNITO_USER_POOL_ID', value: pool.userPoolId },
-      { name: 'VITE_COGNITO_CLIENT_ID', value: client.userPoolClientId },
-      { name: 'VITE_COGNITO_REGION', value: this.region },
-      { name: 'VITE_CLICKSTREAM_APP_ID', value: S.CLICKSTREAM_APP_ID },
-      { name: 'VITE_CLICKSTREAM_ENDPOINT', value: `${apiUrl}/v1/clickstream` },
-    ];
-    new amplify.CfnBranch(this, 'SpaBranch', { appId: spa.attrAppId, branchName: props.spaBranch, stage: 'PRODUCTION', enableAutoBuild: true });
+    // ---- SPA build environment (Vite reads VITE_* at build time). On the branch, not the
+    // app: the app's domain is in the image bucket's CORS rule, which the distribution
+    // (an origin of it) precedes, so app-level variables naming the distribution would loop.
+    new amplify.CfnBranch(this, 'SpaBranch', {
+      appId: spa.attrAppId,
+      branchName: props.spaBranch,
+      stage: 'PRODUCTION',
+      enableAutoBuild: true,
+      environmentVariables: [
+        { name: 'VITE_API_BASE_URL', value: apiUrl },
+        { name: 'VITE_COGNITO_USER_POOL_ID', value: pool.userPoolId },
+        { name: 'VITE_COGNITO_CLIENT_ID', value: client.userPoolClientId },
+        { name: 'VITE_COGNITO_REGION', value: this.region },
+        { name: 'VITE_CLICKSTREAM_APP_ID', value: S.CLICKSTREAM_APP_ID },
+        { name: 'VITE_CLICKSTREAM_ENDPOINT', value: `${apiUrl}/v1/clickstream` },
+      ],
+    });
 
     new CfnOutput(this, 'ApiUrl', { value: apiUrl });
     new CfnOutput(this, 'SpaUrl', { value: spaOrigin });

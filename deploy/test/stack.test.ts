@@ -266,7 +266,9 @@ test('clickstream: Firehose reads the stream into S3 by day; Athena has a table'
 
 test('SPA: Amplify Hosting with the API distribution, the Cognito ids and the clickstream endpoint', () => {
   const [, app] = only(resources('AWS::Amplify::App'), 'Amplify app');
-  const env = Object.fromEntries(app.Properties.EnvironmentVariables.map((e: any) => [e.Name, e.Value]));
+  const [, branch] = only(resources('AWS::Amplify::Branch'), 'Amplify branch');
+  assert.deepEqual(branch.Properties.AppId, { 'Fn::GetAtt': [idOf('AWS::Amplify::App', 'Spa'), 'AppId'] });
+  const env = Object.fromEntries(branch.Properties.EnvironmentVariables.map((e: any) => [e.Name, e.Value]));
   const dist = idOf('AWS::CloudFront::Distribution', 'ApiDistribution');
   assert.match(JSON.stringify(env.VITE_API_BASE_URL), new RegExp(dist));
   assert.match(JSON.stringify(env.VITE_CLICKSTREAM_ENDPOINT), /\/v1\/clickstream/);
@@ -274,4 +276,13 @@ test('SPA: Amplify Hosting with the API distribution, the Cognito ids and the cl
   assert.deepEqual(env.VITE_COGNITO_CLIENT_ID, ref(idOf('AWS::Cognito::UserPoolClient', 'UserPool')));
   assert.equal(env.VITE_CLICKSTREAM_APP_ID, S.CLICKSTREAM_APP_ID);
   assert.equal(app.Properties.BuildSpec, undefined, 'the build spec is amplify.yml in the repository');
+});
+
+test('image uploads: the bucket takes browser PUTs from the SPA origin only', () => {
+  const [, b] = only(resources('AWS::S3::Bucket').filter(([id]) => id.startsWith('Images')), 'image bucket');
+  const rules = b.Properties.CorsConfiguration.CorsRules;
+  assert.equal(rules.length, 1);
+  assert.deepEqual(rules[0].AllowedMethods, ['PUT']);
+  assert.match(JSON.stringify(rules[0].AllowedOrigins), /DefaultDomain/);
+  assert.doesNotMatch(JSON.stringify(rules[0].AllowedOrigins), /"\*"/);
 });
