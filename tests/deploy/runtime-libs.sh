@@ -15,7 +15,7 @@ bin="${1:-$root/build/storefront}"
 # The runtime stage's install line: the packages between "install" and "&&" after
 # "FROM ... AS runtime".
 mapfile -t wanted < <(awk '/^FROM .* AS runtime/{r=1} r && /apt-get install/{i=1} i{print} i && /&&/ && !/apt-get install/{exit}' "$root/Dockerfile" |
-    tr ' \\' '\n\n' | grep -E '^[a-z0-9][a-z0-9.+-]+$' | grep -vE '^(apt-get|install|rm|RUN|DEBIAN_FRONTEND=.*)$' | sort -u)
+    sed 's/[[:space:]\\]\+/\n/g' | grep -E '^[a-z0-9][a-z0-9.+-]+$' | grep -vE '^(apt-get|install|rm|RUN|DEBIAN_FRONTEND=.*)$' | sort -u)
 ((${#wanted[@]} > 0)) || { echo "runtime-libs: no runtime packages found in the Dockerfile" >&2; exit 1; }
 mapfile -t commented < <(sed -n 's/^# RUNTIME_PACKAGES: //p' "$root/Dockerfile" | tr ' ' '\n' | sort -u)
 if [[ "${wanted[*]}" != "${commented[*]}" ]]; then
