@@ -286,3 +286,66 @@ test('image uploads: the bucket takes browser PUTs from the SPA origin only', ()
   assert.match(JSON.stringify(rules[0].AllowedOrigins), /DefaultDomain/);
   assert.doesNotMatch(JSON.stringify(rules[0].AllowedOrigins), /"\*"/);
 });
+
+test('the migration handlers are valid JavaScript and answer Delete without calling ECS', async () => {
+  const { ON_EVENT, IS_COMPLETE } = await import('../lib/migrate-handler.js');
+  const vm = await import('node:vm');
+  for (const [name, code] of [['onEvent', ON_EVENT], ['isComplete', IS_COMPLETE]]) {
+    // Run the module with a require that serves only the ECS client: a Delete must return
+    // before any call (migrations are never undone by a stack operation).
+    const calls: string[] = [];
+    class ECSClient { send(cmd: unknown) { calls.push(String(cmd)); throw new Error('ECS called on Delete'); } }
+    const mod = { exports: {} as any };
+    const req = (id: string) => {
+      assert.equal(id, '@aws-sdk/client-ecs', `${name} requires ${id}`);
+      return { ECSClient, RunTaskCommand: class {}, DescribeTasksCommand: class {} };
+    };
+    new vm.Script(code, { filename: `${name}.js` }).runInNewContext({ require: req, exports: mod.exports, module: mod });
+    const out = await mod.exports.handler({ RequestType: 'Delete', PhysicalResourceId: 'storefront-migrate', ResourceProperties: {} });
+    assert.deepEqual(calls, []);
+    assert.ok(out.PhysicalResourceId === 'storefront-migrate' || out.IsComplete === true, `${name}: ${JSON.stringify(out)}`);
+  }
+});
+
+/* Load a handler with a stand-in ECS client that records each command and answers with
+ * ANSWER(command name, input). (There is no ECS emulator; this checks the handler's own
+ * logic: what it asks ECS for and how it reads the answers.) */
+async function loadHandler(code: string, answer: (cmd: string, input: any) => any) {
+  const vm = await import('node:vm');
+  const sent: [string, any][] = [];
+  const command = (name: string) => class { name = name; constructor(public input: any) {} };
+  class ECSClient { async send(c: any) { sent.push([c.name, c.input]); return answer(c.name, c.input); } }
+  const mod = { exports: {} as any };
+  const req = () => ({ ECSClient, RunTaskCommand: command('RunTask'), DescribeTasksCommand: command('DescribeTasks') });
+  new vm.Script(code).runInNewContext({ require: req, exports: mod.exports, module: mod });
+  // JSON round trip: objects made in the vm context have that context's prototypes.
+  const plain = (x: any) => (x === undefined ? x : JSON.parse(JSON.stringify(x)));
+  return { handler: async (e: any) => plain(await mod.exports.handler(e)), sent };
+}
+
+test('the migration handlers run `migrate` on Create/Update and fail the deploy on a non-zero exit', async () => {
+  const { ON_EVENT, IS_COMPLETE } = await import('../lib/migrate-handler.js');
+  const props = { Cluster: 'c', TaskDefinition: 'td:7', Container: 'api', Subnets: ['s1'], SecurityGroups: ['sg'] };
+  const on = await loadHandler(ON_EVENT, () => ({ tasks: [{ taskArn: 'arn:task/1' }], failures: [] }));
+  const r = await on.handler({ RequestType: 'Update', ResourceProperties: props });
+  assert.deepEqual(r, { PhysicalResourceId: 'storefront-migrate', Data: { TaskArn: 'arn:task/1' } });
+  const [name, input] = JSON.parse(JSON.stringify(only(on.sent, 'RunTask call')));
+  assert.equal(name, 'RunTask');
+  assert.equal(input.taskDefinition, 'td:7');
+  assert.equal(input.launchType, 'FARGATE');
+  assert.deepEqual(input.overrides.containerOverrides, [{ name: 'api', command: ['migrate'] }]);
+  assert.equal(input.networkConfiguration.awsvpcConfiguration.assignPublicIp, 'DISABLED');
+  const none = await loadHandler(ON_EVENT, () => ({ tasks: [], failures: [{ reason: 'RESOURCE:ENI' }] }));
+  await assert.rejects(none.handler({ RequestType: 'Create', ResourceProperties: props }), /RESOURCE:ENI/);
+
+  const poll = (task: any) => loadHandler(IS_COMPLETE, () => ({ tasks: [task] }));
+  const ev = { RequestType: 'Update', ResourceProperties: props, Data: { TaskArn: 'arn:task/1' } };
+  assert.deepEqual(await (await poll({ lastStatus: 'RUNNING', containers: [] })).handler(ev), { IsComplete: false });
+  const done = await (await poll({ taskArn: 'arn:task/1', lastStatus: 'STOPPED', containers: [{ name: 'api', exitCode: 0 }] })).handler(ev);
+  assert.equal(done.IsComplete, true);
+  await assert.rejects((await poll({ taskArn: 'arn:task/1', lastStatus: 'STOPPED', containers: [{ name: 'api', exitCode: 1 }] })).handler(ev),
+    /storefront migrate failed: exit code 1/);
+  // Stopped before the container ran (image pull, secrets): no exit code is a failure too.
+  await assert.rejects((await poll({ taskArn: 'arn:task/1', lastStatus: 'STOPPED', stoppedReason: 'CannotPullContainerError', containers: [{ name: 'api' }] })).handler(ev),
+    /CannotPullContainerError/);
+});
