@@ -92,6 +92,19 @@ ensure_npm_deps() {
     touch node_modules
 }
 
+# ensure_deploy_npm_deps — the same for the CDK app in deploy/ (its own package.json and
+# lock file: aws-cdk-lib, the cdk CLI, tsx), which make test synthesizes and checks offline.
+ensure_deploy_npm_deps() {
+    cd "$SF_ROOT/deploy" 2>/dev/null || return 0
+    [[ -f package-lock.json ]] || return 0
+    if [[ -d node_modules && ! package-lock.json -nt node_modules ]]; then
+        return 0
+    fi
+    sf_log "installing the CDK app's npm packages (npm ci in deploy/)"
+    npm ci --no-audit --no-fund --loglevel=error || sf_die "npm ci in deploy/ failed"
+    touch node_modules
+}
+
 main() {
     local only=0
     local -a wanted missing
@@ -114,6 +127,7 @@ main() {
     fi
     if ((only == 0)); then
         ensure_npm_deps
+        ensure_deploy_npm_deps
     fi
 }
 

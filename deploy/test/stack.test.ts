@@ -1,0 +1,351 @@
+/*
+ * stack.test.ts — what must stay true of the synthesized CloudFormation: the database is
+ * private and encrypted, each security group admits only the hop before it, CloudFront
+ * caches only the public catalog, IAM names its resources, no secret sits in a plain task
+ * environment, the load balancer checks /readyz, and `storefront migrate` runs before the
+ * service takes a new task definition.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Match } from 'aws-cdk-lib/assertions';
+import { edge, idOf, main, only, resources, template } from './synth.js';
+import * as S from '../lib/settings.js';
+
+const ref = (id: string) => ({ Ref: id });
+const sgRef = (id: string) => ({ 'Fn::GetAtt': [id, 'GroupId'] });
+const apiSg = idOf('AWS::EC2::SecurityGroup', 'ApiSg');
+const albSg = idOf('AWS::EC2::SecurityGroup', 'AlbSg');
+const dbSg = idOf('AWS::EC2::SecurityGroup', 'DbSg');
+
+/* Every ingress rule of a security group: the inline ones and the separate resources. */
+function ingressOf(sg: string): any[] {
+  const inline = template.Resources[sg].Properties.SecurityGroupIngress ?? [];
+  const separate = resources('AWS::EC2::SecurityGroupIngress')
+    .map(([, r]) => r.Properties)
+    .filter((p) => JSON.stringify(p.GroupId) === JSON.stringify(sgRef(sg)));
+  return [...inline, ...separate];
+}
+
+function container(): any {
+  const [, td] = only(resources('AWS::ECS::TaskDefinition'), 'task definition');
+  return only(td.Properties.ContainerDefinitions, 'container');
+}
+
+test('the database is PostgreSQL 15, encrypted, not public, backed up, in isolated subnets', () => {
+  const [, db] = only(resources('AWS::RDS::DBInstance'), 'DB instance');
+  const p = db.Properties;
+  assert.equal(p.Engine, 'postgres');
+  assert.match(String(p.EngineVersion), /^15(\.|$)/);
+  assert.equal(p.PubliclyAccessible, false);
+  assert.equal(p.StorageEncrypted, true);
+  assert.ok(p.BackupRetentionPeriod >= 7, `backups kept ${p.BackupRetentionPeriod} days`);
+  assert.equal(p.DeletionProtection, true);
+  assert.deepEqual(p.VPCSecurityGroups, [sgRef(dbSg)]);
+  // The subnet group's subnets are the isolated ones: no route to an internet gateway or NAT.
+  const [, group] = only(resources('AWS::RDS::DBSubnetGroup'), 'DB subnet group');
+  for (const s of group.Properties.SubnetIds) {
+    assert.match(s.Ref, /^Vpcdb/, `${s.Ref} is not an isolated "db" subnet`);
+    const routes = resources('AWS::EC2::Route').filter(([, r]) =>
+      resources('AWS::EC2::SubnetRouteTableAssociation').some(([, a]) =>
+        a.Properties.SubnetId.Ref === s.Ref && a.Properties.RouteTableId.Ref === r.Properties.RouteTableId.Ref));
+    assert.deepEqual(routes, [], `${s.Ref} has a route out`);
+  }
+  // Its credentials are generated into Secrets Manager, never in the template.
+  assert.equal(typeof p.MasterUserPassword, 'object');
+  assert.match(JSON.stringify(p.MasterUserPassword), /resolve:secretsmanager/);
+});
+
+test('PostgreSQL admits only the API tasks; the tasks admit only the ALB; the ALB only CloudFront', () => {
+  const dbIn = ingressOf(dbSg);
+  assert.equal(dbIn.length, 1);
+  assert.deepEqual(dbIn[0].SourceSecurityGroupId, sgRef(apiSg));
+  assert.equal(dbIn[0].FromPort, 5432);
+  const apiIn = ingressOf(apiSg);
+  assert.equal(apiIn.length, 1, `API ingress: ${JSON.stringify(apiIn)}`);
+  assert.deepEqual(apiIn[0].SourceSecurityGroupId, sgRef(albSg));
+  assert.equal(apiIn[0].FromPort, S.API_PORT);
+  const albIn = ingressOf(albSg);
+  assert.equal(albIn.length, 1, `ALB ingress: ${JSON.stringify(albIn)}`);
+  assert.ok(albIn[0].SourcePrefixListId, 'the ALB admits the CloudFront prefix list');
+  for (const rule of [...dbIn, ...apiIn, ...albIn]) {
+    assert.equal(rule.CidrIp, undefined);
+    assert.equal(rule.CidrIpv6, undefined);
+  }
+  main.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Scheme: 'internal' });
+  main.hasResourceProperties('AWS::ECS::Service', {
+    NetworkConfiguration: { AwsvpcConfiguration: { AssignPublicIp: 'DISABLED', SecurityGroups: [sgRef(apiSg)] } },
+  });
+});
+
+const CACHING_DISABLED = '4135ea2d-6df8-44a3-9df3-4b5a84be39ad';
+const ALL_VIEWER_EXCEPT_HOST = 'b689b0a8-53d0-40ab-baf2-68738e2966ac';
+
+test('CloudFront: catalog GETs cached by Cache-Control with the query string; the rest uncached with Authorization', () => {
+  const [, dist] = only(resources('AWS::CloudFront::Distribution'), 'distribution');
+  const cfg = dist.Properties.DistributionConfig;
+  assert.ok(cfg.WebACLId, 'a WAF web ACL is attached');
+  const def = cfg.DefaultCacheBehavior;
+  assert.equal(def.CachePolicyId, CACHING_DISABLED);
+  // AllViewerExceptHostHeader forwards every viewer header, Authorization included.
+  assert.equal(def.OriginRequestPolicyId, ALL_VIEWER_EXCEPT_HOST);
+  assert.deepEqual([...def.AllowedMethods].sort(), ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT']);
+  assert.equal(def.ViewerProtocolPolicy, 'redirect-to-https');
+
+  const behaviors = cfg.CacheBehaviors as any[];
+  for (const p of S.CATALOG_PATHS) {
+    const b = behaviors.find((x) => x.PathPattern === p);
+    assert.ok(b, `no behaviour for ${p}`);
+    assert.deepEqual([...b.AllowedMethods].sort(), ['GET', 'HEAD', 'OPTIONS'], `${p} must not take writes`);
+    assert.equal(b.TargetOriginId, def.TargetOriginId, `${p} goes to the API`);
+    const policy = template.Resources[b.CachePolicyId.Ref];
+    assert.equal(policy?.Type, 'AWS::CloudFront::CachePolicy', `${p} uses the catalog cache policy`);
+    const c = policy.Properties.CachePolicyConfig;
+    // DefaultTTL 0: nothing is cached unless the API says Cache-Control: max-age.
+    assert.equal(c.DefaultTTL, 0);
+    assert.equal(c.MinTTL, 0);
+    assert.ok(c.MaxTTL > 0);
+    const k = c.ParametersInCacheKeyAndForwardedToOrigin;
+    assert.equal(k.QueryStringsConfig.QueryStringBehavior, 'all');
+    // No Authorization (or any header) in the key: one shared copy per URL.
+    assert.equal(k.HeadersConfig.HeaderBehavior, 'none');
+    assert.equal(k.CookiesConfig.CookieBehavior, 'none');
+  }
+  // Every other API path is uncached: only the catalog and the image paths have behaviours.
+  const other = behaviors.filter((b) => !S.CATALOG_PATHS.includes(b.PathPattern));
+  assert.deepEqual(other.map((b) => b.PathPattern), [`/${S.IMAGE_PREFIX}*`]);
+  assert.notEqual(other[0].TargetOriginId, def.TargetOriginId, 'images come from the bucket');
+  // The API origin is the ALB through a VPC origin, with Origin Shield.
+  const apiOrigin = cfg.Origins.find((o: any) => o.Id === def.TargetOriginId);
+  assert.ok(apiOrigin.VpcOriginConfig, 'the API origin is a VPC origin');
+  assert.equal(apiOrigin.OriginShield.Enabled, true);
+  const imgOrigin = cfg.Origins.find((o: any) => o.Id === other[0].TargetOriginId);
+  assert.ok(imgOrigin.OriginAccessControlId, 'images through origin access control');
+});
+
+test('WAF: a rate-based rule and AWS managed rule groups, CloudFront scope', () => {
+  const [, acl] = only(resources('AWS::WAFv2::WebACL', edge.toJSON() as { Resources: Record<string, any> }), 'web ACL');
+  assert.equal(acl.Properties.Scope, 'CLOUDFRONT');
+  const rules = acl.Properties.Rules as any[];
+  assert.ok(rules.some((r) => r.Statement.RateBasedStatement && r.Action.Block), 'rate-based block rule');
+  const managed = rules.filter((r) => r.Statement.ManagedRuleGroupStatement?.VendorName === 'AWS');
+  assert.ok(managed.some((r) => r.Statement.ManagedRuleGroupStatement.Name === 'AWSManagedRulesCommonRuleSet'));
+  assert.ok(managed.length >= 2);
+});
+
+/* Actions on services that hold data: never '*' resources, never wildcard actions. */
+const DATA_SERVICES = ['kinesis', 's3', 'ses', 'secretsmanager', 'rds', 'rds-db', 'dynamodb', 'sqs', 'firehose', 'kms', 'glue', 'cognito-idp', 'ecs'];
+
+test('IAM: every action is named, and data actions name their resources', () => {
+  const docs = [
+    ...resources('AWS::IAM::Policy').map(([id, r]) => [id, r.Properties.PolicyDocument] as const),
+    ...resources('AWS::IAM::ManagedPolicy').map(([id, r]) => [id, r.Properties.PolicyDocument] as const),
+    ...resources('AWS::IAM::Role').flatMap(([id, r]) => (r.Properties.Policies ?? []).map((p: any) => [id, p.PolicyDocument] as const)),
+  ];
+  assert.ok(docs.length > 5);
+  for (const [id, doc] of docs) {
+    for (const st of doc.Statement) {
+      if (st.Effect !== 'Allow') continue;
+      const actions = [st.Action].flat();
+      const res = [st.Resource].flat();
+      for (const a of actions) {
+        assert.notEqual(a, '*', `${id}: Action "*"`);
+        const [svc, verb] = String(a).split(':');
+        assert.ok(!verb.includes('*') || !DATA_SERVICES.includes(svc), `${id}: wildcard action ${a}`);
+        if (DATA_SERVICES.includes(svc))
+          assert.ok(!res.includes('*'), `${id}: ${a} on Resource "*"`);
+      }
+    }
+  }
+});
+
+test('the API identity may only PutRecords on the stream, PUT images under products/, send mail', () => {
+  const policyId = idOf('AWS::IAM::ManagedPolicy', 'ApiAwsPolicy');
+  const st = template.Resources[policyId].Properties.PolicyDocument.Statement;
+  const stream = idOf('AWS::Kinesis::Stream', 'Clickstream');
+  const images = idOf('AWS::S3::Bucket', 'Images');
+  assert.deepEqual(st.map((s: any) => s.Action), ['kinesis:PutRecords', 's3:PutObject', 'ses:SendEmail']);
+  assert.deepEqual(st[0].Resource, { 'Fn::GetAtt': [stream, 'Arn'] });
+  assert.deepEqual(st[1].Resource, { 'Fn::Join': ['', [{ 'Fn::GetAtt': [images, 'Arn'] }, `/${S.IMAGE_PREFIX}*`]] });
+  assert.match(JSON.stringify(st[2].Resource), /:identity\//);
+  // Attached to the API user (whose key the server signs with) and to the task role, nothing else.
+  const users = resources('AWS::IAM::User');
+  assert.equal(users.length, 1);
+  assert.deepEqual(users[0][1].Properties.ManagedPolicyArns, [ref(policyId)]);
+  assert.equal(users[0][1].Properties.Policies, undefined);
+  // The image bucket is private; CloudFront reads it with OAC, scoped to this distribution.
+  main.hasResourceProperties('AWS::S3::Bucket', {
+    PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+  });
+  const [, bp] = only(resources('AWS::S3::BucketPolicy').filter(([, r]) => r.Properties.Bucket.Ref === images), 'image bucket policy');
+  const read = bp.Properties.PolicyDocument.Statement.find((s: any) => s.Principal?.Service === 'cloudfront.amazonaws.com');
+  assert.ok(read, 'CloudFront may read images');
+  assert.ok(read.Condition.StringEquals['AWS:SourceArn'], 'only this distribution');
+});
+
+const SECRET_NAMES = ['PGPASSWORD', 'PGUSER', 'PGHOST', 'CURSOR_SECRET', 'MAIL_FROM', 'STRIPE_API_KEY', 'STRIPE_WEBHOOK_SECRET', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'];
+
+test('secrets reach the task from Secrets Manager, never as plain environment', () => {
+  const c = container();
+  const env = Object.fromEntries(c.Environment.map((e: any) => [e.Name, e.Value]));
+  const secrets = Object.fromEntries(c.Secrets.map((s: any) => [s.Name, s.ValueFrom]));
+  for (const name of SECRET_NAMES) {
+    assert.equal(env[name], undefined, `${name} is in the plain environment`);
+    assert.ok(secrets[name], `${name} is not injected from Secrets Manager`);
+    // ValueFrom names a Secrets Manager secret of this stack (ECS resolves it at start).
+    const refs = [...JSON.stringify(secrets[name]).matchAll(/"Ref":"([A-Za-z0-9]+)"/g)].map((m) => m[1]);
+    assert.ok(refs.length > 0 && refs.every((r) => /^AWS::SecretsManager::(Secret|SecretTargetAttachment)$/.test(template.Resources[r]?.Type)),
+      `${name} comes from ${JSON.stringify(secrets[name])}, not a Secrets Manager secret`);
+  }
+  // DATABASE_URL carries no credentials: libpq takes them from PG* (see the stack's header).
+  assert.equal(env.DATABASE_URL, 'sslmode=require');
+  for (const [k, v] of Object.entries(env)) {
+    assert.doesNotMatch(JSON.stringify(v), /password|sk_live|sk_test|whsec_|AKIA/i, `${k} looks like a secret`);
+  }
+  // The generated CURSOR_SECRET and the access key are resolved by ECS, not templated in.
+  assert.doesNotMatch(JSON.stringify(template), /AWS_SECRET_ACCESS_KEY"\s*:\s*"[A-Za-z0-9/+]{40}"/);
+});
+
+test('the API configuration: proxies, Cognito, CORS for the Amplify domain, the stream, the bucket', () => {
+  const env = Object.fromEntries(container().Environment.map((e: any) => [e.Name, e.Value]));
+  assert.equal(env.TRUSTED_PROXY_HOPS, '2');
+  assert.equal(env.LISTEN_ADDR, '0.0.0.0');
+  assert.match(JSON.stringify(env.COGNITO_ISSUER), /cognito-idp\./);
+  assert.match(JSON.stringify(env.COGNITO_JWKS_URL), /\.well-known\/jwks\.json/);
+  assert.ok(env.COGNITO_CLIENT_IDS);
+  assert.equal(env.COGNITO_ALLOW_HTTP, undefined);
+  assert.match(JSON.stringify(env.CORS_ALLOWED_ORIGINS), /DefaultDomain/);
+  assert.deepEqual(env.KINESIS_STREAM, ref(idOf('AWS::Kinesis::Stream', 'Clickstream')));
+  assert.deepEqual(env.S3_BUCKET, ref(idOf('AWS::S3::Bucket', 'Images')));
+  assert.equal(env.CLICKSTREAM_APP_IDS, S.CLICKSTREAM_APP_ID);
+  for (const k of ['KINESIS_ENDPOINT', 'S3_ENDPOINT', 'SES_ENDPOINT', 'STRIPE_API_BASE', 'WEBHOOK_ALLOW_PRIVATE_TARGETS'])
+    assert.equal(env[k], undefined, `${k} must not be set in production`);
+});
+
+test('health: the target group and the container check the server', () => {
+  main.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+    HealthCheckPath: S.HEALTH_CHECK_PATH, Matcher: { HttpCode: '200' }, Port: S.API_PORT,
+  });
+  assert.equal(S.HEALTH_CHECK_PATH, '/readyz');
+  assert.deepEqual(container().HealthCheck.Command, ['CMD', '/usr/local/bin/storefront-healthcheck']);
+});
+
+test('autoscaling on CPU and on requests per target', () => {
+  const policies = resources('AWS::ApplicationAutoScaling::ScalingPolicy').map(([, r]) =>
+    r.Properties.TargetTrackingScalingPolicyConfiguration.PredefinedMetricSpecification.PredefinedMetricType);
+  assert.deepEqual(policies.sort(), ['ALBRequestCountPerTarget', 'ECSServiceAverageCPUUtilization']);
+});
+
+test('storefront migrate runs as a one-off task of the new task definition before the service moves', () => {
+  const [migrateId, m] = only(resources('Custom::StorefrontMigrate'), 'migration resource');
+  const taskDef = only(resources('AWS::ECS::TaskDefinition'), 'task definition')[0];
+  assert.deepEqual(m.Properties.TaskDefinition, ref(taskDef));
+  assert.deepEqual(m.Properties.SecurityGroups, [sgRef(apiSg)]);
+  // The service waits for it: a failed migration fails the deploy before any task moves.
+  const [, svc] = only(resources('AWS::ECS::Service'), 'service');
+  assert.ok([svc.DependsOn].flat().includes(migrateId), 'the service does not depend on the migration');
+  // The migration waits for the database.
+  assert.ok([m.DependsOn].flat().some((d) => String(d).startsWith('Db')), 'the migration does not wait for the database');
+  // The handler overrides the command with `migrate` and the poller fails on a non-zero exit.
+  const code = resources('AWS::Lambda::Function').map(([, r]) => r.Properties.Code?.ZipFile ?? '').join('\n');
+  assert.match(code, /command: \['migrate'\]/);
+  assert.match(code, /exitCode === 0/);
+  main.hasResourceProperties('AWS::IAM::Policy', {
+    PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'ecs:RunTask', Resource: ref(taskDef) })]) },
+  });
+});
+
+test('clickstream: Firehose reads the stream into S3 by day; Athena has a table', () => {
+  const [, d] = only(resources('AWS::KinesisFirehose::DeliveryStream'), 'delivery stream');
+  assert.deepEqual(d.Properties.KinesisStreamSourceConfiguration.KinesisStreamARN, { 'Fn::GetAtt': [idOf('AWS::Kinesis::Stream', 'Clickstream'), 'Arn'] });
+  assert.match(d.Properties.ExtendedS3DestinationConfiguration.Prefix, /dt=!\{timestamp:yyyy-MM-dd\}\/$/);
+  const [, t] = only(resources('AWS::Glue::Table'), 'Glue table');
+  assert.deepEqual(t.Properties.TableInput.PartitionKeys, [{ Name: 'dt', Type: 'string' }]);
+  assert.equal(t.Properties.TableInput.Parameters['projection.dt.format'], 'yyyy-MM-dd');
+  main.hasResourceProperties('AWS::Kinesis::Stream', { Name: S.STREAM_NAME });
+});
+
+test('SPA: Amplify Hosting with the API distribution, the Cognito ids and the clickstream endpoint', () => {
+  const [, app] = only(resources('AWS::Amplify::App'), 'Amplify app');
+  const [, branch] = only(resources('AWS::Amplify::Branch'), 'Amplify branch');
+  assert.deepEqual(branch.Properties.AppId, { 'Fn::GetAtt': [idOf('AWS::Amplify::App', 'Spa'), 'AppId'] });
+  const env = Object.fromEntries(branch.Properties.EnvironmentVariables.map((e: any) => [e.Name, e.Value]));
+  const dist = idOf('AWS::CloudFront::Distribution', 'ApiDistribution');
+  assert.match(JSON.stringify(env.VITE_API_BASE_URL), new RegExp(dist));
+  assert.match(JSON.stringify(env.VITE_CLICKSTREAM_ENDPOINT), /\/v1\/clickstream/);
+  assert.deepEqual(env.VITE_COGNITO_USER_POOL_ID, ref(idOf('AWS::Cognito::UserPool', 'UserPool')));
+  assert.deepEqual(env.VITE_COGNITO_CLIENT_ID, ref(idOf('AWS::Cognito::UserPoolClient', 'UserPool')));
+  assert.equal(env.VITE_CLICKSTREAM_APP_ID, S.CLICKSTREAM_APP_ID);
+  assert.equal(app.Properties.BuildSpec, undefined, 'the build spec is amplify.yml in the repository');
+});
+
+test('image uploads: the bucket takes browser PUTs from the SPA origin only', () => {
+  const [, b] = only(resources('AWS::S3::Bucket').filter(([id]) => id.startsWith('Images')), 'image bucket');
+  const rules = b.Properties.CorsConfiguration.CorsRules;
+  assert.equal(rules.length, 1);
+  assert.deepEqual(rules[0].AllowedMethods, ['PUT']);
+  assert.match(JSON.stringify(rules[0].AllowedOrigins), /DefaultDomain/);
+  assert.doesNotMatch(JSON.stringify(rules[0].AllowedOrigins), /"\*"/);
+});
+
+test('the migration handlers are valid JavaScript and answer Delete without calling ECS', async () => {
+  const { ON_EVENT, IS_COMPLETE } = await import('../lib/migrate-handler.js');
+  const vm = await import('node:vm');
+  for (const [name, code] of [['onEvent', ON_EVENT], ['isComplete', IS_COMPLETE]]) {
+    // Run the module with a require that serves only the ECS client: a Delete must return
+    // before any call (migrations are never undone by a stack operation).
+    const calls: string[] = [];
+    class ECSClient { send(cmd: unknown) { calls.push(String(cmd)); throw new Error('ECS called on Delete'); } }
+    const mod = { exports: {} as any };
+    const req = (id: string) => {
+      assert.equal(id, '@aws-sdk/client-ecs', `${name} requires ${id}`);
+      return { ECSClient, RunTaskCommand: class {}, DescribeTasksCommand: class {} };
+    };
+    new vm.Script(code, { filename: `${name}.js` }).runInNewContext({ require: req, exports: mod.exports, module: mod });
+    const out = await mod.exports.handler({ RequestType: 'Delete', PhysicalResourceId: 'storefront-migrate', ResourceProperties: {} });
+    assert.deepEqual(calls, []);
+    assert.ok(out.PhysicalResourceId === 'storefront-migrate' || out.IsComplete === true, `${name}: ${JSON.stringify(out)}`);
+  }
+});
+
+/* Load a handler with a stand-in ECS client that records each command and answers with
+ * ANSWER(command name, input). (There is no ECS emulator; this checks the handler's own
+ * logic: what it asks ECS for and how it reads the answers.) */
+async function loadHandler(code: string, answer: (cmd: string, input: any) => any) {
+  const vm = await import('node:vm');
+  const sent: [string, any][] = [];
+  const command = (name: string) => class { name = name; constructor(public input: any) {} };
+  class ECSClient { async send(c: any) { sent.push([c.name, c.input]); return answer(c.name, c.input); } }
+  const mod = { exports: {} as any };
+  const req = () => ({ ECSClient, RunTaskCommand: command('RunTask'), DescribeTasksCommand: command('DescribeTasks') });
+  new vm.Script(code).runInNewContext({ require: req, exports: mod.exports, module: mod });
+  // JSON round trip: objects made in the vm context have that context's prototypes.
+  const plain = (x: any) => (x === undefined ? x : JSON.parse(JSON.stringify(x)));
+  return { handler: async (e: any) => plain(await mod.exports.handler(e)), sent };
+}
+
+test('the migration handlers run `migrate` on Create/Update and fail the deploy on a non-zero exit', async () => {
+  const { ON_EVENT, IS_COMPLETE } = await import('../lib/migrate-handler.js');
+  const props = { Cluster: 'c', TaskDefinition: 'td:7', Container: 'api', Subnets: ['s1'], SecurityGroups: ['sg'] };
+  const on = await loadHandler(ON_EVENT, () => ({ tasks: [{ taskArn: 'arn:task/1' }], failures: [] }));
+  const r = await on.handler({ RequestType: 'Update', ResourceProperties: props });
+  assert.deepEqual(r, { PhysicalResourceId: 'storefront-migrate', Data: { TaskArn: 'arn:task/1' } });
+  const [name, input] = JSON.parse(JSON.stringify(only(on.sent, 'RunTask call')));
+  assert.equal(name, 'RunTask');
+  assert.equal(input.taskDefinition, 'td:7');
+  assert.equal(input.launchType, 'FARGATE');
+  assert.deepEqual(input.overrides.containerOverrides, [{ name: 'api', command: ['migrate'] }]);
+  assert.equal(input.networkConfiguration.awsvpcConfiguration.assignPublicIp, 'DISABLED');
+  const none = await loadHandler(ON_EVENT, () => ({ tasks: [], failures: [{ reason: 'RESOURCE:ENI' }] }));
+  await assert.rejects(none.handler({ RequestType: 'Create', ResourceProperties: props }), /RESOURCE:ENI/);
+
+  const poll = (task: any) => loadHandler(IS_COMPLETE, () => ({ tasks: [task] }));
+  const ev = { RequestType: 'Update', ResourceProperties: props, Data: { TaskArn: 'arn:task/1' } };
+  assert.deepEqual(await (await poll({ lastStatus: 'RUNNING', containers: [] })).handler(ev), { IsComplete: false });
+  const done = await (await poll({ taskArn: 'arn:task/1', lastStatus: 'STOPPED', containers: [{ name: 'api', exitCode: 0 }] })).handler(ev);
+  assert.equal(done.IsComplete, true);
+  await assert.rejects((await poll({ taskArn: 'arn:task/1', lastStatus: 'STOPPED', containers: [{ name: 'api', exitCode: 1 }] })).handler(ev),
+    /storefront migrate failed: exit code 1/);
+  // Stopped before the container ran (image pull, secrets): no exit code is a failure too.
+  await assert.rejects((await poll({ taskArn: 'arn:task/1', lastStatus: 'STOPPED', stoppedReason: 'CannotPullContainerError', containers: [{ name: 'api' }] })).handler(ev),
+    /CannotPullContainerError/);
+});
