@@ -43,6 +43,9 @@ DEB_PACKAGES=(
     # The real browser that runs the AWS Clickstream web SDK in tests/e2e (driven by the
     # npm playwright-core; headless, --no-sandbox as root in CI).
     chromium
+    # The API's container image, built and run by make test's deploy/image (tests/deploy.cmake):
+    # the base from Debian packages with mmdebstrap, the build with podman/buildah.
+    podman buildah mmdebstrap
 )
 
 # missing_debs PKG… — print the packages that dpkg does not list as installed.

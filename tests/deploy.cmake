@@ -7,8 +7,8 @@
 # deploy/runtime-libs the Dockerfile's runtime packages provide every library
 #                     `ldd build/storefront` lists (tests/deploy/runtime-libs.sh).
 # deploy/image        (label deploy-image) builds the image with podman and runs it against
-#                     the test PostgreSQL; registered only where podman and mmdebstrap are
-#                     installed (`apt-get install podman buildah mmdebstrap`, docs/aws.md).
+#                     the test PostgreSQL; localstack/bootstrap.sh installs podman, buildah and
+#                     mmdebstrap, and it is registered only where they are (docs/aws.md).
 find_program(SF_DEPLOY_NPX npx)
 find_program(SF_DEPLOY_NODE node)
 if(NOT SF_DEPLOY_NPX OR NOT SF_DEPLOY_NODE)
