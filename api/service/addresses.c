@@ -33,8 +33,6 @@ static sf_status in_customer_tx(db_pool *pool, arena *a, const auth_principal *w
 static sf_status create_step(db_conn *c, arena *a, int64_t customer_id, void *arg, sf_error *e);
 static sf_status update_step(db_conn *c, arena *a, int64_t customer_id, void *arg, sf_error *e);
 static sf_status delete_step(db_conn *c, arena *a, int64_t customer_id, void *arg, sf_error *e);
-static sf_status get_owned(db_conn *c, arena *a, int64_t customer_id, int64_t id, db_address *out,
-                           sf_error *e);
 static void apply_input(db_address *row, const svc_address_input *in);
 static void parse_field(arena *a, const char *key, json_t *v, svc_address_input *p, sf_error *e);
 static bool parse_text(arena *a, json_t *v, const char *field, size_t max, bool nullable,
@@ -110,7 +108,7 @@ sf_status svc_address_get(db_pool *pool, arena *a, const auth_principal *who, in
     int64_t customer_id;
     sf_status s = db_customer_id_by_sub(c, who->sub, &customer_id, e);
     if (s == SF_OK)
-        s = get_owned(c, a, customer_id, id, out, e);
+        s = svc_address_get_owned(c, a, customer_id, id, out, e);
     else if (s == SF_NOT_FOUND)
         s = (sf_error_clear(e), sf_fail(e, SF_NOT_FOUND, "not-found", "No such address."));
     db_pool_release(pool, c);
@@ -196,7 +194,7 @@ static sf_status update_step(db_conn *c, arena *a, int64_t customer_id, void *ar
 {
     change_arg *ca = arg;
     db_address row;
-    sf_status s = get_owned(c, a, customer_id, ca->id, &row, e);
+    sf_status s = svc_address_get_owned(c, a, customer_id, ca->id, &row, e);
     if (s != SF_OK)
         return s;
     if (ca->in->set_is_default && ca->in->is_default && !row.is_default) {
@@ -218,7 +216,7 @@ static sf_status delete_step(db_conn *c, arena *a, int64_t customer_id, void *ar
 {
     change_arg *ca = arg;
     db_address row;
-    sf_status s = get_owned(c, a, customer_id, ca->id, &row, e);
+    sf_status s = svc_address_get_owned(c, a, customer_id, ca->id, &row, e);
     if (s == SF_OK)
         s = db_address_delete(c, row.id, e);
     if (s == SF_OK && row.is_default)
@@ -228,8 +226,8 @@ static sf_status delete_step(db_conn *c, arena *a, int64_t customer_id, void *ar
 
 /* The address with this id when it belongs to the customer. Someone else's address
  * answers exactly like a missing one, so ids reveal nothing about other customers. */
-static sf_status get_owned(db_conn *c, arena *a, int64_t customer_id, int64_t id, db_address *out,
-                           sf_error *e)
+sf_status svc_address_get_owned(db_conn *c, arena *a, int64_t customer_id, int64_t id,
+                                db_address *out, sf_error *e)
 {
     sf_status s = db_address_get(c, a, id, out, e);
     if (s == SF_OK && out->customer_id == customer_id)

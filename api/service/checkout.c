@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "storefront/addresses.h"
 #include "storefront/carts.h"
 #include "storefront/catalog.h"
 #include "storefront/db_addresses.h"
@@ -395,13 +396,7 @@ static sf_status ship_to(db_conn *c, arena *a, int64_t customer_id, const svc_ch
         return SF_OK;
     }
     db_address ad;
-    sf_status s = db_address_get(c, a, in->address_id, &ad, e);
-    if (s == SF_OK && ad.customer_id != customer_id)
-        s = SF_NOT_FOUND;
-    if (s == SF_NOT_FOUND) {
-        sf_error_clear(e);
-        return sf_fail(e, SF_NOT_FOUND, "not-found", "No such address.");
-    }
+    sf_status s = svc_address_get_owned(c, a, customer_id, in->address_id, &ad, e);
     if (s != SF_OK)
         return s;
     *to = (db_order_address){ad.name_is_null ? NULL : ad.name,

@@ -215,13 +215,7 @@ static sf_status destination(db_conn *c, arena *a, int64_t customer_id, const sv
         return SF_OK;
     }
     db_address ad;
-    sf_status s = db_address_get(c, a, in->address_id, &ad, e);
-    if (s == SF_OK && ad.customer_id != customer_id)
-        s = SF_NOT_FOUND;
-    if (s == SF_NOT_FOUND) {
-        sf_error_clear(e);
-        return sf_fail(e, SF_NOT_FOUND, "not-found", "No such address.");
-    }
+    sf_status s = svc_address_get_owned(c, a, customer_id, in->address_id, &ad, e);
     if (s != SF_OK)
         return s;
     out->country = ad.country;

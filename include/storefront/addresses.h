@@ -47,6 +47,11 @@ sf_status svc_addresses_list(db_pool *pool, arena *a, const auth_principal *who,
                              size_t *n, sf_error *e);
 
 /* One of the caller's addresses; SF_NOT_FOUND when it does not exist or is not theirs. */
+/* One of customer_id's addresses on the caller's connection (checkout and quotes use it
+ * inside their transactions); someone else's id is the same 404 as an unknown one. */
+sf_status svc_address_get_owned(db_conn *c, arena *a, int64_t customer_id, int64_t id,
+                                db_address *out, sf_error *e);
+
 sf_status svc_address_get(db_pool *pool, arena *a, const auth_principal *who, int64_t id,
                           db_address *out, sf_error *e);
 
