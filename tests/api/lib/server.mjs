@@ -30,6 +30,20 @@ export function freePort() {
  * undefined to drop it).
  */
 export async function startServer(env = {}) {
+  // freePort() releases its port before the server binds it, so another test's listener
+  // (a fake that never answers, say) can take it in between: the server then exits on
+  // EADDRINUSE while /healthz reaches the other listener. Each probe is bounded and a
+  // server that exited is started again on a new port.
+  let lastOutput = '';
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const started = await startOnce(env);
+    if (started.child) return started;
+    lastOutput = started.output;
+  }
+  throw new Error(`server did not start: ${lastOutput}`);
+}
+
+async function startOnce(env) {
   const port = await freePort();
   const merged = {
     ...process.env, DATABASE_URL: requireEnv('STOREFRONT_SERVER_DATABASE_URL'),
@@ -44,14 +58,14 @@ export async function startServer(env = {}) {
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
     try {
-      const res = await fetch(`${base}/healthz`);
-      if (res.status === 200) return { child, base, exited, output: () => output };
-    } catch { /* not listening yet */ }
-    if (child.exitCode !== null) break;
+      const res = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(2000) });
+      if (res.status === 200 && child.exitCode === null) return { child, base, exited, output: () => output };
+    } catch { /* not listening yet, or someone else's listener */ }
+    if (child.exitCode !== null) return { output };
     await new Promise((r) => setTimeout(r, 100));
   }
   child.kill('SIGKILL');
-  throw new Error(`server did not start: ${output}`);
+  return { output };
 }
 
 /** SIGTERM, wait (10 s, then SIGKILL); resolves {code, signal}. */
