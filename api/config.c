@@ -88,6 +88,27 @@ static bool load(sf_config *cfg, bool need_database, char *err, size_t errlen)
                  err, errlen))
         return false;
     cfg->db_pool_size = (int)v;
+    /* >>> config.c http15: insert below this line */
+    if (!int_env("HTTP_REQUEST_HEAD_TIMEOUT", 10, 1, 3600, &v, err, errlen))
+        return false;
+    cfg->request_head_timeout_s = (int)v;
+    if (!int_env("HTTP_MAX_CONNECTIONS_PER_ADDRESS", 64, 0, 100000, &v, err, errlen))
+        return false;
+    cfg->max_connections_per_address = (int)v;
+    if (!int_env("SHUTDOWN_GRACE_SECONDS", 10, 0, 3600, &v, err, errlen))
+        return false;
+    cfg->shutdown_grace_s = (int)v;
+    /* <<< config.c http15 */
+    /* >>> config.c pool15: insert below this line */
+    if (!int_env("DB_RECONNECT_BACKOFF_MAX_MS", 5000, 10, 600000, &v, err, errlen))
+        return false;
+    cfg->db_reconnect_backoff_max_ms = (int)v;
+    /* <<< config.c pool15 */
+    /* >>> config.c cache15: insert below this line */
+    if (!int_env("CATALOG_CACHE_BYTES", 16L << 20, 0, 64L << 30, &v, err, errlen))
+        return false;
+    cfg->catalog_cache_bytes = (size_t)v;
+    /* <<< config.c cache15 */
     if (!int_env("DB_ACQUIRE_TIMEOUT_MS", 2000, 1, 60000, &v, err, errlen))
         return false;
     cfg->db_acquire_timeout_ms = (int)v;

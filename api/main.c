@@ -156,8 +156,11 @@ static int cmd_serve(sf_config *cfg)
         cs_rate_free(app.events_rate);
         return 1;
     }
+    /* The catalog cache and its version listener start before the first request. */
+    app.cache = http_cache_start(&app);
     http_server *srv = http_server_start(&app);
     if (!srv) {
+        http_cache_stop(app.cache);
         stop_workers(&app);
         cs_writer_stop(app.events);
         cs_rate_free(app.events_rate);
@@ -176,7 +179,8 @@ static int cmd_serve(sf_config *cfg)
     sigwait(&stop, &sig);
     y_log_message(Y_LOG_LEVEL_INFO, "received %s, finishing in-flight requests",
                   sig == SIGTERM ? "SIGTERM" : "SIGINT");
-    http_server_stop(srv, 10000);
+    http_server_stop(srv, cfg->shutdown_grace_s * 1000);
+    http_cache_stop(app.cache);
     cs_writer_stop(app.events); /* drains: every queued event is flushed and answered */
     cs_rate_free(app.events_rate);
     stop_workers(&app); /* each finishes the round in progress */

@@ -119,3 +119,9 @@ add_test(NAME postman/scenario
   WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
 set_tests_properties(postman/scenario PROPERTIES LABELS postman RUN_SERIAL TRUE)
 # <<< node postman
+# >>> node cache15 (the catalog response cache): insert below this line
+# <<< node cache15
+# >>> node http15 (the connection layer: slow clients, shutdown): insert below this line
+# <<< node http15
+# >>> node pool15 (per-worker connections, reconnect backoff): insert below this line
+# <<< node pool15

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <ulfius.h>
 
 #include "storefront/app.h"
@@ -75,7 +76,9 @@ struct http_ctx {
                                      cart: its URL is a capability) */
     bool replayed;                /* Idempotent-Replayed: true (a stored checkout answer) */
     const char *etag;             /* ETag of a staff resource ("\"r<revision>\""), sent on
-                                     non-cacheable answers (cacheable ones hash the body) */
+                                     non-cacheable answers; on a cacheable route, the
+                                     catalog cache's (version, key) ETag, else the body is
+                                     hashed */
     bool authenticated;
     auth_principal principal; /* valid when authenticated */
 };
@@ -363,6 +366,21 @@ const char *http_user_agent(http_ctx *c);
 int64_t http_now_ms(void);
 /* POST /v1/clickstream, the AWS Clickstream SDK protocol (h_clickstream.c). */
 void h_clickstream_sdk(http_ctx *c);
+
+/* --- the catalog response cache (cache.c; docs/performance.md) --- */
+/* Builds the cache (CATALOG_CACHE_BYTES) and starts what keeps it exact (the catalog
+ * version's listener); NULL when it cannot start, and then every call below is a no-op
+ * that leaves the handlers to answer. */
+http_cache *http_cache_start(sf_app *app);
+void http_cache_stop(http_cache *cache); /* NULL is a no-op */
+/* Before the handler of a cacheable route (GET/HEAD), authorised: answers from the
+ * cache and returns true (c->status 200 with c->body, or 304 with no body; c->etag set
+ * either way); false = run the handler (c->etag may be set for it). */
+bool http_cache_answer(http_ctx *c);
+/* After the handler of a cacheable route: keeps a 200 answer for the next request. */
+void http_cache_keep(http_ctx *c);
+/* Appends the cache's samples (hits, misses, evictions, bytes) to /metrics. */
+void http_cache_render_metrics(FILE *f, const sf_app *app);
 
 /* --- metrics (metrics.c) --- */
 http_metrics *http_metrics_new(int nroutes);

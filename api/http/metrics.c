@@ -195,6 +195,7 @@ char *http_metrics_render(const sf_app *app, size_t *len)
             (unsigned long long)cs.flushes, (unsigned long long)cs.flush_errors,
             (unsigned long long)cs.rejected_full, cs.queue_depth);
     }
+    http_cache_render_metrics(f, app);
     fclose(f);
     return buf;
 }

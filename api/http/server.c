@@ -184,8 +184,14 @@ static int dispatch(const struct _u_request *req, struct _u_response *res, void 
                 http_send_error(&c, &e);
             else if (strstr(c.route->pattern, "id}") && !http_path_params_or_problem(&c))
                 ; /* 400 naming `id` / `item_id` sent */
-            else if (c.route->auth == HTTP_PUBLIC || http_authenticate_or_problem(&c))
-                c.route->handler(&c);
+            else if (c.route->auth == HTTP_PUBLIC || http_authenticate_or_problem(&c)) {
+                /* Public catalog GETs: the rendered answer may already be in the cache. */
+                if (!(c.route->cacheable && http_cache_answer(&c))) {
+                    c.route->handler(&c);
+                    if (c.route->cacheable)
+                        http_cache_keep(&c);
+                }
+            }
         }
     }
     if (c.status == 0)
@@ -343,11 +349,15 @@ static void finish(http_ctx *c, const char *method, cors_log *refused)
 {
     struct _u_response *res = c->res;
     struct _u_map *h = res->map_header;
-    bool ok_get = c->status == 200 && c->route && c->route->cacheable &&
+    bool ok_get = (c->status == 200 || c->status == 304) && c->route && c->route->cacheable &&
                   (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0);
     if (ok_get) {
-        char etag[24];
-        snprintf(etag, sizeof etag, "\"%016" PRIx64 "\"", fnv1a64(c->body, c->body_len));
+        char hashed[24];
+        const char *etag = c->etag;
+        if (!etag) {
+            snprintf(hashed, sizeof hashed, "\"%016" PRIx64 "\"", fnv1a64(c->body, c->body_len));
+            etag = hashed;
+        }
         u_map_put(h, "ETag", etag);
         char cc[48];
         snprintf(cc, sizeof cc, "public, max-age=%d", c->app->cfg.catalog_max_age_s);

@@ -16,6 +16,7 @@ typedef struct http_metrics http_metrics;
 typedef struct cs_writer cs_writer;
 typedef struct cs_forwarder cs_forwarder;
 typedef struct cs_rate cs_rate;
+typedef struct http_cache http_cache;
 
 typedef struct sf_app {
     sf_config cfg;
@@ -40,6 +41,9 @@ typedef struct sf_app {
      * The forwarder's entry is owned by `forwarder` (stopped through cs_forwarder_stop). */
     sf_worker *workers[SF_APP_WORKERS_MAX];
     int nworkers;
+    /* The catalog response cache (api/http/cache.c); NULL = off (CATALOG_CACHE_BYTES=0
+     * or it could not start): handlers answer every request. */
+    http_cache *cache;
 } sf_app;
 
 #endif

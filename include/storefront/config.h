@@ -91,6 +91,20 @@ typedef struct sf_config {
     int image_upload_ttl_s;    /* IMAGE_UPLOAD_TTL_SECONDS, presigned URL lifetime, 300 */
     long long image_max_bytes; /* IMAGE_MAX_BYTES, largest upload, default 10 MiB */
 
+    /* >>> config http15 (the connection layer, issue 15): insert below this line */
+    int request_head_timeout_s; /* HTTP_REQUEST_HEAD_TIMEOUT, whole request head, default 10 */
+    int max_connections_per_address; /* HTTP_MAX_CONNECTIONS_PER_ADDRESS, default 64, 0 = off */
+    int shutdown_grace_s;            /* SHUTDOWN_GRACE_SECONDS, in-flight requests, default 10 */
+    /* <<< config http15 */
+
+    /* >>> config pool15 (per-worker connections, reconnect backoff): insert below this line */
+    int db_reconnect_backoff_max_ms; /* DB_RECONNECT_BACKOFF_MAX_MS, default 5000 */
+    /* <<< config pool15 */
+
+    /* >>> config cache15 (the catalog response cache): insert below this line */
+    size_t catalog_cache_bytes; /* CATALOG_CACHE_BYTES, rendered answers kept, 0 = off */
+    /* <<< config cache15 */
+
     /* >>> config quotes (shipping/tax quotes and guest checkout): insert below this line */
     /* <<< config quotes */
 
