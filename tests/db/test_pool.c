@@ -1,12 +1,18 @@
 /*
  * test_pool.c — the connection pool against a real PostgreSQL: transparent reconnect
  * after the server drops a session, bounded acquire (503 instead of queueing forever),
- * an unreachable database, SQLSTATE mapping, and no transaction leaking to the next
- * borrower.
+ * an unreachable database and the reconnect backoff after it, SQLSTATE mapping, and no
+ * transaction leaking to the next borrower. test_pool_threads.c covers the per-thread
+ * binding.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "storefront/db.h"
@@ -92,6 +98,79 @@ static void test_unreachable(void)
     db_pool_free(p);
 }
 
+/* A TCP port on 127.0.0.1 that nothing listens on: bound by the kernel's choice, then
+ * closed (another process could take it meanwhile; then the first connect would not be
+ * refused and the test fails loudly rather than passing). */
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    int port = 0;
+    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
+        getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+        port = ntohs(a.sin_port);
+    if (fd >= 0)
+        close(fd);
+    return port;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* After a failed connect, acquires fail at once without trying to connect until the
+ * backoff (100 ms, jittered to 50–100 ms, then doubling up to the cap) has passed;
+ * then exactly one new attempt is made. */
+static void test_backoff(void)
+{
+    char url[128];
+    snprintf(url, sizeof url, "postgresql://nobody@127.0.0.1:%d/none", free_port());
+    db_pool_config cfg = {
+        .conninfo = url, .size = 2, .acquire_timeout_ms = 100, .reconnect_backoff_max_ms = 400};
+    db_pool *p = db_pool_new(&cfg);
+    sf_error e;
+    sf_error_clear(&e);
+    db_conn *c;
+    db_pool_stats s;
+    CHECK(db_pool_acquire(p, &c, &e) == SF_UNAVAILABLE);
+    double failed_at = now_s();
+    db_pool_stats_get(p, &s);
+    CHECK(s.connect_attempts_total == 1 && s.database_down && s.refused_total == 0);
+
+    /* Immediate retries: refused, no attempt. The backoff is at least 50 ms and 20
+     * refusals take microseconds; should this machine stall past 50 ms, one retry may
+     * have tried again, which the second check allows only then. */
+    for (int i = 0; i < 20; i++) {
+        sf_error_clear(&e);
+        CHECK(db_pool_acquire(p, &c, &e) == SF_UNAVAILABLE);
+        CHECK(strcmp(e.code, "service-unavailable") == 0);
+    }
+    double elapsed = now_s() - failed_at;
+    db_pool_stats_get(p, &s);
+    CHECK(s.connect_attempts_total == 1 || elapsed >= 0.05);
+    CHECK(s.refused_total + (s.connect_attempts_total - 1) == 20);
+    CHECK(s.in_use == 0 && s.timeouts_total == 0 && s.reconnects_total == 0);
+
+    /* After the backoff one acquire tries again (and fails again). Bounded polling: the
+     * cap is 400 ms, so within 5 s there must have been a new attempt. */
+    uint64_t attempts = s.connect_attempts_total;
+    double until = now_s() + 5;
+    while (now_s() < until) {
+        db_pool_acquire(p, &c, &e);
+        db_pool_stats_get(p, &s);
+        if (s.connect_attempts_total > attempts)
+            break;
+        usleep(10000);
+    }
+    CHECK(s.connect_attempts_total == attempts + 1);
+    CHECK(s.database_down && s.in_use == 0);
+    db_pool_free(p);
+}
+
 static void test_sqlstate_mapping(const char *url)
 {
     sf_error e;
@@ -129,6 +208,7 @@ int main(void)
     test_reconnect(url);
     test_bounded_acquire(url);
     test_unreachable();
+    test_backoff();
     test_sqlstate_mapping(url);
     return check_done();
 }
