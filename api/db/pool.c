@@ -109,6 +109,8 @@ static db_conn *claim_idle(db_pool *p, bool bind);
 static sf_status acquire_shared(db_pool *p, db_conn **out, sf_error *e);
 static double mono_now(void);
 static void notice_receiver(void *arg, const PGresult *r);
+static void one_line(char *dst, size_t len, const char *src);
+static void log_lost(const db_conn *c, const PGresult *r);
 static bool prepared_has(const db_conn *c, const db_stmt *st);
 static void prepared_add(db_conn *c, const db_stmt *st);
 static size_t ptr_hash(const void *p, size_t cap);
@@ -289,6 +291,7 @@ PGresult *db_exec(db_conn *c, const db_stmt *st, const char *const *params, sf_e
         /* The server went away between requests (restart, failover, idle timeout).
          * Nothing was half-done since no transaction was open: reconnect and retry
          * once so the caller does not see the restart at all. */
+        log_lost(c, r);
         PQclear(r);
         r = NULL;
         if (conn_reconnect(c, e) != SF_OK)
@@ -310,6 +313,7 @@ PGresult *db_exec_sql(db_conn *c, const char *sql, int nparams, const char *cons
     PGresult *r = exec_dynamic_once(c, sql, nparams, params);
     if (!result_ok(r) && was_idle && (!c->pg || PQstatus(c->pg) != CONNECTION_OK)) {
         /* Same transparent retry as db_exec: the server restarted between requests. */
+        log_lost(c, r);
         PQclear(r);
         r = NULL;
         if (conn_reconnect(c, e) != SF_OK)
@@ -469,14 +473,36 @@ static sf_status acquire_shared(db_pool *p, db_conn **out, sf_error *e)
     return SF_OK;
 }
 
+/* Standalone connections (background workers, the events writer, the CLI) retry on
+ * their own schedules and their callers report the failure; the libpq reason is logged
+ * here, but during an outage at most once a minute for all of them together, so a few
+ * workers retrying every few hundred ms do not flood the log. The one process-wide
+ * throttle is the exception to "no mutable globals": it is log state, nothing reads it. */
+static pthread_mutex_t standalone_log_mu = PTHREAD_MUTEX_INITIALIZER;
+static double standalone_logged_at = -1e9;
+static unsigned long standalone_suppressed;
+
 static sf_status conn_reconnect(db_conn *c, sf_error *e)
 {
     if (c->pool)
         return pool_connect(c, e);
     char why[256];
     sf_status s = conn_connect(c, e, why, sizeof why);
-    if (s != SF_OK)
-        y_log_message(Y_LOG_LEVEL_ERROR, "db: %s: %s", c->application_name, why);
+    if (s != SF_OK) {
+        double now = mono_now();
+        pthread_mutex_lock(&standalone_log_mu);
+        if (now - standalone_logged_at >= REMINDER_EVERY_S) {
+            y_log_message(Y_LOG_LEVEL_ERROR,
+                          "db: %s: connect failed: %s; failed connects of background "
+                          "connections are logged at most once a minute (%lu since the last)",
+                          c->application_name, why, standalone_suppressed);
+            standalone_logged_at = now;
+            standalone_suppressed = 0;
+        } else {
+            standalone_suppressed++;
+        }
+        pthread_mutex_unlock(&standalone_log_mu);
+    }
     return s;
 }
 
@@ -560,6 +586,23 @@ static void one_line(char *dst, size_t len, const char *src)
     while (n > 0 && dst[n - 1] == ' ')
         n--;
     dst[n] = '\0';
+}
+
+/* A session the server ended between requests, about to be replaced: one warning per
+ * lost connection, with the server's reason ("terminating connection due to
+ * administrator command") on one line, so a restart or failover shows in the log
+ * even though no request fails. */
+static void log_lost(const db_conn *c, const PGresult *r)
+{
+    /* The connection's message, not the result's: since PostgreSQL 14 it holds every
+     * error of the last command, the server's FATAL before libpq's "server closed the
+     * connection unexpectedly". */
+    const char *msg = c->pg ? PQerrorMessage(c->pg) : NULL;
+    if ((!msg || !*msg) && r)
+        msg = PQresultErrorMessage(r);
+    char text[512];
+    one_line(text, sizeof text, msg && *msg ? msg : "no session");
+    y_log_message(Y_LOG_LEVEL_WARNING, "db: connection lost (%s); reconnecting", text);
 }
 
 /* libpq's notices and warnings (NOTICEs from DDL, "terminating connection because of
