@@ -17,6 +17,8 @@
 #include "check.h"
 #include "storefront/db.h"
 
+#include <yder.h>
+
 static const db_stmt pid_stmt = {"test_pid", "SELECT pg_backend_pid()::text", 0};
 static const db_stmt one_stmt = {"test_one", "SELECT 1", 0};
 
@@ -171,6 +173,49 @@ static void test_backoff(void)
     db_pool_free(p);
 }
 
+/* The log lines the pool writes, captured through yder's callback (the server's JSON
+ * logger is one such callback). */
+static char logged[8][512];
+static int nlogged;
+
+static void capture(void *cls, const char *app, const time_t date, const unsigned long level,
+                    const char *message)
+{
+    (void)cls, (void)app, (void)date, (void)level;
+    if (nlogged < 8)
+        snprintf(logged[nlogged++], sizeof logged[0], "%s", message);
+}
+
+static bool logged_has(const char *what)
+{
+    for (int i = 0; i < nlogged; i++)
+        if (strstr(logged[i], what))
+            return true;
+    return false;
+}
+
+/* A NOTICE or WARNING from the server reaches the log as one line through the notice
+ * receiver (libpq's default would print it raw to stderr). */
+static void test_notices(const char *url)
+{
+    sf_error e;
+    sf_error_clear(&e);
+    db_conn *c = db_conn_open(url, "test-notices", 0, &e);
+    CHECK(c != NULL);
+    if (!c)
+        return;
+    nlogged = 0;
+    CHECK(db_command(c, "DO $$BEGIN RAISE NOTICE 'hello from test_notices'; END$$", &e) == SF_OK);
+    CHECK(db_command(c, "DO $$BEGIN RAISE WARNING E'two\\nlines'; END$$", &e) == SF_OK);
+    CHECK(nlogged == 2);
+    CHECK(logged_has("db notice: NOTICE hello from test_notices"));
+    CHECK(logged_has("test-notices"));
+    CHECK(logged_has("db notice: WARNING two lines"));
+    for (int i = 0; i < nlogged; i++)
+        CHECK(strchr(logged[i], '\n') == NULL);
+    db_conn_close(c);
+}
+
 static void test_sqlstate_mapping(const char *url)
 {
     sf_error e;
@@ -205,6 +250,9 @@ int main(void)
         fprintf(stderr, "STOREFRONT_TEST_DATABASE_URL is not set; run this through make test\n");
         return 1;
     }
+    y_init_logs("test_pool", Y_LOG_MODE_CALLBACK, Y_LOG_LEVEL_DEBUG, NULL, NULL);
+    y_set_logs_callback(capture, NULL, NULL);
+    test_notices(url);
     test_reconnect(url);
     test_bounded_acquire(url);
     test_unreachable();
