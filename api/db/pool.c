@@ -22,9 +22,9 @@
  * closed on release and reconnected on its next checkout, and a statement that fails
  * because the server went away (restart, failover) is retried once on a fresh
  * connection when no transaction was open. Every reconnect of a pool connection goes
- * through one shared database state (pool_health.c's reasoning lives here too): after
- * a failed connect, connects wait a capped, jittered exponential backoff during which
- * acquire fails at once with SF_UNAVAILABLE, and only state changes are logged. Each
+ * through one shared database state (pool_connect): after a failed connect, connects
+ * wait a capped, jittered exponential backoff during which acquire fails at once with
+ * SF_UNAVAILABLE, and only state changes are logged (docs/database.md). Each
  * connection remembers which db_stmt it has prepared (by address), so a statement is
  * parsed once per connection.
  */
