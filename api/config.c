@@ -82,10 +82,12 @@ static bool load(sf_config *cfg, bool need_database, char *err, size_t errlen)
     if (!int_env("HTTP_CONNECTION_TIMEOUT", 30, 1, 3600, &v, err, errlen))
         return false;
     cfg->connection_timeout_s = (int)v;
-    /* Not one per HTTP worker: most workers of a busy server wait on the clickstream
-     * writer, which has its own connections; the pool waits boundedly, then 503. */
-    if (!int_env("DB_POOL_SIZE", cfg->threads < cores * 2 ? cfg->threads : cores * 2, 1, 512, &v,
-                 err, errlen))
+    /* One connection per HTTP worker (the pool binds one to each worker thread, so the
+     * hot path takes no lock) plus 2 for nested acquires and other request-time users,
+     * but no more than 4 per core + 2: past that many threads (the old 64-worker
+     * default) the extra workers share the rest through the bounded wait, then 503. */
+    if (!int_env("DB_POOL_SIZE", (cfg->threads < cores * 4 ? cfg->threads : cores * 4) + 2, 1, 512,
+                 &v, err, errlen))
         return false;
     cfg->db_pool_size = (int)v;
     /* >>> config.c http15: insert below this line */

@@ -102,6 +102,7 @@ static int cmd_serve(sf_config *cfg)
         .acquire_timeout_ms = cfg->db_acquire_timeout_ms,
         .statement_timeout_ms = cfg->db_statement_timeout_ms,
         .application_name = "storefront",
+        .reconnect_backoff_max_ms = cfg->db_reconnect_backoff_max_ms,
     };
     app.pool = db_pool_new(&pc);
     app.metrics = http_metrics_new(http_routes_count);

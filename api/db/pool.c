@@ -5,11 +5,28 @@
  * database's connection budget are sized independently (RDS counts connections), and
  * a bounded wait turns "database saturated" into a quick 503 instead of a pile-up.
  *
+ * Per-thread binding (the hot path takes no lock): the first acquire on a thread binds
+ * a free slot to that thread (a pthread key per pool); later acquires on that thread
+ * take their slot back with one compare-and-swap on its state, and release is one
+ * atomic store. A thread without a slot (more threads than connections, or a nested
+ * acquire while its own slot is out) falls back to the shared bounded wait under the
+ * mutex: it borrows any idle slot, unbound ones first, and gets SF_UNAVAILABLE after
+ * acquire_timeout_ms. A releaser signals the condvar only when someone waits. The key's
+ * destructor unbinds a slot when its thread exits; db_pool_free deletes the key, after
+ * which no destructor runs and stale thread values read as NULL (glibc checks the key's
+ * sequence number), so neither a pool freed first nor a thread exiting first dangles.
+ * Gauges are read from the slots themselves (state, per-slot counters), so they are
+ * exact without a shared counter on the hot path.
+ *
  * Connections open lazily and reopen by themselves: a connection found broken is
  * closed on release and reconnected on its next checkout, and a statement that fails
  * because the server went away (restart, failover) is retried once on a fresh
- * connection when no transaction was open. Each connection remembers which db_stmt it
- * has prepared (by address), so a statement is parsed once per connection.
+ * connection when no transaction was open. Every reconnect of a pool connection goes
+ * through one shared database state (pool_connect): after a failed connect, connects
+ * wait a capped, jittered exponential backoff during which acquire fails at once with
+ * SF_UNAVAILABLE, and only state changes are logged (docs/database.md). Each
+ * connection remembers which db_stmt it has prepared (by address), so a statement is
+ * parsed once per connection.
  */
 #include "storefront/db.h"
 #include "storefront/queries_gen.h"
@@ -19,6 +36,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +44,10 @@
 #include <yder.h>
 
 #define PREPARED_INITIAL_CAP 64
+#define BACKOFF_FIRST_MS     100
+#define REMINDER_EVERY_S     60
+
+enum { SLOT_IDLE = 0, SLOT_BUSY = 1 };
 
 struct db_conn {
     PGconn *pg;
@@ -33,9 +55,12 @@ struct db_conn {
     const char *conninfo;
     const char *application_name;
     int statement_timeout_ms;
-    int index;     /* slot in the pool */
-    bool in_setup; /* conn_connect is running the session setup: db_exec must not
-                      reconnect from inside it */
+    int index;                      /* slot in the pool */
+    bool in_setup;                  /* conn_connect is running the session setup: db_exec must not
+                                       reconnect from inside it */
+    atomic_int state;               /* SLOT_IDLE / SLOT_BUSY; the CAS that takes a slot */
+    bool bound;                     /* a thread owns this slot (written under pool->mu) */
+    atomic_uint_fast64_t checkouts; /* acquires that got this slot */
     /* Open-addressing set of statements prepared on this connection. */
     const db_stmt **prepared;
     size_t prepared_cap, prepared_count;
@@ -47,20 +72,45 @@ struct db_conn {
     size_t ndyn;
 };
 
+/* The database as the pool last saw it; all fields under health_mu. */
+typedef struct db_health {
+    bool down;      /* the last connect failed */
+    bool probing;   /* one thread is trying to connect after the backoff */
+    int backoff_ms; /* current backoff, doubles up to backoff_max_ms */
+    double down_since, next_attempt, last_log; /* monotonic seconds */
+    uint64_t refused;                          /* acquires refused during this outage */
+    uint64_t refused_total;                    /* and during all of them */
+    unsigned seed;                             /* jitter */
+} db_health;
+
 struct db_pool {
     char *conninfo;
     char *application_name;
-    int size, acquire_timeout_ms, statement_timeout_ms;
-    pthread_mutex_t mu;
+    int size, acquire_timeout_ms, statement_timeout_ms, backoff_max_ms;
+    pthread_key_t owner; /* this thread's bound slot (db_conn *) */
+    bool owner_ok;
+    pthread_mutex_t mu; /* the shared wait and slot binding */
     pthread_cond_t cv;
     db_conn *conns;
-    int *free_slots; /* stack of free slot indexes */
-    int nfree, waiting;
-    uint64_t acquired_total, timeouts_total, reconnects_total;
+    atomic_int waiting;
+    uint64_t timeouts_total;             /* under mu */
+    atomic_uint_fast64_t connects_total; /* connections opened */
+    atomic_uint_fast64_t attempts_total; /* connects tried (failed ones too) */
+    pthread_mutex_t health_mu;
+    db_health health;
 };
 
-static sf_status conn_connect(db_conn *c, sf_error *e);
+static sf_status conn_connect(db_conn *c, sf_error *e, char *why, size_t whylen);
+static sf_status conn_reconnect(db_conn *c, sf_error *e);
+static sf_status pool_connect(db_conn *c, sf_error *e);
 static void conn_disconnect(db_conn *c);
+static void unbind_on_exit(void *slot);
+static db_conn *claim_idle(db_pool *p, bool bind);
+static sf_status acquire_shared(db_pool *p, db_conn **out, sf_error *e);
+static double mono_now(void);
+static void notice_receiver(void *arg, const PGresult *r);
+static void one_line(char *dst, size_t len, const char *src);
+static void log_lost(const db_conn *c, const PGresult *r);
 static bool prepared_has(const db_conn *c, const db_stmt *st);
 static void prepared_add(db_conn *c, const db_stmt *st);
 static size_t ptr_hash(const void *p, size_t cap);
@@ -80,14 +130,20 @@ db_pool *db_pool_new(const db_pool_config *cfg)
     p->size = cfg->size > 0 ? cfg->size : 1;
     p->acquire_timeout_ms = cfg->acquire_timeout_ms > 0 ? cfg->acquire_timeout_ms : 1000;
     p->statement_timeout_ms = cfg->statement_timeout_ms;
+    p->backoff_max_ms = cfg->reconnect_backoff_max_ms > 0 ? cfg->reconnect_backoff_max_ms : 5000;
     p->conns = calloc((size_t)p->size, sizeof *p->conns);
-    p->free_slots = calloc((size_t)p->size, sizeof *p->free_slots);
-    if (!p->conninfo || !p->application_name || !p->conns || !p->free_slots) {
+    p->owner_ok = pthread_key_create(&p->owner, unbind_on_exit) == 0;
+    if (!p->conninfo || !p->application_name || !p->conns || !p->owner_ok) {
         db_pool_free(p);
         return NULL;
     }
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);
+    pthread_mutex_init(&p->health_mu, NULL);
+    p->health.seed = (unsigned)time(NULL) ^ (unsigned)(uintptr_t)p;
+    atomic_init(&p->waiting, 0);
+    atomic_init(&p->connects_total, 0);
+    atomic_init(&p->attempts_total, 0);
     for (int i = 0; i < p->size; i++) {
         db_conn *c = &p->conns[i];
         c->pool = p;
@@ -95,8 +151,8 @@ db_pool *db_pool_new(const db_pool_config *cfg)
         c->conninfo = p->conninfo;
         c->application_name = p->application_name;
         c->statement_timeout_ms = p->statement_timeout_ms;
-        /* Hand out the lowest slots first so an idle server keeps few connections. */
-        p->free_slots[p->nfree++] = p->size - 1 - i;
+        atomic_init(&c->state, SLOT_IDLE);
+        atomic_init(&c->checkouts, 0);
     }
     return p;
 }
@@ -105,16 +161,21 @@ void db_pool_free(db_pool *p)
 {
     if (!p)
         return;
+    /* First: after pthread_key_delete no thread's exit touches this pool. */
+    if (p->owner_ok)
+        pthread_key_delete(p->owner);
     if (p->conns) {
         for (int i = 0; i < p->size; i++) {
             conn_disconnect(&p->conns[i]);
             free(p->conns[i].prepared);
         }
+    }
+    if (p->conns && p->owner_ok) {
         pthread_mutex_destroy(&p->mu);
         pthread_cond_destroy(&p->cv);
+        pthread_mutex_destroy(&p->health_mu);
     }
     free(p->conns);
-    free(p->free_slots);
     free(p->conninfo);
     free(p->application_name);
     free(p);
@@ -122,33 +183,18 @@ void db_pool_free(db_pool *p)
 
 sf_status db_pool_acquire(db_pool *p, db_conn **out, sf_error *e)
 {
-    struct timespec deadline;
-    clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += p->acquire_timeout_ms / 1000;
-    deadline.tv_nsec += (long)(p->acquire_timeout_ms % 1000) * 1000000L;
-    if (deadline.tv_nsec >= 1000000000L) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000L;
+    /* Hot path: this thread's own slot, taken back with one CAS and no lock. */
+    db_conn *c = pthread_getspecific(p->owner);
+    int idle = SLOT_IDLE;
+    if (!c || c->pool != p ||
+        !atomic_compare_exchange_strong_explicit(&c->state, &idle, SLOT_BUSY, memory_order_acquire,
+                                                 memory_order_relaxed)) {
+        if (acquire_shared(p, &c, e) != SF_OK)
+            return e->status;
     }
-
-    pthread_mutex_lock(&p->mu);
-    p->waiting++;
-    while (p->nfree == 0) {
-        if (pthread_cond_timedwait(&p->cv, &p->mu, &deadline) == ETIMEDOUT && p->nfree == 0) {
-            p->waiting--;
-            p->timeouts_total++;
-            pthread_mutex_unlock(&p->mu);
-            return sf_fail(e, SF_UNAVAILABLE, "service-unavailable",
-                           "The service is busy; try again shortly.");
-        }
-    }
-    p->waiting--;
-    db_conn *c = &p->conns[p->free_slots[--p->nfree]];
-    p->acquired_total++;
-    pthread_mutex_unlock(&p->mu);
-
+    atomic_fetch_add_explicit(&c->checkouts, 1, memory_order_relaxed);
     if (!c->pg || PQstatus(c->pg) != CONNECTION_OK) {
-        if (conn_connect(c, e) != SF_OK) {
+        if (pool_connect(c, e) != SF_OK) {
             db_pool_release(p, c);
             return e->status;
         }
@@ -169,22 +215,38 @@ void db_pool_release(db_pool *p, db_conn *c)
     }
     if (c->pg && PQstatus(c->pg) != CONNECTION_OK)
         conn_disconnect(c);
-    pthread_mutex_lock(&p->mu);
-    p->free_slots[p->nfree++] = c->index;
-    pthread_cond_signal(&p->cv);
-    pthread_mutex_unlock(&p->mu);
+    /* seq_cst store, then seq_cst load of waiting: either a waiter that counted itself
+     * in sees this slot idle on its scan, or we see it and signal under the mutex it
+     * holds until it sleeps. Nobody waiting (the common case): no lock at all. */
+    atomic_store(&c->state, SLOT_IDLE);
+    if (atomic_load(&p->waiting) > 0) {
+        pthread_mutex_lock(&p->mu);
+        pthread_cond_signal(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+    }
 }
 
 void db_pool_stats_get(db_pool *p, db_pool_stats *out)
 {
+    memset(out, 0, sizeof *out);
     pthread_mutex_lock(&p->mu);
     out->size = p->size;
-    out->in_use = p->size - p->nfree;
-    out->waiting = p->waiting;
-    out->acquired_total = p->acquired_total;
+    for (int i = 0; i < p->size; i++) {
+        if (atomic_load_explicit(&p->conns[i].state, memory_order_relaxed) == SLOT_BUSY)
+            out->in_use++;
+        if (p->conns[i].bound)
+            out->bound++;
+        out->acquired_total += atomic_load_explicit(&p->conns[i].checkouts, memory_order_relaxed);
+    }
+    out->waiting = atomic_load(&p->waiting);
     out->timeouts_total = p->timeouts_total;
-    out->reconnects_total = p->reconnects_total;
     pthread_mutex_unlock(&p->mu);
+    out->reconnects_total = atomic_load(&p->connects_total);
+    out->connect_attempts_total = atomic_load(&p->attempts_total);
+    pthread_mutex_lock(&p->health_mu);
+    out->database_down = p->health.down;
+    out->refused_total = p->health.refused_total;
+    pthread_mutex_unlock(&p->health_mu);
 }
 
 db_conn *db_conn_open(const char *conninfo, const char *application_name, int statement_timeout_ms,
@@ -198,7 +260,9 @@ db_conn *db_conn_open(const char *conninfo, const char *application_name, int st
     c->conninfo = conninfo;
     c->application_name = application_name ? application_name : "storefront-cli";
     c->statement_timeout_ms = statement_timeout_ms;
-    if (conn_connect(c, e) != SF_OK) {
+    atomic_init(&c->state, SLOT_BUSY);
+    atomic_init(&c->checkouts, 0);
+    if (conn_reconnect(c, e) != SF_OK) {
         db_conn_close(c);
         return NULL;
     }
@@ -227,9 +291,10 @@ PGresult *db_exec(db_conn *c, const db_stmt *st, const char *const *params, sf_e
         /* The server went away between requests (restart, failover, idle timeout).
          * Nothing was half-done since no transaction was open: reconnect and retry
          * once so the caller does not see the restart at all. */
+        log_lost(c, r);
         PQclear(r);
         r = NULL;
-        if (conn_connect(c, e) != SF_OK)
+        if (conn_reconnect(c, e) != SF_OK)
             return NULL;
         r = exec_once(c, st, params);
     }
@@ -248,9 +313,10 @@ PGresult *db_exec_sql(db_conn *c, const char *sql, int nparams, const char *cons
     PGresult *r = exec_dynamic_once(c, sql, nparams, params);
     if (!result_ok(r) && was_idle && (!c->pg || PQstatus(c->pg) != CONNECTION_OK)) {
         /* Same transparent retry as db_exec: the server restarted between requests. */
+        log_lost(c, r);
         PQclear(r);
         r = NULL;
-        if (conn_connect(c, e) != SF_OK)
+        if (conn_reconnect(c, e) != SF_OK)
             return NULL;
         r = exec_dynamic_once(c, sql, nparams, params);
     }
@@ -331,134 +397,239 @@ sf_status db_result_error(db_conn *c, const PGresult *r, sf_error *e)
     return sf_fail(e, SF_INTERNAL, "internal-error", "Unexpected database failure.");
 }
 
-char *db_text(arena *a, const PGresult *r, int row, int col)
-{
-    if (PQgetisnull(r, row, col))
-        return NULL;
-    return arena_strndup(a, PQgetvalue(r, row, col), (size_t)PQgetlength(r, row, col));
-}
-
-int64_t db_int64(const PGresult *r, int row, int col)
-{
-    return PQgetisnull(r, row, col) ? 0 : strtoll(PQgetvalue(r, row, col), NULL, 10);
-}
-
-int32_t db_int32(const PGresult *r, int row, int col)
-{
-    return PQgetisnull(r, row, col) ? 0 : (int32_t)strtol(PQgetvalue(r, row, col), NULL, 10);
-}
-
-bool db_bool(const PGresult *r, int row, int col)
-{
-    return !PQgetisnull(r, row, col) && PQgetvalue(r, row, col)[0] == 't';
-}
-
-char *db_timestamp(arena *a, const PGresult *r, int row, int col)
-{
-    if (PQgetisnull(r, row, col))
-        return NULL;
-    const char *v = PQgetvalue(r, row, col);
-    size_t n = (size_t)PQgetlength(r, row, col);
-    char *out = arena_alloc(a, n + 4);
-    memcpy(out, v, n + 1);
-    if (n > 10 && out[10] == ' ')
-        out[10] = 'T';
-    /* The session runs in UTC, so the offset is "+00": RFC 3339 spells it "Z". */
-    if (n >= 3 && strcmp(out + n - 3, "+00") == 0) {
-        out[n - 3] = 'Z';
-        out[n - 2] = '\0';
-    } else if (n >= 3 && (out[n - 3] == '+' || out[n - 3] == '-')) {
-        memcpy(out + n, ":00", 4);
-    }
-    return out;
-}
-
-bool db_get_int64(const PGresult *r, int row, int col, int64_t *out)
-{
-    if (PQgetisnull(r, row, col))
-        return false;
-    *out = strtoll(PQgetvalue(r, row, col), NULL, 10);
-    return true;
-}
-
-bool db_get_int32(const PGresult *r, int row, int col, int32_t *out)
-{
-    if (PQgetisnull(r, row, col))
-        return false;
-    *out = (int32_t)strtol(PQgetvalue(r, row, col), NULL, 10);
-    return true;
-}
-
-bool db_get_bool(const PGresult *r, int row, int col, bool *out)
-{
-    if (PQgetisnull(r, row, col))
-        return false;
-    *out = PQgetvalue(r, row, col)[0] == 't';
-    return true;
-}
-
-bool db_get_double(const PGresult *r, int row, int col, double *out)
-{
-    if (PQgetisnull(r, row, col))
-        return false;
-    *out = strtod(PQgetvalue(r, row, col), NULL);
-    return true;
-}
-
-int db_get_int64_array(arena *a, const PGresult *r, int row, int col, int64_t **v, size_t *n)
-{
-    *v = NULL;
-    *n = 0;
-    if (PQgetisnull(r, row, col))
-        return 0;
-    return db_parse_int64_array(a, PQgetvalue(r, row, col), v, n);
-}
-
-int db_get_int32_array(arena *a, const PGresult *r, int row, int col, int32_t **v, size_t *n)
-{
-    int64_t *wide;
-    *v = NULL;
-    *n = 0;
-    if (PQgetisnull(r, row, col))
-        return 0;
-    if (db_parse_int64_array(a, PQgetvalue(r, row, col), &wide, n) < 0)
-        return -1;
-    *v = *n ? arena_alloc(a, *n * sizeof **v) : NULL;
-    for (size_t i = 0; i < *n; i++)
-        (*v)[i] = (int32_t)wide[i];
-    return 1;
-}
-
-int db_get_text_array(arena *a, const PGresult *r, int row, int col, char ***v, size_t *n)
-{
-    *v = NULL;
-    *n = 0;
-    if (PQgetisnull(r, row, col))
-        return 0;
-    return db_parse_text_array(a, PQgetvalue(r, row, col), v, n);
-}
-
-bool db_decode_failed(sf_error *e, const char *query, const char *column)
-{
-    y_log_message(Y_LOG_LEVEL_ERROR, "db: query %s: column %s: NULL or unreadable value", query,
-                  column);
-    sf_fail(e, SF_INTERNAL, "internal-error", "Unexpected database failure.");
-    return false;
-}
-
-char *db_param_int64(arena *a, int64_t v)
-{
-    return arena_sprintf(a, "%" PRId64, v);
-}
-
-const char *db_param_bool(bool v)
-{
-    return v ? "t" : "f";
-}
-
 /* --- static helpers --------------------------------------------------------------- */
 
-static sf_status conn_connect(db_conn *c, sf_error *e)
+static double mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The pthread key's destructor: the thread that owned `slot` exits, so the slot can be
+ * bound to another thread. Runs only while the pool lives (db_pool_free deletes the
+ * key first). */
+static void unbind_on_exit(void *slot)
+{
+    db_conn *c = slot;
+    pthread_mutex_lock(&c->pool->mu);
+    c->bound = false;
+    pthread_mutex_unlock(&c->pool->mu);
+}
+
+/* Takes an idle slot (caller holds p->mu). Unbound slots first, lowest index first, so
+ * an idle server keeps few connections and owners keep theirs; with `bind` the slot
+ * becomes this thread's. Borrowing a bound slot is the fallback: its owner then finds
+ * it busy and waits here like everyone else. */
+static db_conn *claim_idle(db_pool *p, bool bind)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < p->size; i++) {
+            db_conn *c = &p->conns[i];
+            int idle = SLOT_IDLE;
+            if (c->bound != (pass == 1))
+                continue;
+            if (!atomic_compare_exchange_strong(&c->state, &idle, SLOT_BUSY))
+                continue;
+            if (bind && !c->bound && pthread_setspecific(p->owner, c) == 0)
+                c->bound = true;
+            return c;
+        }
+    }
+    return NULL;
+}
+
+/* The shared path: no slot of our own (or it is out). Waits at most acquire_timeout_ms
+ * for any slot to go idle; binds one to this thread if it has none yet. */
+static sf_status acquire_shared(db_pool *p, db_conn **out, sf_error *e)
+{
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += p->acquire_timeout_ms / 1000;
+    deadline.tv_nsec += (long)(p->acquire_timeout_ms % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000L;
+    }
+    db_conn *mine = pthread_getspecific(p->owner);
+    bool bind = !mine || mine->pool != p;
+
+    pthread_mutex_lock(&p->mu);
+    atomic_fetch_add(&p->waiting, 1);
+    db_conn *c;
+    while (!(c = claim_idle(p, bind))) {
+        if (pthread_cond_timedwait(&p->cv, &p->mu, &deadline) == ETIMEDOUT &&
+            !(c = claim_idle(p, bind))) {
+            atomic_fetch_sub(&p->waiting, 1);
+            p->timeouts_total++;
+            pthread_mutex_unlock(&p->mu);
+            return sf_fail(e, SF_UNAVAILABLE, "service-unavailable",
+                           "The service is busy; try again shortly.");
+        }
+    }
+    atomic_fetch_sub(&p->waiting, 1);
+    pthread_mutex_unlock(&p->mu);
+    *out = c;
+    return SF_OK;
+}
+
+/* Standalone connections (background workers, the events writer, the CLI) retry on
+ * their own schedules and their callers report the failure; the libpq reason is logged
+ * here, but during an outage at most once a minute for all of them together, so a few
+ * workers retrying every few hundred ms do not flood the log. The one process-wide
+ * throttle is the exception to "no mutable globals": it is log state, nothing reads it. */
+static pthread_mutex_t standalone_log_mu = PTHREAD_MUTEX_INITIALIZER;
+static double standalone_logged_at = -1e9;
+static unsigned long standalone_suppressed;
+
+static sf_status conn_reconnect(db_conn *c, sf_error *e)
+{
+    if (c->pool)
+        return pool_connect(c, e);
+    char why[256];
+    sf_status s = conn_connect(c, e, why, sizeof why);
+    if (s != SF_OK) {
+        double now = mono_now();
+        pthread_mutex_lock(&standalone_log_mu);
+        if (now - standalone_logged_at >= REMINDER_EVERY_S) {
+            y_log_message(Y_LOG_LEVEL_ERROR,
+                          "db: %s: connect failed: %s; failed connects of background "
+                          "connections are logged at most once a minute (%lu since the last)",
+                          c->application_name, why, standalone_suppressed);
+            standalone_logged_at = now;
+            standalone_suppressed = 0;
+        } else {
+            standalone_suppressed++;
+        }
+        pthread_mutex_unlock(&standalone_log_mu);
+    }
+    return s;
+}
+
+/* Connects a pool slot through the shared database state. While the database is
+ * down, only one thread at a time tries, and only after the backoff; everyone else
+ * is refused at once, without a connect attempt or a log line, so an outage costs
+ * neither the log nor the recovering server a storm. */
+static sf_status pool_connect(db_conn *c, sf_error *e)
+{
+    db_pool *p = c->pool;
+    db_health *h = &p->health;
+    double now = mono_now();
+    bool probe = false;
+    pthread_mutex_lock(&p->health_mu);
+    if (h->down) {
+        if (h->probing || now < h->next_attempt) {
+            h->refused++;
+            h->refused_total++;
+            if (now - h->last_log >= REMINDER_EVERY_S) {
+                h->last_log = now;
+                y_log_message(Y_LOG_LEVEL_WARNING,
+                              "database still unreachable after %.0f s; %llu requests refused",
+                              now - h->down_since, (unsigned long long)h->refused);
+            }
+            pthread_mutex_unlock(&p->health_mu);
+            conn_disconnect(c);
+            return sf_fail(e, SF_UNAVAILABLE, "service-unavailable",
+                           "The database is unavailable; try again shortly.");
+        }
+        h->probing = probe = true;
+    }
+    pthread_mutex_unlock(&p->health_mu);
+
+    char why[256];
+    atomic_fetch_add(&p->attempts_total, 1);
+    sf_status s = conn_connect(c, e, why, sizeof why);
+    now = mono_now();
+
+    pthread_mutex_lock(&p->health_mu);
+    if (probe)
+        h->probing = false;
+    if (s == SF_OK) {
+        if (h->down) {
+            y_log_message(Y_LOG_LEVEL_WARNING,
+                          "database reachable again after %.1f s; %llu requests refused",
+                          now - h->down_since, (unsigned long long)h->refused);
+            h->down = false;
+            h->backoff_ms = 0;
+        }
+    } else if (!h->down || probe) {
+        if (!h->down) {
+            h->down = true;
+            h->down_since = h->last_log = now;
+            h->refused = 0;
+            h->backoff_ms = BACKOFF_FIRST_MS;
+            y_log_message(Y_LOG_LEVEL_ERROR, "database unreachable: %s; retrying with backoff",
+                          why);
+        } else {
+            h->backoff_ms =
+                h->backoff_ms * 2 < p->backoff_max_ms ? h->backoff_ms * 2 : p->backoff_max_ms;
+        }
+        if (h->backoff_ms > p->backoff_max_ms)
+            h->backoff_ms = p->backoff_max_ms;
+        /* Jitter in [backoff/2, backoff]: instances restarted together spread out. */
+        double half = h->backoff_ms / 2000.0;
+        h->next_attempt = now + half + half * ((double)rand_r(&h->seed) / RAND_MAX);
+    }
+    /* else: a connect that started before another thread saw the outage; that thread
+     * logged it and set the backoff already. */
+    pthread_mutex_unlock(&p->health_mu);
+    return s;
+}
+
+/* One line of text from a libpq message: the newlines libpq puts in multi-line
+ * messages would otherwise reach the log inside the JSON string as "\n"s. */
+static void one_line(char *dst, size_t len, const char *src)
+{
+    size_t n = 0;
+    for (; src && *src && n + 1 < len; src++)
+        dst[n++] = (*src == '\n' || *src == '\r' || *src == '\t') ? ' ' : *src;
+    while (n > 0 && dst[n - 1] == ' ')
+        n--;
+    dst[n] = '\0';
+}
+
+/* A session the server ended between requests, about to be replaced: one warning per
+ * lost connection, with the server's reason ("terminating connection due to
+ * administrator command") on one line, so a restart or failover shows in the log
+ * even though no request fails. */
+static void log_lost(const db_conn *c, const PGresult *r)
+{
+    /* The connection's message, not the result's: since PostgreSQL 14 it holds every
+     * error of the last command, the server's FATAL before libpq's "server closed the
+     * connection unexpectedly". */
+    const char *msg = c->pg ? PQerrorMessage(c->pg) : NULL;
+    if ((!msg || !*msg) && r)
+        msg = PQresultErrorMessage(r);
+    char text[512];
+    one_line(text, sizeof text, msg && *msg ? msg : "no session");
+    y_log_message(Y_LOG_LEVEL_WARNING, "db: connection lost (%s); reconnecting", text);
+}
+
+/* libpq's notices and warnings (NOTICEs from DDL, "terminating connection because of
+ * crash of another server process", an error that arrives while idle) go to stderr by
+ * default, raw; here they become one log line each, at the level of their severity. */
+static void notice_receiver(void *arg, const PGresult *r)
+{
+    const db_conn *c = arg;
+    const char *sev = PQresultErrorField(r, PG_DIAG_SEVERITY_NONLOCALIZED);
+    const char *msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+    const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+    char text[512];
+    one_line(text, sizeof text, msg ? msg : PQresultErrorMessage(r));
+    unsigned long level = Y_LOG_LEVEL_INFO;
+    if (!sev || strcmp(sev, "WARNING") == 0)
+        level = Y_LOG_LEVEL_WARNING;
+    else if (strcmp(sev, "ERROR") == 0 || strcmp(sev, "FATAL") == 0 || strcmp(sev, "PANIC") == 0)
+        level = Y_LOG_LEVEL_ERROR;
+    else if (strcmp(sev, "DEBUG") == 0)
+        level = Y_LOG_LEVEL_DEBUG;
+    y_log_message(level, "db notice: %s %s (sqlstate=%s, connection %s)", sev ? sev : "WARNING",
+                  text, state ? state : "-", c->application_name);
+}
+
+/* Opens the session. On failure `why` holds libpq's reason on one line (for the log,
+ * never the client) and e says SF_UNAVAILABLE; nothing is logged here. */
+static sf_status conn_connect(db_conn *c, sf_error *e, char *why, size_t whylen)
 {
     conn_disconnect(c);
     /* connect_timeout comes first so a value in the user's conninfo overrides it. */
@@ -466,12 +637,12 @@ static sf_status conn_connect(db_conn *c, sf_error *e)
     const char *vals[] = {"3", c->application_name, c->conninfo, NULL};
     c->pg = PQconnectdbParams(keys, vals, 1);
     if (!c->pg || PQstatus(c->pg) != CONNECTION_OK) {
-        y_log_message(Y_LOG_LEVEL_ERROR, "db: connect failed: %s",
-                      c->pg ? PQerrorMessage(c->pg) : "out of memory");
+        one_line(why, whylen, c->pg ? PQerrorMessage(c->pg) : "out of memory");
         conn_disconnect(c);
         return sf_fail(e, SF_UNAVAILABLE, "service-unavailable",
                        "The database is unavailable; try again shortly.");
     }
+    PQsetNoticeReceiver(c->pg, notice_receiver, c);
     /* UTC, ISO dates, the statement timeout, jit off (schema/queries/session.sql says
      * why). in_setup: a failure here is reported, not retried by reconnecting. */
     sf_error se;
@@ -481,17 +652,15 @@ static sf_status conn_connect(db_conn *c, sf_error *e)
                               &se) == SF_OK;
     c->in_setup = false;
     if (!ok) {
-        y_log_message(Y_LOG_LEVEL_ERROR, "db: session setup failed: %s",
-                      c->pg ? PQerrorMessage(c->pg) : "connection lost");
+        char msg[200];
+        one_line(msg, sizeof msg, c->pg ? PQerrorMessage(c->pg) : "connection lost");
+        snprintf(why, whylen, "session setup failed: %s", msg);
         conn_disconnect(c);
         return sf_fail(e, SF_UNAVAILABLE, "service-unavailable",
                        "The database is unavailable; try again shortly.");
     }
-    if (c->pool) {
-        pthread_mutex_lock(&c->pool->mu);
-        c->pool->reconnects_total++;
-        pthread_mutex_unlock(&c->pool->mu);
-    }
+    if (c->pool)
+        atomic_fetch_add(&c->pool->connects_total, 1);
     return SF_OK;
 }
 

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <yder.h>
 
 #define HEAD_CONNECT_TIMEOUT_MS 3000L
 #define HEAD_TOTAL_TIMEOUT_MS   10000L
@@ -169,8 +170,8 @@ sf_status s3_head_object(const sf_config *cfg, const char *key, s3_object_info *
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     if (rc != CURLE_OK) {
-        fprintf(stderr, "storefront: S3 HEAD %s: %s\n", key,
-                cerr[0] ? cerr : curl_easy_strerror(rc));
+        y_log_message(Y_LOG_LEVEL_ERROR, "S3 HEAD %s: %s", key,
+                      cerr[0] ? cerr : curl_easy_strerror(rc));
         sf_fail(e, SF_UNAVAILABLE, "service-unavailable",
                 "The image store (S3) could not be reached; try again shortly.");
         goto done;
@@ -180,7 +181,7 @@ sf_status s3_head_object(const sf_config *cfg, const char *key, s3_object_info *
         goto done;
     }
     if (status != 200) {
-        fprintf(stderr, "storefront: S3 HEAD %s answered %ld\n", key, status);
+        y_log_message(Y_LOG_LEVEL_ERROR, "S3 HEAD %s answered %ld", key, status);
         sf_fail(e, SF_UNAVAILABLE, "service-unavailable",
                 "The image store (S3) answered %ld to a HEAD of the upload; try again shortly "
                 "(403: check the server's S3 credentials and permissions).",

@@ -41,17 +41,23 @@ typedef struct db_pool_config {
     int acquire_timeout_ms;   /* wait for a free connection, then SF_UNAVAILABLE */
     int statement_timeout_ms; /* SET statement_timeout on every connection, 0 = none */
     const char *application_name;
+    int reconnect_backoff_max_ms; /* cap of the reconnect backoff, 0 = 5000 */
 } db_pool_config;
 
 /* Creates the pool. Connections are opened lazily, so this succeeds even while the
  * database is down. Returns NULL only on allocation failure. */
 db_pool *db_pool_new(const db_pool_config *cfg);
-/* Closes every connection; must not be called while connections are checked out. */
+/* Closes every connection; must not be called while connections are checked out or
+ * while other threads still acquire. Threads that used the pool may exit before or
+ * after it is freed. */
 void db_pool_free(db_pool *p);
 
-/* Checks out a connection, connecting (or reconnecting) as needed. Waits at most
- * acquire_timeout_ms for a free one. SF_UNAVAILABLE when none frees up in time or the
- * database cannot be reached. */
+/* Checks out a connection, connecting (or reconnecting) as needed. The first acquire
+ * on a thread binds a free connection to that thread, and later acquires there take it
+ * back without a lock; other threads (and a nested acquire) wait at most
+ * acquire_timeout_ms for any idle one. SF_UNAVAILABLE when none frees up in time, when
+ * the database cannot be reached, or at once, without a connect attempt, while the
+ * reconnect backoff after a failed connect runs (see pool.c). */
 sf_status db_pool_acquire(db_pool *p, db_conn **out, sf_error *e);
 /* Returns a connection. A connection that failed or is inside a transaction is reset. */
 void db_pool_release(db_pool *p, db_conn *c);
@@ -59,7 +65,12 @@ void db_pool_release(db_pool *p, db_conn *c);
 /* Pool gauges for /metrics. */
 typedef struct db_pool_stats {
     int size, in_use, waiting;
-    uint64_t acquired_total, timeouts_total, reconnects_total;
+    int bound; /* connections bound to a thread */
+    uint64_t acquired_total, timeouts_total;
+    uint64_t reconnects_total;       /* connections opened (the first one too) */
+    uint64_t connect_attempts_total; /* connects tried, failed ones too */
+    uint64_t refused_total;          /* acquires refused during the reconnect backoff */
+    bool database_down;              /* the last connect failed */
 } db_pool_stats;
 void db_pool_stats_get(db_pool *p, db_pool_stats *out);
 
