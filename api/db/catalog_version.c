@@ -13,6 +13,11 @@
  * after a backoff. Every 30 s of silence the version is re-read: a dead TCP peer is found
  * out, and the published version is checked against the table.
  *
+ * A request thread may drain the socket itself first (db_catalog_listener_catch_up):
+ * a notification already in the socket is then seen by that request even when this
+ * thread has not been scheduled yet, which on a loaded machine is the larger part of the
+ * time between a commit elsewhere and this instance knowing it.
+ *
  * Logging: state changes only (connected, lost, and the first failure of a series), each
  * one JSON line through yder; a database that stays down writes nothing more.
  */
@@ -39,6 +44,11 @@ struct db_catalog_listener {
     int backoff_max_ms;
     int wake_fd; /* eventfd: stop */
     pthread_t thread;
+    /* conn_mu guards conn's libpq state: the thread drains under it, and so may a request
+     * thread that catches up (db_catalog_listener_catch_up). Only the thread opens and
+     * closes conn, and it never holds conn_mu while it waits in poll(). */
+    pthread_mutex_t conn_mu;
+    db_conn *conn;
     _Atomic bool stopping;
     _Atomic int64_t version; /* 0 = not connected */
     _Atomic unsigned long long connects, notifications;
@@ -63,6 +73,7 @@ db_catalog_listener *db_catalog_listener_start(const char *conninfo, const char 
     l->backoff_max_ms =
         backoff_max_ms < LISTENER_BACKOFF_MIN_MS ? LISTENER_BACKOFF_MIN_MS : backoff_max_ms;
     l->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    pthread_mutex_init(&l->conn_mu, NULL);
     if (!l->conninfo || !l->app_name || l->wake_fd < 0) {
         y_log_message(Y_LOG_LEVEL_ERROR, "catalog listener: not started: %s",
                       l->wake_fd < 0 ? strerror(errno) : "out of memory");
@@ -95,6 +106,21 @@ int64_t db_catalog_listener_version(const db_catalog_listener *l)
     return l ? atomic_load_explicit(&l->version, memory_order_acquire) : 0;
 }
 
+int64_t db_catalog_listener_catch_up(db_catalog_listener *l)
+{
+    if (!l || atomic_load_explicit(&l->version, memory_order_acquire) == 0)
+        return 0;
+    pthread_mutex_lock(&l->conn_mu);
+    if (l->conn) {
+        struct pollfd p = {.fd = PQsocket(db_conn_pg(l->conn)), .events = POLLIN};
+        if (poll(&p, 1, 0) > 0 && !drain(l, l->conn))
+            atomic_store_explicit(&l->version, 0, memory_order_release); /* the thread
+                                                         sees the EOF too and reconnects */
+    }
+    pthread_mutex_unlock(&l->conn_mu);
+    return atomic_load_explicit(&l->version, memory_order_acquire);
+}
+
 void db_catalog_listener_stats_get(const db_catalog_listener *l, db_catalog_listener_stats *out)
 {
     out->connects = l ? atomic_load(&l->connects) : 0;
@@ -116,13 +142,14 @@ static void listener_free(db_catalog_listener *l)
         close(l->wake_fd);
     free(l->conninfo);
     free(l->app_name);
+    pthread_mutex_destroy(&l->conn_mu);
     free(l);
 }
 
 static void *listener_loop(void *arg)
 {
     db_catalog_listener *l = arg;
-    db_conn *c = NULL;
+    db_conn *c = NULL; /* l->conn, which only this thread sets */
     int backoff = LISTENER_BACKOFF_MIN_MS;
     bool failing = false; /* a failure is logged once per series */
     while (!atomic_load(&l->stopping)) {
@@ -143,7 +170,10 @@ static void *listener_loop(void *arg)
                 backoff = backoff * 2 > l->backoff_max_ms ? l->backoff_max_ms : backoff * 2;
                 continue;
             }
+            pthread_mutex_lock(&l->conn_mu);
+            l->conn = c;
             atomic_store_explicit(&l->version, v, memory_order_release);
+            pthread_mutex_unlock(&l->conn_mu);
             atomic_fetch_add(&l->connects, 1);
             y_log_message(Y_LOG_LEVEL_INFO, "catalog listener: connected, catalog version %lld",
                           (long long)v);
@@ -154,12 +184,17 @@ static void *listener_loop(void *arg)
         bool ok = wait_ready(l, PQsocket(db_conn_pg(c)), LISTENER_IDLE_MS, &readable);
         if (atomic_load(&l->stopping))
             break;
+        pthread_mutex_lock(&l->conn_mu);
         if (ok)
             ok = readable ? drain(l, c) : reread(l, c);
         if (!ok) {
             /* From here until the next connect the cache does not answer: a bump made
              * meanwhile would never be announced to us. */
             atomic_store_explicit(&l->version, 0, memory_order_release);
+            l->conn = NULL;
+        }
+        pthread_mutex_unlock(&l->conn_mu);
+        if (!ok) {
             y_log_message(Y_LOG_LEVEL_WARNING,
                           "catalog listener: lost its connection; the catalog cache is off "
                           "until it reconnects");
@@ -167,7 +202,10 @@ static void *listener_loop(void *arg)
             c = NULL;
         }
     }
+    pthread_mutex_lock(&l->conn_mu);
     atomic_store(&l->version, 0);
+    l->conn = NULL;
+    pthread_mutex_unlock(&l->conn_mu);
     db_conn_close(c);
     return NULL;
 }

@@ -106,7 +106,7 @@ void http_cache_stop(http_cache *h)
 bool http_cache_answer(http_ctx *c)
 {
     http_cache *h = c->app->cache;
-    int64_t version = h ? db_catalog_listener_version(h->listener) : 0;
+    int64_t version = h ? db_catalog_listener_catch_up(h->listener) : 0;
     if (version <= 0)
         return false; /* unknown version: the handler answers, the body is hashed */
     size_t len;

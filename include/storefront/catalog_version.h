@@ -31,6 +31,12 @@ void db_catalog_listener_stop(db_catalog_listener *l);
  * any thread. NULL gives 0. */
 int64_t db_catalog_listener_version(const db_catalog_listener *l);
 
+/* The current version after reading whatever the listener's socket already holds (a
+ * non-blocking poll and, when there is input, PQconsumeInput, under the listener's
+ * connection mutex): a request that starts after a notification reached this host sees
+ * it even if the listener's thread has not run yet. 0 while not connected. NULL gives 0. */
+int64_t db_catalog_listener_catch_up(db_catalog_listener *l);
+
 /* Counters for /metrics: connections made (the first one included) and notifications
  * received. NULL gives zeros. */
 typedef struct db_catalog_listener_stats {
