@@ -166,6 +166,8 @@ void http_cache_keep(http_ctx *c)
     /* c->etag is ours only when http_cache_answer read a version for this request:
      * that version, not the current one, is what the answer is stored under. */
     int64_t version = http_cache_etag_version(c->etag);
+    if (version > 0 && c->status != 200)
+        c->etag = NULL; /* a 400/404 names no representation: no ETag on it */
     if (!h || version <= 0 || c->status != 200 || !c->body || !c->content_type ||
         strcmp(c->content_type, "application/json") != 0)
         return;

@@ -178,6 +178,22 @@ test('parameter order and default values make one key (one ETag); other values d
   assert.equal(s2.headers.etag, s1.headers.etag);
 });
 
+test('errors are never kept nor tagged: a 404 and a 400 run their handler every time', async () => {
+  await caughtUp(B);
+  const m0 = await metrics(B);
+  for (let i = 0; i < 2; i++) {
+    const missing = await get(B, `/v1/products/no-such-product-${RUN}`);
+    assert.equal(missing.status, 404);
+    assert.equal(missing.headers.etag, undefined);
+    const bad = await get(B, '/v1/products?limit=0');
+    assert.equal(bad.status, 400);
+    assert.equal(bad.headers.etag, undefined);
+  }
+  const m1 = await metrics(B);
+  assert.equal(m1.storefront_catalog_cache_misses_total, m0.storefront_catalog_cache_misses_total + 4);
+  assert.equal(m1['storefront_catalog_cache_hits_total{kind="body"}'], m0['storefront_catalog_cache_hits_total{kind="body"}']);
+});
+
 test('a tiny CATALOG_CACHE_BYTES evicts the least recently used answers and stays within bound', async () => {
   const C = await startServer({ CATALOG_CACHE_BYTES: '6000' });
   try {
