@@ -113,9 +113,15 @@ int64_t db_catalog_listener_catch_up(db_catalog_listener *l)
     pthread_mutex_lock(&l->conn_mu);
     if (l->conn) {
         struct pollfd p = {.fd = PQsocket(db_conn_pg(l->conn)), .events = POLLIN};
-        if (poll(&p, 1, 0) > 0 && !drain(l, l->conn))
-            atomic_store_explicit(&l->version, 0, memory_order_release); /* the thread
-                                                         sees the EOF too and reconnects */
+        if (poll(&p, 1, 0) > 0 && !drain(l, l->conn)) {
+            /* Lost: libpq has closed the socket the thread may be polling, so wake it
+             * to reconnect. */
+            atomic_store_explicit(&l->version, 0, memory_order_release);
+            uint64_t one = 1;
+            if (write(l->wake_fd, &one, sizeof one) < 0) {
+                /* only on counter overflow, which cannot happen here */
+            }
+        }
     }
     pthread_mutex_unlock(&l->conn_mu);
     return atomic_load_explicit(&l->version, memory_order_acquire);
@@ -248,6 +254,12 @@ static bool wait_ready(db_catalog_listener *l, int fd, int timeout_ms, bool *rea
     while (n < 0 && errno == EINTR);
     if (n < 0)
         return false;
+    if (fds[0].revents & POLLIN) {
+        uint64_t count; /* a stop, or a request thread that found the connection lost */
+        if (read(l->wake_fd, &count, sizeof count) < 0) {
+            /* EAGAIN: another reader took it; nothing to do */
+        }
+    }
     *readable = fd >= 0 && (fds[1].revents & (POLLIN | POLLERR | POLLHUP));
     return true;
 }
