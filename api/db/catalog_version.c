@@ -110,7 +110,11 @@ int64_t db_catalog_listener_catch_up(db_catalog_listener *l)
 {
     if (!l || atomic_load_explicit(&l->version, memory_order_acquire) == 0)
         return 0;
-    pthread_mutex_lock(&l->conn_mu);
+    /* trylock: a request never waits on the listener thread (it holds the lock while it
+     * drains or re-reads the version); then the listener is at work anyway, and the
+     * version it last stored is as current as this request can learn cheaply. */
+    if (pthread_mutex_trylock(&l->conn_mu) != 0)
+        return atomic_load_explicit(&l->version, memory_order_acquire);
     if (l->conn) {
         struct pollfd p = {.fd = PQsocket(db_conn_pg(l->conn)), .events = POLLIN};
         if (poll(&p, 1, 0) > 0 && !drain(l, l->conn)) {

@@ -33,8 +33,10 @@ int64_t db_catalog_listener_version(const db_catalog_listener *l);
 
 /* The current version after reading whatever the listener's socket already holds (a
  * non-blocking poll and, when there is input, PQconsumeInput, under the listener's
- * connection mutex): a request that starts after a notification reached this host sees
- * it even if the listener's thread has not run yet. 0 while not connected. NULL gives 0. */
+ * connection mutex, taken only if free: while the listener's thread holds it, it is
+ * reading the socket itself and its stored version is returned): a request that starts
+ * after a notification reached this host sees it even if the listener's thread has not
+ * run yet. Never waits. 0 while not connected. NULL gives 0. */
 int64_t db_catalog_listener_catch_up(db_catalog_listener *l);
 
 /* Counters for /metrics: connections made (the first one included) and notifications
