@@ -41,8 +41,9 @@ typedef struct sf_app {
      * The forwarder's entry is owned by `forwarder` (stopped through cs_forwarder_stop). */
     sf_worker *workers[SF_APP_WORKERS_MAX];
     int nworkers;
-    /* The catalog response cache (api/http/cache.c); NULL = off (CATALOG_CACHE_BYTES=0
-     * or it could not start): handlers answer every request. */
+    /* The catalog response cache (api/http/cache.c, docs/caching.md); it runs even with
+     * CATALOG_CACHE_BYTES=0 (no bodies kept, (version, key) ETags still answered); NULL
+     * only when it could not start: handlers answer every request. */
     http_cache *cache;
 } sf_app;
 
