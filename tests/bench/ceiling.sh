@@ -359,8 +359,9 @@ nginx_runs() {
         sleep 0.1
     done
     SERVER_PID="$NGINX_PID"
-    # The master and its workers (forked by now: it has answered).
-    read -r -a MEASURE_PIDS <"/proc/$NGINX_PID/task/$NGINX_PID/children"
+    # The master and its workers (forked by now: it has answered). The file has no final
+    # newline, so read reports end of file: not an error here.
+    read -r -a MEASURE_PIDS <"/proc/$NGINX_PID/task/$NGINX_PID/children" || true
     MEASURE_PIDS+=("$NGINX_PID")
     for c in $CONNS; do
         CONNECTIONS="$c"
