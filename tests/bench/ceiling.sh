@@ -18,9 +18,10 @@
 #      Cognito-shaped token (GET /v1/me);
 #   3. picks the values: every category that lists products, up to DETAIL_PRODUCTS active
 #      products; wrk picks one at random per request (tests/bench/catalog.lua);
-#   4. for the binary, then for --baseline-bin: a server with CATALOG_CACHE_BYTES=0 (cold)
-#      measures list, detail, /healthz and /v1/me; a server with the cache on (hot; wrk's
-#      warm-up fills it) measures list and detail; each at every CONNS count;
+#   4. one server per binary (this one and --baseline-bin's), on the same database, with
+#      CATALOG_CACHE_BYTES=0 (cold): list, detail, /healthz and /v1/me; then servers with the
+#      cache on (hot; wrk's warm-up fills it): list and detail; each at every CONNS count,
+#      the binaries measured in turn scenario by scenario (same load, minutes apart);
 #   5. the statements the server ran for one list and one detail request (PostgreSQL's
 #      statement log) drive pgbench (-M prepared, -c = the pool size) and the Node.js peer
 #      (tests/bench/peer/server.mjs, fastify + pg, PEER_POOL connections); nginx serves a
@@ -96,7 +97,7 @@ declare -A R_CSW R_USREQ R_PGUS R_PEAK CAP_N PGB_NOTE W_EVENTS W_CHECKOUT
 ROWS=()              # run names in the order measured
 declare -A ROW_LABEL # run name -> what it is
 BINS=(new)
-declare -A BIN_PATH
+declare -A BIN_PATH SRV_PID SRV_PORT
 LIST_BYTES=0
 
 usage() { sed -n '2,/^# Usage/p' "$0" | sed 's/^# \{0,1\}//'; }
@@ -314,29 +315,72 @@ peer_config() {
 
 # --- the runs ---------------------------------------------------------------------------------
 
-# storefront_runs BIN_KEY — cold server: list, detail, /healthz, /v1/me; hot server: list,
-# detail; each at every CONNS.
+# start_servers [ENV...] — one server per binary (BINS), each on its own port, all on the
+# same database: the binaries are then measured in turn, scenario by scenario, so the old
+# and the new figure of a row are taken minutes apart at most, under the same load from
+# whatever else runs on the machine. An idle server costs nothing.
+start_servers() {
+    local bk
+    for bk in "${BINS[@]}"; do
+        API_PORT="$(sf_pick_free_port "$PG_PORT")"
+        sf_log "[$bk] server on 127.0.0.1:$API_PORT${1:+ ($*)}"
+        start_server "${BIN_PATH[$bk]}" "$@"
+        SRV_PID[$bk]="$SERVER_PID"
+        SRV_PORT[$bk]="$API_PORT"
+    done
+}
+
+# use_server BIN_KEY — the measured process is that binary's server.
+use_server() {
+    SERVER_PID="${SRV_PID[$1]}"
+    API_PORT="${SRV_PORT[$1]}"
+    MEASURE_PIDS=("$SERVER_PID")
+}
+
+stop_servers() {
+    local bk
+    for bk in "${!SRV_PID[@]}"; do
+        SERVER_PID="${SRV_PID[$bk]}"
+        bench_stop_server
+        unset "SRV_PID[$bk]"
+    done
+}
+
+# each_bin SCENARIO LABEL LUA PATH LUA_ARG... — the scenario against every binary's
+# server in turn, at CONNECTIONS.
+each_bin() {
+    local sc="$1" label="$2" lua="$3" path="$4" bk
+    shift 4
+    for bk in "${BINS[@]}"; do
+        use_server "$bk"
+        measure "$bk.$sc.$CONNECTIONS" "$bk: $label" -s "$BENCH_DIR/$lua" "http://127.0.0.1:$API_PORT$path" -- "$@"
+    done
+}
+
+# storefront_runs — cold servers: list, detail, /healthz, /v1/me; hot servers: list,
+# detail; each at every CONNS, every binary in turn.
 storefront_runs() {
-    local bk="$1" bin="${BIN_PATH[$1]}" c u="http://127.0.0.1:$API_PORT"
-    sf_log "[$bk] cold: CATALOG_CACHE_BYTES=0 ($bin)"
-    start_server "$bin" CATALOG_CACHE_BYTES=0
-    [[ "$bk" == new ]] && capture
+    local c
+    sf_log "cold: CATALOG_CACHE_BYTES=0"
+    start_servers CATALOG_CACHE_BYTES=0
+    use_server new
+    capture
     for c in $CONNS; do
         CONNECTIONS="$c"
-        measure "$bk.list_cold.$c" "$bk: list, cold" -s "$BENCH_DIR/catalog.lua" "$u/v1/products" -- list "$TMP_DIR/categories.txt"
-        measure "$bk.detail_cold.$c" "$bk: detail, cold" -s "$BENCH_DIR/catalog.lua" "$u/v1/products" -- detail "$TMP_DIR/products.txt"
-        measure "$bk.healthz.$c" "$bk: /healthz" -s "$BENCH_DIR/catalog.lua" "$u/healthz" -- static
-        measure "$bk.me.$c" "$bk: /v1/me, signed in" -s "$BENCH_DIR/auth.lua" "$u/v1/me" -- one "$TOKEN_FILE"
+        each_bin list_cold "list, cold" catalog.lua /v1/products list "$TMP_DIR/categories.txt"
+        each_bin detail_cold "detail, cold" catalog.lua /v1/products detail "$TMP_DIR/products.txt"
+        each_bin healthz "/healthz" catalog.lua /healthz static
+        each_bin me "/v1/me, signed in" auth.lua /v1/me one "$TOKEN_FILE"
     done
-    bench_stop_server
-    sf_log "[$bk] hot: catalog cache on (the server's default size), filled by each warm-up"
-    start_server "$bin"
+    stop_servers
+    sf_log "hot: the catalog cache on (the servers' default size), filled by each warm-up"
+    start_servers
     for c in $CONNS; do
         CONNECTIONS="$c"
-        measure "$bk.list_hot.$c" "$bk: list, hot" -s "$BENCH_DIR/catalog.lua" "$u/v1/products" -- list "$TMP_DIR/categories.txt"
-        measure "$bk.detail_hot.$c" "$bk: detail, hot" -s "$BENCH_DIR/catalog.lua" "$u/v1/products" -- detail "$TMP_DIR/products.txt"
+        each_bin list_hot "list, hot" catalog.lua /v1/products list "$TMP_DIR/categories.txt"
+        each_bin detail_hot "detail, hot" catalog.lua /v1/products detail "$TMP_DIR/products.txt"
     done
-    bench_stop_server
+    stop_servers
 }
 
 # nginx_runs — nginx-light serving a file of LIST_BYTES bytes (tests/bench/nginx.conf:
@@ -453,12 +497,13 @@ verdict_le() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || a == "-") print "
 print_table() {
     local r
     local note
-    printf '%-52s %9s %8s %8s %8s %8s %8s %s\n' run 'req/s' 'p99 ms' 'µs/req' 'csw/req' 'peak MB' 'pg µs' note
+    printf '%-52s %9s %8s %8s %8s %8s %8s %6s %s\n' run 'req/s' 'p99 ms' 'µs/req' 'csw/req' 'peak MB' 'pg µs' 'oth %' note
     for r in "${ROWS[@]}"; do
         note="${R_NOTE[$r]:-}"
         [[ "${R_NON2XX[$r]:-0}" =~ ^(0|-)?$ ]] || note="non-2xx ${R_NON2XX[$r]} $note"
-        printf '%-52s %9s %8s %8s %8s %8s %8s %s\n' "${ROW_LABEL[$r]}" "${R_RPS[$r]:--}" \
-            "${R_P99[$r]:--}" "${R_USREQ[$r]:--}" "${R_CSW[$r]:--}" "${R_PEAK[$r]:--}" "${R_PGUS[$r]:--}" "$note"
+        printf '%-52s %9s %8s %8s %8s %8s %8s %6s %s\n' "${ROW_LABEL[$r]}" "${R_RPS[$r]:--}" \
+            "${R_P99[$r]:--}" "${R_USREQ[$r]:--}" "${R_CSW[$r]:--}" "${R_PEAK[$r]:--}" "${R_PGUS[$r]:--}" \
+            "${R_CPU_OTHER[$r]:--}" "$note"
     done
 }
 
@@ -519,6 +564,7 @@ cleanup() {
     for p in "$NGINX_PID" "$PEER_PID" "$NODE_PID"; do
         [[ -n "$p" ]] && kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null
     done
+    stop_servers
     bench_teardown
     ((rc == 0)) || printf 'ceiling benchmark: aborted (exit %s)\n' "$rc" >&2
 }
@@ -572,8 +618,7 @@ main() {
             "$(grep -c . "$TMP_DIR/categories.txt")" "$(grep -c . "$TMP_DIR/products.txt")"
     )"
 
-    local bk
-    for bk in "${BINS[@]}"; do storefront_runs "$bk"; done
+    storefront_runs
     ((NGINX)) && nginx_runs
     ((PEER)) && peer_runs
     ((PGBENCH)) && pgbench_runs
@@ -586,7 +631,8 @@ main() {
         printf '(µs/req: CPU of the serving process(es) per request — for pgbench, of all PostgreSQL\n'
         printf ' processes; csw/req: voluntary + nonvoluntary context switches of the serving process(es)\n'
         printf ' per request; peak MB: VmHWM, the peak since the process started; pg µs: CPU of all\n'
-        printf ' PostgreSQL processes per request)\n'
+        printf ' PostgreSQL processes per request; oth %%: CPU taken by other programs during the run,\n'
+        printf ' %% of one core (%s cores = %s %%): a large figure means the run was disturbed)\n' "$NPROC" $((NPROC * 100))
         print_targets
     } | { if [[ -n "$RESULTS_DIR" ]]; then tee "$RESULTS_DIR/summary.txt"; else cat; fi; }
     write_tsv
