@@ -170,7 +170,7 @@ per_request() {
 finish_row() {
     local name="$1" secs="$2" reqs
     reqs="$(awk -v r="${R_RPS[$name]:-0}" -v s="$secs" 'BEGIN { printf "%.0f", r * s }')"
-    R_PGUS[$name]="$(awk -v p="${R_CPU_PG[$name]:-}" -v r="${R_RPS[$name]:-0}" 'BEGIN { if (p == "" || r + 0 == 0) print "-"; else printf "%.1f", p / 100 * 1e6 / r }')"
+    R_PGUS[$name]="$(awk -v p="${R_CPU_PG[$name]:-}" -v r="${R_RPS[$name]:-0}" 'BEGIN { if (p == "" || p < 0 || r + 0 == 0) print "-"; else printf "%.1f", p / 100 * 1e6 / r }')"
     if ((reqs > 0)) && [[ -n "${R_USREQ[$name]:-}" ]]; then
         R_USREQ[$name]="$(awk -v t="${R_USREQ[$name]}" -v hz="$CLK_TCK" -v n="$reqs" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }')"
         if [[ "${R_CSW[$name]:-}" != - ]]; then
@@ -463,7 +463,7 @@ pgbench_runs() {
         R_CSW[$name]="-"
         R_PEAK[$name]="-"
         # CPU of all PostgreSQL processes (pgbench's backends) per transaction.
-        R_USREQ[$name]="$(awk -v p="${R_CPU_PG[$name]:-}" -v r="${R_RPS[$name]:-0}" 'BEGIN { if (p == "" || r + 0 == 0) print "-"; else printf "%.1f", p / 100 * 1e6 / r }')"
+        R_USREQ[$name]="$(awk -v p="${R_CPU_PG[$name]:-}" -v r="${R_RPS[$name]:-0}" 'BEGIN { if (p == "" || p < 0 || r + 0 == 0) print "-"; else printf "%.1f", p / 100 * 1e6 / r }')"
         R_PGUS[$name]="${R_USREQ[$name]}"
     done
 }
