@@ -1,10 +1,14 @@
 /*
  * jsonw.c — streaming JSON writer (see include/storefront/jsonw.h).
+ *
+ * Why the care over bytes and calls: a product list page is ~1,000 small writes (keys,
+ * ids, prices, punctuation). Each used to cost a printf or a reserve()+memcpy() of one
+ * byte; now integers go through text_fmt_i64, doubles that are short decimals (ratings)
+ * through text_fmt_fixed, and a key is one reserve and one copy.
  */
 #include "storefront/jsonw.h"
 #include "storefront/text.h"
 
-#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +17,7 @@
 static void reserve(jw *w, size_t extra);
 static void put(jw *w, const char *s, size_t n);
 static void value_prefix(jw *w);
+static size_t short_decimal(char *out, double v);
 
 void jw_init(jw *w, size_t cap)
 {
@@ -79,12 +84,18 @@ void jw_arr_end(jw *w)
 
 void jw_key(jw *w, const char *key)
 {
+    size_t n = strlen(key);
+    reserve(w, n + 4); /* , " key " : — one check and one copy for the whole key */
+    char *o = w->buf + w->len;
     if (!w->first[w->depth])
-        put(w, ",", 1);
+        *o++ = ',';
     w->first[w->depth] = false;
-    put(w, "\"", 1);
-    put(w, key, strlen(key));
-    put(w, "\":", 2);
+    *o++ = '"';
+    memcpy(o, key, n);
+    o += n;
+    *o++ = '"';
+    *o++ = ':';
+    w->len = (size_t)(o - w->buf);
     w->after_key = true;
 }
 
@@ -107,10 +118,9 @@ void jw_strn(jw *w, const char *s, size_t n)
 
 void jw_int(jw *w, int64_t v)
 {
-    char tmp[24];
-    int n = snprintf(tmp, sizeof tmp, "%" PRId64, v);
     value_prefix(w);
-    put(w, tmp, (size_t)n);
+    reserve(w, 22);
+    w->len += text_fmt_i64(w->buf + w->len, v);
 }
 
 void jw_double(jw *w, double v)
@@ -118,9 +128,11 @@ void jw_double(jw *w, double v)
     char tmp[32];
     if (!isfinite(v))
         v = 0;
-    int n = snprintf(tmp, sizeof tmp, "%.15g", v);
+    size_t n = short_decimal(tmp, v);
+    if (!n)
+        n = (size_t)snprintf(tmp, sizeof tmp, "%.15g", v);
     value_prefix(w);
-    put(w, tmp, (size_t)n);
+    put(w, tmp, n);
 }
 
 void jw_bool(jw *w, bool v)
@@ -188,7 +200,10 @@ static void reserve(jw *w, size_t extra)
 {
     if (w->len + extra <= w->cap)
         return;
-    size_t cap = w->cap ? w->cap : 1024;
+    /* Doubling: a body of n bytes costs O(log n) reallocs whatever the caller's first
+     * guess, and never less than 4 KiB at a time, so a small guess does not cost a
+     * realloc per few keys. */
+    size_t cap = w->cap >= 4096 ? w->cap : 4096;
     while (cap < w->len + extra)
         cap *= 2;
     char *b = realloc(w->buf, cap);
@@ -211,7 +226,40 @@ static void value_prefix(jw *w)
         w->after_key = false;
         return;
     }
-    if (!w->first[w->depth])
-        put(w, ",", 1);
+    if (!w->first[w->depth]) {
+        reserve(w, 1);
+        w->buf[w->len++] = ',';
+    }
     w->first[w->depth] = false;
+}
+
+/* The text "%.15g" would give for v when v is a decimal with at most 3 decimals below
+ * 10^15 (ratings such as 4.5, whole numbers), else 0 (the caller falls back to printf).
+ * Exact: r = round(v·10^d) is an integer below 2^53, so r / 10^d is the correctly rounded
+ * double of the decimal r·10^-d; when that equals v, v is the double nearest to the
+ * decimal, and "%.15g" prints any decimal of at most 15 significant digits back from its
+ * nearest double — i.e. r·10^-d, trailing zeros dropped, as below. -0 is left to printf
+ * ("-0"). */
+static size_t short_decimal(char *out, double v)
+{
+    static const double pow10[] = {1, 10, 100, 1000};
+    if (!(fabs(v) < 1e15) || (v == 0 && signbit(v)))
+        return 0;
+    for (unsigned d = 0; d < 4; d++) {
+        double r = nearbyint(v * pow10[d]);
+        if (fabs(r) >= 1e15)
+            return 0;
+        if (r / pow10[d] == v) {
+            size_t n = text_fmt_fixed(out, (int64_t)r, d);
+            if (d) {
+                while (out[n - 1] == '0')
+                    n--;
+                if (out[n - 1] == '.')
+                    n--;
+                out[n] = '\0';
+            }
+            return n;
+        }
+    }
+    return 0;
 }

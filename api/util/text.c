@@ -1,5 +1,6 @@
 /*
- * text.c — UTF-8, percent-decoding, base64url, FNV-1a (see include/storefront/text.h).
+ * text.c — UTF-8, percent-decoding, base64url, number formatting without printf and a
+ * word-at-a-time hash (see include/storefront/text.h).
  */
 #include "storefront/text.h"
 
@@ -137,15 +138,110 @@ long base64url_decode(const char *in, size_t n, unsigned char *out, size_t cap)
     return (long)o;
 }
 
-uint64_t fnv1a64(const void *data, size_t n)
+/* Little-endian load of 8 bytes: the same value on every CPU, so hashes (ETags, cursor
+ * fingerprints) agree between instances whatever they run on. Compilers turn this into
+ * one load on little-endian machines. */
+static uint64_t load_le64(const unsigned char *p)
 {
+    return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
+           (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 |
+           (uint64_t)p[7] << 56;
+}
+
+uint64_t text_hash64(const void *data, size_t n)
+{
+    /* Why not FNV-1a any more: it is one multiply per byte (1.1 ns/byte, 49 µs on a 43 KB
+     * page, issue 15). Here each step takes 8 bytes: xor, multiply by an odd constant,
+     * xorshift. Both are bijections of the state, so no step loses what came before; the
+     * length goes into the final avalanche (MurmurHash3's fmix64), so zero padding of the
+     * tail cannot make two inputs collide. Not keyed: callers need the same value on every
+     * instance and across restarts, and nothing here must resist a chosen-input attack. */
+    const uint64_t k = 0x9e3779b97f4a7c15ull;
     const unsigned char *p = data;
     uint64_t h = 0xcbf29ce484222325ull;
-    for (size_t i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= 0x100000001b3ull;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        h = (h ^ load_le64(p + i)) * k;
+        h ^= h >> 29;
     }
+    if (i < n) {
+        uint64_t t = 0;
+        for (size_t j = 0; i + j < n; j++)
+            t |= (uint64_t)p[i + j] << (8 * j);
+        h = (h ^ t) * k;
+        h ^= h >> 29;
+    }
+    h ^= (uint64_t)n;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
     return h;
+}
+
+size_t text_fmt_u64(char *out, uint64_t v)
+{
+    /* Digits are produced two at a time from a table (half the divisions of a plain
+     * loop), backwards into a scratch buffer, then copied once. */
+    static const char pairs[201] = "00010203040506070809101112131415161718192021222324"
+                                   "25262728293031323334353637383940414243444546474849"
+                                   "50515253545556575859606162636465666768697071727374"
+                                   "75767778798081828384858687888990919293949596979899";
+    char tmp[20];
+    size_t pos = sizeof tmp;
+    while (v >= 100) {
+        unsigned d = (unsigned)(v % 100) * 2;
+        v /= 100;
+        tmp[--pos] = pairs[d + 1];
+        tmp[--pos] = pairs[d];
+    }
+    if (v >= 10) {
+        unsigned d = (unsigned)v * 2;
+        tmp[--pos] = pairs[d + 1];
+        tmp[--pos] = pairs[d];
+    } else {
+        tmp[--pos] = (char)('0' + v);
+    }
+    size_t len = sizeof tmp - pos;
+    memcpy(out, tmp + pos, len);
+    out[len] = '\0';
+    return len;
+}
+
+size_t text_fmt_i64(char *out, int64_t v)
+{
+    if (v >= 0)
+        return text_fmt_u64(out, (uint64_t)v);
+    /* 0 - (uint64_t)v is the magnitude even for INT64_MIN, whose negation overflows. */
+    out[0] = '-';
+    return 1 + text_fmt_u64(out + 1, 0 - (uint64_t)v);
+}
+
+size_t text_fmt_fixed(char *out, int64_t scaled, unsigned digits)
+{
+    if (digits == 0)
+        return text_fmt_i64(out, scaled);
+    if (digits > 18)
+        digits = 18;
+    uint64_t pow10 = 1;
+    for (unsigned i = 0; i < digits; i++)
+        pow10 *= 10;
+    uint64_t u = scaled < 0 ? 0 - (uint64_t)scaled : (uint64_t)scaled;
+    size_t o = 0;
+    if (scaled < 0)
+        out[o++] = '-';
+    o += text_fmt_u64(out + o, u / pow10);
+    out[o++] = '.';
+    /* The fraction with its leading zeros: 5 at 2 digits is "05". */
+    uint64_t frac = u % pow10;
+    for (unsigned i = digits; i-- > 0;) {
+        out[o + i] = (char)('0' + frac % 10);
+        frac /= 10;
+    }
+    o += digits;
+    out[o] = '\0';
+    return o;
 }
 
 static int hexval(char c)

@@ -39,7 +39,10 @@ void jw_key(jw *w, const char *key); /* key must be a plain ASCII identifier */
 
 void jw_str(jw *w, const char *s); /* NULL writes null */
 void jw_strn(jw *w, const char *s, size_t n);
+/* Decimal, without printf (ids, counts, money in minor units). */
 void jw_int(jw *w, int64_t v);
+/* The same text as "%.15g" (non-finite values write 0); decimals of up to 3 places such as
+ * ratings are formatted without printf, anything else through it. */
 void jw_double(jw *w, double v);
 void jw_bool(jw *w, bool v);
 void jw_null(jw *w);

@@ -250,6 +250,190 @@ run_wrk_measure() {
     fi
 }
 
+# --- capturing the server's statements (catalog.sh, ceiling.sh) -----------------------------
+
+# statement_log on|off — PostgreSQL logs every statement it executes with its parameters
+# (log_min_duration_statement = 0), each line prefixed with the backend's pid and
+# application name, so the pool's sessions ("storefront") can be told apart from the
+# server's background connections. On only while the probes run: it costs every query.
+statement_log() {
+    if [[ "$1" == on ]]; then
+        pg_admin_sql <<<"ALTER SYSTEM SET log_min_duration_statement = 0;
+ALTER SYSTEM SET log_line_prefix = 'sfbench %p %a ';
+SELECT pg_reload_conf();" || sf_die "could not turn the statement log on"
+    else
+        pg_admin_sql <<<"ALTER SYSTEM RESET log_min_duration_statement;
+ALTER SYSTEM RESET log_line_prefix;
+SELECT pg_reload_conf();" || sf_die "could not turn the statement log off"
+    fi
+    sleep 1 # sessions re-read the configuration before their next command
+}
+
+# parse_statements PREFIX — reads a slice of the PostgreSQL log (stdin) and writes each
+# statement the pool's sessions executed to PREFIX.sql.N and its parameters to
+# PREFIX.params.N (lines "n<TAB>V<TAB>value" or "n<TAB>N<TAB>" for NULL); prints N.
+# Only "execute" lines count: parse and bind lines repeat the text of the same statement.
+parse_statements() {
+    awk -v pre="$1" '
+        function params(s, out,    n, v, i, c) {
+            printf "" > out
+            while (match(s, /^\$[0-9]+ = /)) {
+                n = substr(s, 2, RLENGTH - 4); s = substr(s, RLENGTH + 1)
+                if (substr(s, 1, 4) == "NULL") { printf "%s\tN\t\n", n > out; s = substr(s, 5) }
+                else {
+                    v = ""; i = 2
+                    while (i <= length(s)) {
+                        c = substr(s, i, 1)
+                        if (c == "\047") { if (substr(s, i + 1, 1) == "\047") { v = v c; i += 2; continue } break }
+                        v = v c; i++
+                    }
+                    printf "%s\tV\t%s\n", n, v > out; s = substr(s, i + 1)
+                }
+                sub(/^, /, "", s)
+            }
+            close(out)
+        }
+        /^sfbench [0-9]+ storefront LOG:  duration: [0-9.]+ ms  execute [^:]*: / {
+            n++; s = $0
+            sub(/^sfbench [0-9]+ storefront LOG:  duration: [0-9.]+ ms  execute [^:]*: /, "", s)
+            printf "%s", s > (pre ".sql." n); printf "" > (pre ".params." n)
+            in_sql = 1; want = 1; next
+        }
+        /^sfbench [0-9]+ storefront DETAIL:  parameters: / && want {
+            s = $0; sub(/^sfbench [0-9]+ storefront DETAIL:  parameters: /, "", s)
+            params(s, pre ".params." n); want = 0; in_sql = 0; next
+        }
+        /^sfbench / { in_sql = 0; want = 0; next }
+        in_sql { printf "\n%s", $0 > (pre ".sql." n) } # a statement spanning lines
+        END { for (i = 1; i <= n; i++) close(pre ".sql." i); print n + 0 }'
+}
+
+# --- pgbench running the captured statements (catalog.sh, ceiling.sh) ----------------------
+# They use the caller's globals: TMP_DIR/PHASE/SC.{sql,params}.N and SC.values as capture
+# writes them, CAP_N and PGB_NOTE (associative arrays), MAX_PGBENCH_SCRIPTS, SESSION_OPTS,
+# PGBENCH_DURATION, WARMUP.
+
+# write_pgbench PHASE SC — pgbench scripts running, as one transaction, the statements
+# captured for one request of SC, and their arguments (one per line) in DIR/SC.pgbargs.
+# A parameter equal to the probe's varying value (its category, word…) becomes a pgbench
+# variable with one script per value, picked at random with equal weights, as wrk picks
+# the paths; the others are constants (-D). pgbench binds each :variable occurrence as a
+# parameter of its own, so a statement that uses $1 three times (search) reaches
+# PostgreSQL with $1, $2, $3 bound to the same value: the same SQL otherwise.
+write_pgbench() {
+    local ph="$1" sc="$2" dir="$TMP_DIR/$1" probe="" j n kind val var sql i=0 nstmt tpl args
+    nstmt="${CAP_N[$ph.$sc]:-0}"
+    tpl="$dir/$sc.pgbtpl"
+    args="$dir/$sc.pgbargs"
+    ((nstmt > 0)) || { PGB_NOTE[$ph.$sc]="no statement captured"; return 1; }
+    [[ -s "$dir/$sc.values" ]] && probe="$(sed -n 1p "$dir/$sc.values")"
+    : >"$tpl"
+    : >"$args"
+    for ((j = 1; j <= nstmt; j++)); do
+        sql="$(cat "$dir/$sc.sql.$j")"
+        while IFS=$'\t' read -r n kind val; do
+            if [[ "$kind" == N ]]; then
+                PGB_NOTE[$ph.$sc]="a NULL parameter (pgbench cannot bind NULL)"
+                return 1
+            fi
+            if [[ -n "$probe" && "$val" == "$probe" ]]; then
+                var=VARYING
+            else
+                var="s${j}p$n"
+                printf -- '-D\n%s=%s\n' "$var" "$val" >>"$args"
+            fi
+            sql="$(sed -E "s/\\\$$n([^0-9]|\$)/:$var\\1/g" <<<"$sql")"
+        done <"$dir/$sc.params.$j"
+        printf '%s;\n' "$sql" >>"$tpl"
+    done
+    if grep -q ':VARYING' "$tpl"; then
+        while IFS= read -r val && ((i < MAX_PGBENCH_SCRIPTS)); do
+            sed "s/:VARYING/:v$i/g" "$tpl" >"$dir/$sc.pgb.$i.sql"
+            printf -- '-f\n%s@1\n-D\nv%d=%s\n' "$dir/$sc.pgb.$i.sql" "$i" "$val" >>"$args"
+            i=$((i + 1))
+        done <"$dir/$sc.values"
+    else
+        cp -f -- "$tpl" "$dir/$sc.pgb.0.sql"
+        printf -- '-f\n%s\n' "$dir/$sc.pgb.0.sql" >>"$args"
+    fi
+    if ((nstmt > 1)); then
+        PGB_NOTE[$ph.$sc]="$nstmt statements per transaction, as per request"
+    fi
+    save "$ph.$sc.pgbench.sql" "$tpl"
+    return 0
+}
+
+# pgbench_warmup CLIENTS — WARMUP, but at least 2 s + 1 s per 10 clients: pgbench's -T
+# includes connecting, and 64 scram-sha-256 logins took 3 s on a busy 2-core machine, so
+# a short WARMUP would leave the measured window partly empty.
+pgbench_warmup() {
+    local floor=$((2 + $1 / 10))
+    echo $((WARMUP > floor ? WARMUP : floor))
+}
+
+# run_pgbench NAME CLIENTS ARGS_FILE API_RPS — pgbench -M prepared for the warm-up +
+# PGBENCH_DURATION s. Every pgbench client is a new session that prepares and plans its
+# statements (the first five executions of each get a custom plan), so, like wrk, the
+# warm-up seconds are not counted: tps is the mean of pgbench's per-second progress
+# after them, p50/p99 come from a sample of the per-transaction log after them (sized
+# from the API's rate to keep ~50k transactions), and the CPU window starts then. (The
+# CPU of PostgreSQL counts backends that exit at the end by their whole life, warm-up
+# included: the pg column of a short pgbench run at 64 clients reads high.)
+run_pgbench() {
+    local name="$1" clients="$2" argfile="$3" api_rps="${4:-}" jobs out t0 t1 s0 s1 rc=0 total rate warmup cut
+    local -a args
+    mapfile -t args <"$argfile"
+    jobs=$((clients < 2 ? clients : 2))
+    warmup="$(pgbench_warmup "$clients")"
+    total=$((warmup + PGBENCH_DURATION))
+    rate="$(awk -v r="${api_rps:-0}" -v t="$total" 'BEGIN { if (r + 0 <= 0) { print 0.02; exit }
+        x = 50000 / (r * 2 * t); if (x > 1) x = 1; if (x < 0.0005) x = 0.0005; printf "%.4f\n", x }')"
+    out="$TMP_DIR/$name.out"
+    sf_log "pgbench $name: -M prepared -c $clients -j $jobs, ${warmup}s warm-up + ${PGBENCH_DURATION}s"
+    rm -f "$TMP_DIR/pgblog_$name".*
+    cut=$(($(date +%s) + warmup)) # transactions logged from then on count for p50/p99
+    timeout -k 5 $((total + 60)) env -u PGPASSWORD -u PGSERVICE PGOPTIONS="$SESSION_OPTS" \
+        PGPASSFILE="$PG_PWFILE" "$PG_BIN/pgbench" -n -M prepared -c "$clients" -j "$jobs" \
+        -T "$total" -P 1 -l --sampling-rate="$rate" --log-prefix="$TMP_DIR/pgblog_$name" \
+        -h 127.0.0.1 -p "$PG_PORT" -U storefront "${args[@]}" storefront >"$out" 2>&1 &
+    CHILD_PID=$!
+    sleep "$warmup"
+    # A snapshot reads all of /proc and took seconds on an overloaded machine, longer
+    # than what was left of a short run: time it by its middle.
+    t0="$(now)"
+    s0="$(cpu_snapshot)"
+    t0="$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.3f", (a + b) / 2 }')"
+    wait "$CHILD_PID" || rc=$?
+    CHILD_PID=""
+    t1="$(now)"
+    s1="$(cpu_snapshot)"
+    t1="$(awk -v a="$t1" -v b="$(now)" 'BEGIN { printf "%.3f", (a + b) / 2 }')"
+    save "$name.txt" "$out"
+    if ((rc != 0)); then
+        sf_warn "pgbench $name exited with status $rc:"
+        tail -n 5 "$out" >&2
+        R_NOTE[$name]="pgbench failed (status $rc)"
+    fi
+    # progress: 7.0 s, 6543.2 tps, lat 0.611 ms stddev 0.283, 0 failed
+    R_RPS[$name]="$(awk -v w="$warmup" '/^progress: / && $2 + 0 > w { sum += $4; n++ }
+        END { if (n) printf "%.0f", sum / n }' "$out")"
+    [[ -n "${R_RPS[$name]}" ]] || R_RPS[$name]="$(awk '/^tps = / { printf "%.0f", $3; exit }' "$out")"
+    R_NON2XX[$name]="$(awk '/^number of failed transactions:/ { print $5; exit }' "$out")"
+    R_SOCKERR[$name]="-"
+    local p50 p99
+    # log line: client_id transaction_no latency_us script_no epoch_s epoch_us
+    read -r p50 p99 < <(cat "$TMP_DIR/pgblog_$name".* 2>/dev/null |
+        awk -v cut="$cut" '$5 >= cut { print $3 }' | sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) { print "- -"; exit }
+            i50 = int(NR * 0.50 + 0.5); i99 = int(NR * 0.99 + 0.5)
+            printf "%.2f %.2f\n", v[i50 < 1 ? 1 : i50] / 1000, v[i99 < 1 ? 1 : i99] / 1000 }')
+    rm -f "$TMP_DIR/pgblog_$name".*
+    R_P50[$name]="$p50"
+    R_P99[$name]="$p99"
+    cpu_split "$name" "$s0" "$s1" "$t0" "$t1"
+    R_RSS[$name]="-"
+    R_HWM[$name]="-"
+}
+
 # --- clean-up --------------------------------------------------------------------------------
 
 # bench_stop_server — SIGTERM the server, SIGKILL after 10 s; SERVER_PID emptied.
