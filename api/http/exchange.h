@@ -47,6 +47,7 @@ struct http_exchange {
      * failure, and what renders the answer once they are all done. */
     int pending;
     bool suspended;
+    bool was_suspended; /* counted in srv->suspended until its answer is queued */
     sf_error async_err;
     http_resume_fn then;
     void *then_arg;
@@ -57,7 +58,9 @@ struct http_server {
     struct MHD_Daemon *d;
     cors_log refused;
     pthread_mutex_t susp_mu;
-    atomic_int suspended; /* connections suspended now */
+    int pending_total;    /* under susp_mu: writer submissions not yet answered */
+    bool closing;         /* under susp_mu: the grace period is up, submit no more */
+    atomic_int suspended; /* connections suspended, or resumed and not yet answered */
     atomic_bool stopping; /* SIGTERM: answers carry Connection: close */
     conn_table *conns;    /* mhd.c: every open connection, limits, deadlines */
 };

@@ -19,7 +19,8 @@
  *    new_connection_process_ and cleanup_connection), so a reused fd is never hit;
  *  - the accept policy refuses (accept + close at once, never the kernel backlog)
  *    connections over HTTP_MAX_CONNECTIONS and, unless TRUSTED_PROXY_HOPS > 0 (then every
- *    peer is the load balancer), over HTTP_MAX_CONNECTIONS_PER_ADDRESS. libmicrohttpd's
+ *    peer is the load balancer), over HTTP_MAX_CONNECTIONS_PER_ADDRESS (127.0.0.1 and ::1
+ *    excepted: a proxy or load generator on the same host). libmicrohttpd's
  *    own limit is set far above ours: in a thread pool it splits its limit between the
  *    workers, and a worker at its share stops accepting (the backlog problem).
  * Refusals and closed heads are counted for /metrics and logged at most once a second.
@@ -104,6 +105,7 @@ static enum MHD_Result answer(http_exchange *x, struct MHD_Connection *conn);
 static void set_state(http_server *s, struct MHD_Connection *conn, conn_state st);
 static int ip_key(const struct sockaddr *sa, unsigned char key[17], char *text, size_t tlen);
 static int ip_find(conn_table *t, const unsigned char key[17], bool add);
+static bool limited_address(int family, const unsigned char key[17]);
 static void *watchdog_main(void *arg);
 static int close_idle(conn_table *t);
 static void rate_note(conn_table *t, rate_log *l, const char *addr);
@@ -202,11 +204,19 @@ void http_server_stop(http_server *s, int grace_ms)
             pthread_mutex_unlock(&t->mu);
             if (open == 0)
                 break;
-            /* Suspended requests wait on the writer, whose flush is bounded by the
-             * statement timeout; libmicrohttpd cannot stop with one suspended (it
-             * aborts), and their events may be committed: they are always answered. */
-            if (mono_now() >= deadline && atomic_load(&s->suspended) == 0)
-                break;
+            /* Requests waiting on the writer (suspended, or about to be) are answered
+             * even past the deadline: their events may be committed, and libmicrohttpd
+             * aborts if stopped with a suspended connection. The writer's flush is
+             * bounded by the statement timeout; from the deadline on nothing new is
+             * submitted (503). */
+            if (mono_now() >= deadline) {
+                pthread_mutex_lock(&s->susp_mu);
+                s->closing = true;
+                int waiting = s->pending_total + atomic_load(&s->suspended);
+                pthread_mutex_unlock(&s->susp_mu);
+                if (waiting == 0)
+                    break;
+            }
             usleep(10 * 1000);
         }
         if (closed)
@@ -320,14 +330,21 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
     pthread_mutex_lock(&s->susp_mu);
     if (x->pending > 0) {
         x->suspended = true;
-        atomic_fetch_add(&s->suspended, 1);
+        if (!x->was_suspended)
+            atomic_fetch_add(&s->suspended, 1);
+        x->was_suspended = true;
         MHD_suspend_connection(conn);
         pthread_mutex_unlock(&s->susp_mu);
         return MHD_YES;
     }
     pthread_mutex_unlock(&s->susp_mu);
     http_pipeline_resume(x);
-    return answer(x, conn);
+    enum MHD_Result ret = answer(x, conn);
+    if (x->was_suspended) {
+        x->was_suspended = false;
+        atomic_fetch_sub(&s->suspended, 1);
+    }
+    return ret;
 }
 
 static enum MHD_Result answer(http_exchange *x, struct MHD_Connection *conn)
@@ -435,7 +452,11 @@ static void request_completed(void *cls, struct MHD_Connection *conn, void **con
                               enum MHD_RequestTerminationCode toe)
 {
     (void)toe;
-    exchange_free(*con_cls);
+    http_exchange *x = *con_cls;
+    /* Resumed, but the connection died before the answer was queued. */
+    if (x && x->was_suspended)
+        atomic_fetch_sub(&x->srv->suspended, 1);
+    exchange_free(x);
     *con_cls = NULL;
     set_state(cls, conn, CONN_IDLE);
 }
@@ -475,7 +496,7 @@ static enum MHD_Result accept_policy(void *cls, const struct sockaddr *addr, soc
         pthread_mutex_unlock(&t->mu);
         return MHD_NO;
     }
-    if (t->per_addr > 0 && fam) {
+    if (t->per_addr > 0 && limited_address(fam, key)) {
         int slot = ip_find(t, key, true);
         if (slot >= 0 && t->ips[slot].count >= t->per_addr) {
             atomic_fetch_add(&t->refused_addr, 1);
@@ -513,7 +534,8 @@ static void notify_connection(void *cls, struct MHD_Connection *conn, void **soc
         if (ct) {
             ct->state = CONN_IDLE;
             ct->deadline = mono_now() + t->head_timeout;
-            ct->ip_slot = t->per_addr > 0 && fam ? ip_find(t, key, false) : -1;
+            ct->ip_slot =
+                t->per_addr > 0 && limited_address(fam, key) ? ip_find(t, key, false) : -1;
             ct->next = t->head;
             if (t->head)
                 t->head->prev = ct;
@@ -657,6 +679,18 @@ static int ip_key(const struct sockaddr *sa, unsigned char key[17], char *text, 
         return AF_INET6;
     }
     return 0;
+}
+
+/* Whether the per-address limit applies: not to 127.0.0.1 and ::1, where a proxy or a
+ * load generator on the same host connects from (like TRUSTED_PROXY_HOPS > 0, they stand
+ * for many clients); other loopback addresses are limited like any client. */
+static bool limited_address(int family, const unsigned char key[17])
+{
+    static const unsigned char v4_local[5] = {4, 127, 0, 0, 1};
+    static const unsigned char v6_local[17] = {6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    if (!family)
+        return false;
+    return memcmp(key, v4_local, 5) != 0 && memcmp(key, v6_local, 17) != 0;
 }
 
 /* Under t->mu: the slot of key, or with add a slot taken for it (a free one, or one no

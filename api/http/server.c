@@ -138,13 +138,24 @@ void http_submit_events(http_ctx *c, const struct cs_event *ev, size_t n, http_r
         size_t k = n - i < CS_MAX_EVENTS_PER_BATCH ? n - i : CS_MAX_EVENTS_PER_BATCH;
         sf_error e;
         sf_error_clear(&e);
-        /* Counted before submitting: the writer may answer before submit returns. */
+        /* Counted before submitting: the writer may answer before submit returns. Once
+         * the grace period is up nothing new may be suspended: libmicrohttpd cannot stop
+         * with a suspended connection. */
         pthread_mutex_lock(&s->susp_mu);
+        if (s->closing) {
+            if (x->async_err.status == SF_OK)
+                sf_fail(&x->async_err, SF_UNAVAILABLE, "service-unavailable",
+                        "The server is shutting down; send the events again.");
+            pthread_mutex_unlock(&s->susp_mu);
+            break;
+        }
         x->pending++;
+        s->pending_total++;
         pthread_mutex_unlock(&s->susp_mu);
         if (cs_writer_submit_async(c->app->events, ev + i, k, events_done, x, &e) != SF_OK) {
             pthread_mutex_lock(&s->susp_mu);
             x->pending--;
+            s->pending_total--;
             if (x->async_err.status == SF_OK)
                 x->async_err = e;
             pthread_mutex_unlock(&s->susp_mu);
@@ -165,9 +176,9 @@ static void events_done(void *ctx, sf_status st)
     if (st != SF_OK && x->async_err.status == SF_OK)
         sf_fail(&x->async_err, SF_UNAVAILABLE, "service-unavailable",
                 "The events could not be stored; send them again.");
+    s->pending_total--;
     if (--x->pending == 0 && x->suspended) {
-        x->suspended = false;
-        atomic_fetch_sub(&s->suspended, 1);
+        x->suspended = false; /* s->suspended drops once the answer is queued (mhd.c) */
         MHD_resume_connection(x->conn);
     }
     pthread_mutex_unlock(&s->susp_mu);
