@@ -24,9 +24,12 @@
  * (Cognito tokens are under 8 KiB); more is a 431 problem. */
 #define HTTP_MAX_HEADERS      100
 #define HTTP_MAX_HEADER_BYTES (32 * 1024)
-/* libmicrohttpd's per-connection memory: headers past it never reach dispatch() and get
- * its own HTML 431 (docs/http.md). */
-#define HTTP_MHD_MEMORY_LIMIT (128 * 1024)
+/* libmicrohttpd's per-connection memory: headers past it never reach the pipeline and get
+ * its own HTML 431 (docs/http.md). Room for what a request may have (an 8 KiB URL, 32 KiB
+ * of header fields, libmicrohttpd's ~56 bytes per field) and some past it, for our 414/431;
+ * no more: libmicrohttpd zeroes the whole pool after each keep-alive request, so every
+ * connection that served one keeps all of it resident. */
+#define HTTP_MHD_MEMORY_LIMIT (64 * 1024)
 
 typedef struct http_ctx http_ctx;
 typedef struct http_exchange http_exchange; /* exchange.h: the request's life on its connection */

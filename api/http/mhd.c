@@ -326,18 +326,21 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
         x->start = mono_now();
         http_pipeline_dispatch(x);
     }
-    /* Work left with the writer: wait for it without this worker. */
-    pthread_mutex_lock(&s->susp_mu);
-    if (x->pending > 0) {
-        x->suspended = true;
-        if (!x->was_suspended)
-            atomic_fetch_add(&s->suspended, 1);
-        x->was_suspended = true;
-        MHD_suspend_connection(conn);
+    /* Work left with the writer (only after http_submit_events set x->then): wait for it
+     * without this worker. */
+    if (x->then) {
+        pthread_mutex_lock(&s->susp_mu);
+        if (x->pending > 0) {
+            x->suspended = true;
+            if (!x->was_suspended)
+                atomic_fetch_add(&s->suspended, 1);
+            x->was_suspended = true;
+            MHD_suspend_connection(conn);
+            pthread_mutex_unlock(&s->susp_mu);
+            return MHD_YES;
+        }
         pthread_mutex_unlock(&s->susp_mu);
-        return MHD_YES;
     }
-    pthread_mutex_unlock(&s->susp_mu);
     http_pipeline_resume(x);
     enum MHD_Result ret = answer(x, conn);
     if (x->was_suspended) {
