@@ -78,7 +78,7 @@ struct conn_table {
     double head_timeout;
     ip_slot ips[IP_SLOTS];
     rate_log log_head, log_addr, log_global;
-    atomic_ullong head_timeouts, refused_addr, refused_global, idle_closed;
+    atomic_ullong head_timeouts, refused_addr, refused_global;
     pthread_t watchdog;
     bool watchdog_started, watchdog_stop;
     pthread_cond_t watchdog_cv;
@@ -483,7 +483,9 @@ static void set_state(http_server *s, struct MHD_Connection *conn, conn_state st
 
 /* Called for every accepted socket before libmicrohttpd makes it a connection: refusing
  * here closes it at once. A slot is reserved now (released by the CLOSED notification),
- * so a burst of accepts on several workers cannot overshoot the limits. */
+ * so a burst of accepts on several workers cannot overshoot the limits. (Should
+ * libmicrohttpd fail to set up an accepted connection — out of memory — its slot stays
+ * taken: the count errs towards refusing.) */
 static enum MHD_Result accept_policy(void *cls, const struct sockaddr *addr, socklen_t addrlen)
 {
     (void)addrlen;
@@ -617,7 +619,6 @@ static int close_idle(conn_table *t)
         n++;
     }
     pthread_mutex_unlock(&t->mu);
-    atomic_fetch_add(&t->idle_closed, (unsigned long long)n);
     return n;
 }
 
