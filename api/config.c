@@ -71,9 +71,9 @@ static bool load(sf_config *cfg, bool need_database, char *err, size_t errlen)
     if (!int_env("PORT", 8080, 1, 65535, &v, err, errlen))
         return false;
     cfg->port = (int)v;
-    /* At least 64 workers: a POST /v1/events waits a few ms for its group commit, and a
-     * waiting worker stalls its event loop (docs/clickstream.md, "HTTP threads"). */
-    if (!int_env("HTTP_THREADS", cores * 2 > 64 ? cores * 2 : 64, 1, 256, &v, err, errlen))
+    /* One worker per core: no handler waits on another thread any more (a clickstream
+     * request is suspended during its group commit, docs/http.md, "Connections"). */
+    if (!int_env("HTTP_THREADS", cores, 1, 256, &v, err, errlen))
         return false;
     cfg->threads = (int)v;
     if (!int_env("HTTP_MAX_CONNECTIONS", 1024, 16, 100000, &v, err, errlen))

@@ -128,6 +128,13 @@ if(TEST api/catalog-cache)
 endif()
 # <<< node cache15
 # >>> node http15 (the connection layer: slow clients, shutdown): insert below this line
+# Both start servers of their own and open dozens of connections from several loopback
+# addresses (limits per address and in all): nothing else may run beside them.
+foreach(t http-slow-clients http-shutdown)
+  if(TEST api/${t})
+    set_tests_properties(api/${t} PROPERTIES RUN_SERIAL TRUE)
+  endif()
+endforeach()
 # <<< node http15
 # >>> node pool15 (per-worker connections, reconnect backoff): insert below this line
 # <<< node pool15

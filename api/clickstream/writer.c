@@ -9,10 +9,12 @@
  * only after its events are durable. With two writer threads one flush can fill while
  * the other waits for its commit to reach the disk.
  *
- * The caller's events are only read while cs_writer_submit blocks (the call returns
- * after the flush that holds them finished, whatever its outcome), so they are copied
- * shallowly into the flush array, never deep-copied. The bound counts queued and
- * in-flight events: nothing is accepted that the writer could not hold.
+ * The caller's events are only read until the flush that holds them finished (the
+ * blocking cs_writer_submit returns then; cs_writer_submit_async calls its on_done
+ * then, from the writer thread, and the HTTP side keeps the events in the request's
+ * arena until that call), so they are copied shallowly into the flush array, never
+ * deep-copied. The bound counts queued and in-flight events: nothing is accepted that
+ * the writer could not hold.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -32,6 +34,10 @@ typedef struct submission {
     struct timespec queued_at;
     sf_status result;
     bool done;
+    /* Asynchronous submissions (malloc'd, freed after on_done); NULL for a blocking one,
+     * which lives on its submitter's stack. */
+    cs_writer_done_fn on_done;
+    void *ctx;
     struct submission *next;
 } submission;
 
@@ -55,6 +61,8 @@ static submission *take_batch(cs_writer *w, int *nevents);
 static sf_status flush(cs_writer *w, db_conn **conn, bool *staged, cs_event *buf, submission *batch,
                        int n);
 static bool past(const struct timespec *t);
+static sf_status enqueue_or_fail(cs_writer *w, submission *s, sf_error *e);
+static void answer_batch(cs_writer *w, submission *batch, sf_status st, int n);
 
 cs_writer *cs_writer_start(const cs_writer_config *cfg)
 {
@@ -109,37 +117,65 @@ sf_status cs_writer_submit(cs_writer *w, const cs_event *ev, size_t n, sf_error 
     if (n == 0)
         return SF_OK;
     submission s = {.ev = ev, .n = n, .result = SF_OK};
-    clock_gettime(CLOCK_MONOTONIC, &s.queued_at);
     pthread_mutex_lock(&w->mu);
-    if (w->stopping) {
-        pthread_mutex_unlock(&w->mu);
-        return sf_fail(e, SF_UNAVAILABLE, "service-unavailable",
-                       "The server is shutting down; send the events again.");
-    }
-    if ((size_t)w->queued + (size_t)w->in_flight + n > (size_t)w->cfg.queue_max) {
-        pthread_mutex_unlock(&w->mu);
-        atomic_fetch_add_explicit(&w->rejected_full, 1, memory_order_relaxed);
-        return sf_fail(e, SF_UNAVAILABLE, "service-unavailable",
-                       "The event queue is full; send the events again shortly.");
-    }
     /* s lives on this stack frame, which stays put until a writer has set s.done: this
      * function returns only after that, so the queue never holds a dangling entry. */
-    if (w->tail) {
-        w->tail->next = &s;
-    } else {
-        /* cppcheck-suppress autoVariables */
-        w->head = &s;
+    if (enqueue_or_fail(w, &s, e) != SF_OK) {
+        pthread_mutex_unlock(&w->mu);
+        return e->status;
     }
-    /* cppcheck-suppress autoVariables */
-    w->tail = &s;
-    w->queued += (int)n;
-    pthread_cond_signal(&w->work_cv);
     while (!s.done)
         pthread_cond_wait(&w->done_cv, &w->mu);
     pthread_mutex_unlock(&w->mu);
     if (s.result != SF_OK)
         return sf_fail(e, SF_UNAVAILABLE, "service-unavailable",
                        "The events could not be stored; send them again.");
+    return SF_OK;
+}
+
+sf_status cs_writer_submit_async(cs_writer *w, const cs_event *ev, size_t n,
+                                 cs_writer_done_fn on_done, void *ctx, sf_error *e)
+{
+    submission *s = calloc(1, sizeof *s);
+    if (!s)
+        return sf_fail(e, SF_UNAVAILABLE, "service-unavailable",
+                       "The event queue is full; send the events again shortly.");
+    s->ev = ev;
+    s->n = n;
+    s->result = SF_OK;
+    s->on_done = on_done;
+    s->ctx = ctx;
+    pthread_mutex_lock(&w->mu);
+    sf_status st = enqueue_or_fail(w, s, e);
+    pthread_mutex_unlock(&w->mu);
+    if (st != SF_OK)
+        free(s);
+    return st;
+}
+
+/* Under w->mu: appends s to the queue, or fails (nothing queued) when stopping or when
+ * the bound cannot take s->n more events. */
+static sf_status enqueue_or_fail(cs_writer *w, submission *s, sf_error *e)
+{
+    if (w->stopping)
+        return sf_fail(e, SF_UNAVAILABLE, "service-unavailable",
+                       "The server is shutting down; send the events again.");
+    if ((size_t)w->queued + (size_t)w->in_flight + s->n > (size_t)w->cfg.queue_max) {
+        atomic_fetch_add_explicit(&w->rejected_full, 1, memory_order_relaxed);
+        return sf_fail(e, SF_UNAVAILABLE, "service-unavailable",
+                       "The event queue is full; send the events again shortly.");
+    }
+    clock_gettime(CLOCK_MONOTONIC, &s->queued_at);
+    if (w->tail) {
+        w->tail->next = s;
+    } else {
+        /* cppcheck-suppress autoVariables */
+        w->head = s;
+    }
+    /* cppcheck-suppress autoVariables */
+    w->tail = s;
+    w->queued += (int)s->n;
+    pthread_cond_signal(&w->work_cv);
     return SF_OK;
 }
 
@@ -187,19 +223,42 @@ static void *writer_main(void *arg)
 
         sf_status st = buf ? flush(w, &conn, &staged, buf, batch, n) : SF_INTERNAL;
 
-        pthread_mutex_lock(&w->mu);
-        for (submission *s = batch, *next; s; s = next) {
-            next = s->next; /* s lives on its submitter's stack: read before waking it */
-            s->result = st;
-            s->done = true;
-        }
-        w->in_flight -= n;
-        pthread_cond_broadcast(&w->done_cv);
+        answer_batch(w, batch, st, n);
     }
     pthread_mutex_unlock(&w->mu);
     free(buf);
     db_conn_close(conn);
     return NULL;
+}
+
+/* Answers every submission of a finished flush and returns with w->mu held: blocking
+ * submitters are woken; asynchronous ones get on_done outside the mutex (it resumes an
+ * HTTP connection, which takes libmicrohttpd's own lock), then are freed. */
+static void answer_batch(cs_writer *w, submission *batch, sf_status st, int n)
+{
+    submission *async = NULL;
+    pthread_mutex_lock(&w->mu);
+    for (submission *s = batch, *next; s; s = next) {
+        next = s->next; /* s lives on its submitter's stack: read before waking it */
+        s->result = st;
+        if (s->on_done) {
+            s->next = async;
+            async = s;
+        } else {
+            s->done = true;
+        }
+    }
+    w->in_flight -= n;
+    pthread_cond_broadcast(&w->done_cv);
+    if (!async)
+        return;
+    pthread_mutex_unlock(&w->mu);
+    for (submission *s = async, *next; s; s = next) {
+        next = s->next;
+        s->on_done(s->ctx, s->result);
+        free(s);
+    }
+    pthread_mutex_lock(&w->mu);
 }
 
 /* Unlinks whole submissions from the head, at least one, until batch_max events. */

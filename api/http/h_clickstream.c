@@ -5,7 +5,8 @@
  *
  *   media type (415) -> optional Bearer (401) -> anonymous rate limit (429)
  *   -> cs_sdk_handle: query (400/403), size (413), hashCode (400), gzip, mapping
- *   -> group commit in slices of <= 500 (503) -> 200, empty body
+ *   -> group commit in slices of <= 500, the connection suspended meanwhile (503)
+ *   -> 200, empty body
  *
  * The SDK looks at nothing but the status, and re-sends a whole batch until it gets
  * 200; so single bad events are dropped and logged (never a 4xx that would make it
@@ -19,6 +20,7 @@
 #include "storefront/clickstream_sdk.h"
 
 static bool media_type_or_problem(http_ctx *c);
+static void answer_committed(http_ctx *c, void *arg, const sf_error *e);
 
 void h_clickstream_sdk(http_ctx *c)
 {
@@ -65,20 +67,28 @@ void h_clickstream_sdk(http_ctx *c)
         http_send_error(c, &e);
         return;
     }
-    /* The writer takes at most CS_MAX_EVENTS_PER_BATCH per submit. A 503 after an
-     * earlier slice committed is safe: the SDK re-sends the batch and the stored events
-     * are dropped as duplicates. */
-    for (size_t i = 0; i < n; i += CS_MAX_EVENTS_PER_BATCH) {
-        size_t k = n - i < CS_MAX_EVENTS_PER_BATCH ? n - i : CS_MAX_EVENTS_PER_BATCH;
-        if (cs_writer_submit(c->app->events, ev + i, k, &e) != SF_OK) {
-            http_send_error(c, &e);
-            return;
-        }
-    }
     if (rej.count)
         y_log_message(Y_LOG_LEVEL_WARNING,
                       "clickstream: request %s: %zu SDK event(s) dropped, first #%zu: %s",
                       c->request_id, rej.count, rej.first_index, rej.first_reason);
+    if (n == 0) {
+        c->status = 200;
+        return;
+    }
+    /* Submitted in slices of at most CS_MAX_EVENTS_PER_BATCH without holding the
+     * worker. A 503 after an earlier slice committed is safe: the SDK re-sends the batch
+     * and the stored events are dropped as duplicates. */
+    http_submit_events(c, ev, n, answer_committed, NULL);
+}
+
+/* 200 once every event is committed; else the writer's 503. */
+static void answer_committed(http_ctx *c, void *arg, const sf_error *e)
+{
+    (void)arg;
+    if (e->status != SF_OK) {
+        http_send_error(c, e);
+        return;
+    }
     c->status = 200; /* no body: all the SDK reads is the status */
 }
 

@@ -8,7 +8,9 @@
  *
  * Good events of a batch are stored even when others are refused: 200 with the
  * accepted count and the refused ones by index. When none is valid: 400
- * validation-error, its errors[] naming `events[i].field`. A 200 means committed.
+ * validation-error, its errors[] naming `events[i].field`. A 200 means committed: the
+ * handler hands the batch to the writer and returns; the connection waits suspended
+ * (no worker held) and answer_committed renders the answer after the commit.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +33,13 @@ static json_t *events_or_problem(http_ctx *c, const char *body, size_t len, json
 static double mono_s(void);
 static void send_all_rejected(http_ctx *c, const rejected *rej, int nrej);
 static void write_errors(jw *w, const rejected *r, bool prefixed);
+static void answer_committed(http_ctx *c, void *arg, const sf_error *e);
+
+/* What the answer needs once the writer committed the good events (in the arena). */
+typedef struct outcome {
+    int nok, nrej;
+    rejected *rej;
+} outcome;
 
 void h_events_ingest(http_ctx *c)
 {
@@ -80,10 +89,23 @@ void h_events_ingest(http_ctx *c)
         send_all_rejected(c, rej, nrej);
         return;
     }
-    sf_error e;
-    sf_error_clear(&e);
-    if (cs_writer_submit(c->app->events, ev, (size_t)nok, &e) != SF_OK) {
-        http_send_error(c, &e);
+    outcome *o = arena_alloc(c->a, sizeof *o);
+    o->nok = nok;
+    o->nrej = nrej;
+    o->rej = rej;
+    /* The worker is not held during the group commit: the connection is suspended and
+     * answer_committed runs once the writer is done. */
+    http_submit_events(c, ev, (size_t)nok, answer_committed, o);
+}
+
+/* 200 {accepted, rejected} once every good event is committed; else the writer's 503. */
+static void answer_committed(http_ctx *c, void *arg, const sf_error *e)
+{
+    const outcome *o = arg;
+    int nok = o->nok, nrej = o->nrej;
+    const rejected *rej = o->rej;
+    if (e->status != SF_OK) {
+        http_send_error(c, e);
         return;
     }
     jw w;

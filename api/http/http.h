@@ -24,11 +24,15 @@
  * (Cognito tokens are under 8 KiB); more is a 431 problem. */
 #define HTTP_MAX_HEADERS      100
 #define HTTP_MAX_HEADER_BYTES (32 * 1024)
-/* libmicrohttpd's per-connection memory: headers past it never reach dispatch() and get
- * its own HTML 431 (docs/http.md). */
-#define HTTP_MHD_MEMORY_LIMIT (128 * 1024)
+/* libmicrohttpd's per-connection memory: headers past it never reach the pipeline and get
+ * its own HTML 431 (docs/http.md). Room for what a request may have (an 8 KiB URL, 32 KiB
+ * of header fields, libmicrohttpd's ~56 bytes per field) and some past it, for our 414/431;
+ * no more: libmicrohttpd zeroes the whole pool after each keep-alive request, so every
+ * connection that served one keeps all of it resident. */
+#define HTTP_MHD_MEMORY_LIMIT (64 * 1024)
 
 typedef struct http_ctx http_ctx;
+typedef struct http_exchange http_exchange; /* exchange.h: the request's life on its connection */
 
 typedef enum http_auth {
     HTTP_PUBLIC,   /* no token needed; an Authorization header is ignored */
@@ -52,7 +56,7 @@ typedef struct http_query_param {
 struct http_ctx {
     sf_app *app;
     const struct _u_request *req;
-    struct _u_response *res;
+    http_exchange *x; /* the exchange this request belongs to (server.c, mhd.c) */
     arena *a;
     const http_route *route;
     int route_index; /* into the route table; -1 when unmatched */
@@ -63,9 +67,9 @@ struct http_ctx {
     int64_t path_item_id;    /* an {item_id} segment, validated before authentication */
     int nquery;
     http_query_param query[HTTP_MAX_QUERY];
-    /* Response being built; server.c turns it into the Ulfius response. */
+    /* Response being built; server.c turns it into the libmicrohttpd response. */
     int status;
-    char *body; /* malloc'd, handed to Ulfius */
+    char *body; /* malloc'd, handed to libmicrohttpd (which frees it) */
     size_t body_len;
     const char *content_type;
     const char *allow;            /* Allow header for 405 / OPTIONS */
@@ -366,6 +370,17 @@ const char *http_user_agent(http_ctx *c);
 int64_t http_now_ms(void);
 /* POST /v1/clickstream, the AWS Clickstream SDK protocol (h_clickstream.c). */
 void h_clickstream_sdk(http_ctx *c);
+/* Hands n validated events to the group-commit writer without holding the worker
+ * (server.c): they are submitted in slices of at most CS_MAX_EVENTS_PER_BATCH, the
+ * handler returns, the connection is suspended until every slice's flush finished, then
+ * then(c, arg, e) renders the answer on an HTTP worker: e->status SF_OK = every event is
+ * committed, else the problem to send (queue full, flush failed, shutting down).
+ * ev[0..n) must live in c->a (it does until the response is sent). When nothing could
+ * be queued, then() runs without suspending. Call at most once per request. */
+struct cs_event;
+typedef void (*http_resume_fn)(http_ctx *c, void *arg, const sf_error *e);
+void http_submit_events(http_ctx *c, const struct cs_event *ev, size_t n, http_resume_fn then,
+                        void *arg);
 
 /* --- the catalog response cache (cache.c; docs/performance.md) --- */
 /* Builds the cache (CATALOG_CACHE_BYTES) and starts what keeps it exact (the catalog
@@ -389,11 +404,19 @@ void http_metrics_observe(http_metrics *m, int route_index, int status, double s
 /* Renders the Prometheus text exposition into a malloc'd buffer. */
 char *http_metrics_render(const sf_app *app, size_t *len);
 
-/* --- server (server.c) --- */
+/* --- server (mhd.c; the pipeline in server.c) --- */
 typedef struct http_server http_server;
-/* Binds and starts the epoll thread pool; NULL + message on stderr on failure. */
+/* Binds and starts libmicrohttpd's epoll thread pool (HTTP_THREADS) with our access
+ * handler, the request-head deadline and the connection limits; sets app->http. NULL +
+ * message on stderr on failure. */
 http_server *http_server_start(sf_app *app);
-/* Stops accepting, lets in-flight requests finish (up to grace_ms), stops. */
+/* Graceful stop: stops accepting, answers in-flight requests with Connection: close,
+ * closes idle keep-alive connections at once, returns as soon as no connection is left
+ * or after grace_ms (SHUTDOWN_GRACE_SECONDS); requests waiting on the clickstream
+ * writer are always answered first, so the writer must still run. Frees s. */
 void http_server_stop(http_server *s, int grace_ms);
+/* Appends the connection layer's samples (open connections, refusals, closed slow
+ * heads) to /metrics; nothing when the server is not running. */
+void http_conn_render_metrics(FILE *f, const sf_app *app);
 
 #endif

@@ -196,6 +196,7 @@ char *http_metrics_render(const sf_app *app, size_t *len)
             (unsigned long long)cs.rejected_full, cs.queue_depth);
     }
     http_cache_render_metrics(f, app);
+    http_conn_render_metrics(f, app);
     fclose(f);
     return buf;
 }

@@ -1,7 +1,8 @@
 /*
- * server.c — Ulfius wiring and the request pipeline every request goes through.
+ * server.c — the request pipeline every request goes through (the libmicrohttpd glue
+ * that feeds it is mhd.c).
  *
- * We register no Ulfius endpoints: one default callback routes with our own table
+ * We register no per-route callbacks: the pipeline routes with our own table
  * (routes.c), so 404/405/OPTIONS/HEAD, limits, request ids, CORS, security headers,
  * ETags, metrics and the access log are handled once, in order, here:
  *
@@ -11,197 +12,176 @@
  *
  * libmicrohttpd runs an epoll thread pool (not thread-per-connection, which collapses
  * at a few hundred connections); each worker runs handlers to completion, so handlers
- * must keep their waits short (bounded pool acquire, statement_timeout).
+ * keep their waits short (bounded pool acquire, statement_timeout). The one wait that
+ * is not short — a clickstream batch's group commit — does not hold the worker:
+ * http_submit_events suspends the connection and the writer resumes it, then the
+ * handler's continuation renders the answer (2xx only once committed).
  */
 #include <arpa/inet.h>
 #include <inttypes.h>
-#include <microhttpd.h>
 #include <netinet/in.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <time.h>
 #include <unistd.h>
 #include <yder.h>
 
-#include "http/http.h"
+#include "http/exchange.h"
+#include "storefront/clickstream.h"
 #include "storefront/text.h"
 
-/* Refused CORS origins are logged once per origin per minute, and at most
- * CORS_LOG_PER_MINUTE lines a minute in all, so a scan with made-up origins cannot flood
- * the log (the rest are counted and reported in one line). */
-#define CORS_LOG_SLOTS      64
-#define CORS_LOG_PER_MINUTE 20
-
-typedef struct {
-    pthread_mutex_t lock;
-    time_t window; /* start of the current minute */
-    int lines;     /* refused-origin lines logged in it */
-    long suppressed;
-    struct {
-        uint64_t hash;
-        time_t at;
-    } slots[CORS_LOG_SLOTS];
-} cors_log;
-
-struct http_server {
-    struct _u_instance instance;
-    struct sockaddr_in addr;
-    sf_app *app;
-    cors_log refused;
-};
-
-static int dispatch(const struct _u_request *req, struct _u_response *res, void *user_data);
 static void set_request_id(http_ctx *c);
 static bool route_match(const char *pattern, const char *path, arena *a, const char **params);
 static void route_request(http_ctx *c, const char *method, const char *path);
 static void answer_options(http_ctx *c, const char *path);
 static const char *allowed_methods(const char *path, arena *a);
-static void finish(http_ctx *c, const char *method, cors_log *refused);
-static void apply_cors(http_ctx *c, const char *method, cors_log *refused);
+static struct MHD_Response *finish(http_ctx *c, const char *method, cors_log *refused, bool closing,
+                                   size_t *bytes);
+static void add_header(struct MHD_Response *r, const char *name, const char *value);
+static void apply_cors(http_ctx *c, struct MHD_Response *r, const char *method, cors_log *refused);
 static void log_refused_origin(cors_log *l, const char *origin, const char *method,
                                const char *url);
 static bool etag_matches(const char *if_none_match, const char *etag);
-static void access_log(http_ctx *c, const char *method, double seconds);
+static void access_log(http_ctx *c, const char *method, double seconds, size_t bytes);
 static double now_seconds(void);
 static size_t body_limit_exceeded(const http_ctx *c);
 static bool headers_too_large(const http_ctx *c);
-
-http_server *http_server_start(sf_app *app)
-{
-    http_server *s = calloc(1, sizeof *s);
-    if (!s)
-        return NULL;
-    s->app = app;
-    pthread_mutex_init(&s->refused.lock, NULL);
-    s->addr.sin_family = AF_INET;
-    s->addr.sin_port = htons((uint16_t)app->cfg.port);
-    inet_pton(AF_INET, app->cfg.listen_addr, &s->addr.sin_addr);
-
-    if (ulfius_init_instance(&s->instance, (unsigned int)app->cfg.port, &s->addr, NULL) != U_OK) {
-        free(s);
-        return NULL;
-    }
-    /* Ulfius silently truncates bodies at max_post_body_size; one byte more than our
-     * limit lets dispatch() tell "exactly at the limit" from "over it" and answer 413. */
-    s->instance.max_post_body_size = app->cfg.max_body_bytes + 1;
-    s->instance.check_utf8 = 0; /* we validate UTF-8 ourselves, with a 400 */
-    ulfius_set_default_endpoint(&s->instance, dispatch, s);
-
-    struct MHD_OptionItem ops[] = {
-        {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)mhd_request_completed, NULL},
-        {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)ulfius_uri_logger, NULL},
-        {MHD_OPTION_SOCK_ADDR, 0, &s->addr},
-        {MHD_OPTION_THREAD_POOL_SIZE, app->cfg.threads, NULL},
-        {MHD_OPTION_CONNECTION_LIMIT, app->cfg.max_connections, NULL},
-        {MHD_OPTION_CONNECTION_TIMEOUT, app->cfg.connection_timeout_s, NULL},
-        /* Room for a request line well past HTTP_MAX_URL and header fields well past
-         * HTTP_MAX_HEADER_BYTES, so an over-long URL or a 100 KiB header reaches dispatch()
-         * and gets our 414/431 problem instead of libmicrohttpd's HTML page. The pool is
-         * mmap'd: untouched pages of it cost no memory. */
-        {MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP_MHD_MEMORY_LIMIT, NULL},
-        {MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL},
-        {MHD_OPTION_END, 0, NULL},
-    };
-    /* ITC: MHD_quiesce_daemon (graceful stop) needs it with a thread pool. */
-    unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
-    if (ulfius_start_framework_with_mhd_options(&s->instance, flags, ops) != U_OK) {
-        fprintf(stderr, "storefront: cannot listen on %s:%d (port in use?)\n", app->cfg.listen_addr,
-                app->cfg.port);
-        ulfius_clean_instance(&s->instance);
-        free(s);
-        return NULL;
-    }
-    return s;
-}
-
-void http_server_stop(http_server *s, int grace_ms)
-{
-    if (!s)
-        return;
-    struct MHD_Daemon *d = s->instance.mhd_daemon;
-    if (d) {
-        /* Stop accepting first, then give in-flight requests time to complete. */
-        MHD_quiesce_daemon(d);
-        for (int waited = 0; waited < grace_ms; waited += 20) {
-            const union MHD_DaemonInfo *info =
-                MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-            if (!info || info->num_connections == 0)
-                break;
-            usleep(20 * 1000);
-        }
-    }
-    ulfius_stop_framework(&s->instance);
-    ulfius_clean_instance(&s->instance);
-    pthread_mutex_destroy(&s->refused.lock);
-    free(s);
-}
+static void events_done(void *ctx, sf_status st);
 
 /* --- the pipeline ----------------------------------------------------------------- */
 
-static int dispatch(const struct _u_request *req, struct _u_response *res, void *user_data)
+void http_pipeline_dispatch(http_exchange *x)
 {
-    double start = now_seconds();
-    http_server *s = user_data;
-    http_ctx c = {.app = s->app, .req = req, .res = res, .route_index = -1};
-    c.a = arena_new(0);
-    set_request_id(&c);
+    http_ctx *c = &x->c;
+    const struct _u_request *req = c->req;
+    set_request_id(c);
     const char *method = req->http_verb ? req->http_verb : "GET";
     const char *url = req->http_url ? req->http_url : "/";
 
-    if (headers_too_large(&c)) {
+    if (headers_too_large(c)) {
         http_send_problem(
-            &c, SF_INVALID, "header-fields-too-large",
-            arena_sprintf(c.a,
+            c, SF_INVALID, "header-fields-too-large",
+            arena_sprintf(c->a,
                           "The request has more than %d header fields or over %d bytes of them.",
                           HTTP_MAX_HEADERS, HTTP_MAX_HEADER_BYTES));
-        c.status = 431;
-        /* A client this far off is not worth reading further: close after the answer
-         * (libmicrohttpd honours Connection: close on the response). */
-        u_map_put(res->map_header, "Connection", "close");
+        c->status = 431; /* finish() adds Connection: close */
     } else if (strlen(url) > HTTP_MAX_URL) {
-        http_send_problem(&c, SF_INVALID, "uri-too-long",
+        http_send_problem(c, SF_INVALID, "uri-too-long",
                           "The URL is longer than 8192 bytes; shorten the query.");
-        c.status = 414;
-    } else if (body_limit_exceeded(&c)) {
-        http_send_problem(&c, SF_INVALID, "payload-too-large",
-                          arena_sprintf(c.a, "The request body is larger than %zu bytes.",
-                                        c.app->cfg.max_body_bytes));
-        c.status = 413;
+        c->status = 414;
+    } else if (body_limit_exceeded(c)) {
+        http_send_problem(c, SF_INVALID, "payload-too-large",
+                          arena_sprintf(c->a, "The request body is larger than %zu bytes.",
+                                        c->app->cfg.max_body_bytes));
+        c->status = 413;
     } else {
         const char *q = strchr(url, '?');
-        const char *path = q ? arena_strndup(c.a, url, (size_t)(q - url)) : url;
-        route_request(&c, method, path);
-        if (c.status == 0 && c.route) {
+        const char *path = q ? arena_strndup(c->a, url, (size_t)(q - url)) : url;
+        route_request(c, method, path);
+        if (c->status == 0 && c->route) {
             sf_error e;
             sf_error_clear(&e);
             /* Input is validated before the token: a malformed request is a 400 even
              * for a caller who is not signed in, and costs no verification. */
-            if (http_query_parse(&c, q ? q + 1 : "", &e) != SF_OK)
-                http_send_error(&c, &e);
-            else if (strstr(c.route->pattern, "id}") && !http_path_params_or_problem(&c))
+            if (http_query_parse(c, q ? q + 1 : "", &e) != SF_OK)
+                http_send_error(c, &e);
+            else if (strstr(c->route->pattern, "id}") && !http_path_params_or_problem(c))
                 ; /* 400 naming `id` / `item_id` sent */
-            else if (c.route->auth == HTTP_PUBLIC || http_authenticate_or_problem(&c)) {
+            else if (c->route->auth == HTTP_PUBLIC || http_authenticate_or_problem(c)) {
                 /* Public catalog GETs: the rendered answer may already be in the cache. */
-                if (!(c.route->cacheable && http_cache_answer(&c))) {
-                    c.route->handler(&c);
-                    if (c.route->cacheable)
-                        http_cache_keep(&c);
+                if (!(c->route->cacheable && http_cache_answer(c))) {
+                    c->route->handler(c);
+                    if (c->route->cacheable)
+                        http_cache_keep(c);
                 }
             }
         }
     }
-    if (c.status == 0)
-        http_send_problem(&c, SF_INTERNAL, "internal-error", "The handler sent no response.");
-    finish(&c, method, &s->refused);
-    double elapsed = now_seconds() - start;
-    http_metrics_observe(c.app->metrics, c.route_index, c.status, elapsed);
-    access_log(&c, method, elapsed);
-    arena_free(c.a);
-    return U_CALLBACK_COMPLETE;
+}
+
+void http_pipeline_resume(http_exchange *x)
+{
+    http_resume_fn then = x->then;
+    x->then = NULL;
+    if (then)
+        then(&x->c, x->then_arg, &x->async_err);
+}
+
+struct MHD_Response *http_pipeline_finish(http_exchange *x, unsigned int *status)
+{
+    http_ctx *c = &x->c;
+    const char *method = c->req->http_verb ? c->req->http_verb : "GET";
+    if (c->status == 0)
+        http_send_problem(c, SF_INTERNAL, "internal-error", "The handler sent no response.");
+    bool closing = atomic_load(&x->srv->stopping);
+    size_t bytes = 0;
+    struct MHD_Response *r = finish(c, method, &x->srv->refused, closing, &bytes);
+    double elapsed = now_seconds() - x->start;
+    http_metrics_observe(c->app->metrics, c->route_index, c->status, elapsed);
+    access_log(c, method, elapsed, bytes);
+    *status = (unsigned int)c->status;
+    return r;
+}
+
+/* --- clickstream: suspend instead of block ----------------------------------------- */
+
+void http_submit_events(http_ctx *c, const struct cs_event *ev, size_t n, http_resume_fn then,
+                        void *arg)
+{
+    http_exchange *x = c->x;
+    http_server *s = x->srv;
+    x->then = then;
+    x->then_arg = arg;
+    sf_error_clear(&x->async_err);
+    for (size_t i = 0; i < n; i += CS_MAX_EVENTS_PER_BATCH) {
+        size_t k = n - i < CS_MAX_EVENTS_PER_BATCH ? n - i : CS_MAX_EVENTS_PER_BATCH;
+        sf_error e;
+        sf_error_clear(&e);
+        /* Counted before submitting: the writer may answer before submit returns. Once
+         * the grace period is up nothing new may be suspended: libmicrohttpd cannot stop
+         * with a suspended connection. */
+        pthread_mutex_lock(&s->susp_mu);
+        if (s->closing) {
+            if (x->async_err.status == SF_OK)
+                sf_fail(&x->async_err, SF_UNAVAILABLE, "service-unavailable",
+                        "The server is shutting down; send the events again.");
+            pthread_mutex_unlock(&s->susp_mu);
+            break;
+        }
+        x->pending++;
+        s->pending_total++;
+        pthread_mutex_unlock(&s->susp_mu);
+        if (cs_writer_submit_async(c->app->events, ev + i, k, events_done, x, &e) != SF_OK) {
+            pthread_mutex_lock(&s->susp_mu);
+            x->pending--;
+            s->pending_total--;
+            if (x->async_err.status == SF_OK)
+                x->async_err = e;
+            pthread_mutex_unlock(&s->susp_mu);
+            /* Earlier slices stay queued (their answer is awaited); a 503 after one of
+             * them committed is safe, the client re-sends and duplicates are dropped. */
+            break;
+        }
+    }
+}
+
+/* The writer's answer for one slice (a writer thread): the last one resumes the
+ * connection, whose worker then renders the answer (mhd.c calls the continuation). */
+static void events_done(void *ctx, sf_status st)
+{
+    http_exchange *x = ctx;
+    http_server *s = x->srv;
+    pthread_mutex_lock(&s->susp_mu);
+    if (st != SF_OK && x->async_err.status == SF_OK)
+        sf_fail(&x->async_err, SF_UNAVAILABLE, "service-unavailable",
+                "The events could not be stored; send them again.");
+    s->pending_total--;
+    if (--x->pending == 0 && x->suspended) {
+        x->suspended = false; /* s->suspended drops once the answer is queued (mhd.c) */
+        MHD_resume_connection(x->conn);
+    }
+    pthread_mutex_unlock(&s->susp_mu);
 }
 
 static void route_request(http_ctx *c, const char *method, const char *path)
@@ -344,74 +324,90 @@ static void set_request_id(http_ctx *c)
     base64url_encode(rnd, sizeof rnd, c->request_id);
 }
 
-/* Moves the built response into Ulfius with the headers every response carries. */
-static void finish(http_ctx *c, const char *method, cors_log *refused)
+/* Builds libmicrohttpd's response straight from the context (no header map in
+ * between) with the headers every response carries; the body buffer goes to
+ * libmicrohttpd, which frees it. *bytes = the body's length. */
+static struct MHD_Response *finish(http_ctx *c, const char *method, cors_log *refused, bool closing,
+                                   size_t *bytes)
 {
-    struct _u_response *res = c->res;
-    struct _u_map *h = res->map_header;
     bool ok_get = (c->status == 200 || c->status == 304) && c->route && c->route->cacheable &&
                   (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0);
+    char hashed[24];
+    const char *etag = c->etag;
+    if (ok_get && !etag) {
+        snprintf(hashed, sizeof hashed, "\"%016" PRIx64 "\"", fnv1a64(c->body, c->body_len));
+        etag = hashed;
+    }
+    if (ok_get && etag_matches(u_map_get_case(c->req->map_header, "If-None-Match"), etag)) {
+        free(c->body);
+        c->body = NULL;
+        c->body_len = 0;
+        c->status = 304;
+    }
+    struct MHD_Response *r;
+    bool has_body = c->body && c->status != 304 && c->status != 204;
+    if (has_body) {
+        r = MHD_create_response_from_buffer(c->body_len, c->body, MHD_RESPMEM_MUST_FREE);
+        if (!r)
+            free(c->body);
+        *bytes = c->body_len;
+    } else {
+        free(c->body);
+        r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+        *bytes = 0;
+    }
+    c->body = NULL;
+    if (!r)
+        return NULL;
+    if (has_body)
+        add_header(r, "Content-Type", c->content_type);
     if (ok_get) {
-        char hashed[24];
-        const char *etag = c->etag;
-        if (!etag) {
-            snprintf(hashed, sizeof hashed, "\"%016" PRIx64 "\"", fnv1a64(c->body, c->body_len));
-            etag = hashed;
-        }
-        u_map_put(h, "ETag", etag);
+        add_header(r, "ETag", etag);
         char cc[48];
         snprintf(cc, sizeof cc, "public, max-age=%d", c->app->cfg.catalog_max_age_s);
-        u_map_put(h, "Cache-Control", cc);
-        if (etag_matches(u_map_get_case(c->req->map_header, "If-None-Match"), etag)) {
-            free(c->body);
-            c->body = NULL;
-            c->body_len = 0;
-            c->status = 304;
-        }
+        add_header(r, "Cache-Control", cc);
     } else {
         /* Anything tied to a person must never sit in a shared cache (CloudFront). */
-        u_map_put(h, "Cache-Control",
-                  (c->route && c->route->auth != HTTP_PUBLIC) || c->private_cache
-                      ? "private, no-store"
-                      : "no-store");
+        add_header(r, "Cache-Control",
+                   (c->route && c->route->auth != HTTP_PUBLIC) || c->private_cache
+                       ? "private, no-store"
+                       : "no-store");
     }
-    if (c->www_authenticate)
-        u_map_put(h, "WWW-Authenticate", c->www_authenticate);
-    if (c->location)
-        u_map_put(h, "Location", c->location);
+    add_header(r, "WWW-Authenticate", c->www_authenticate);
+    add_header(r, "Location", c->location);
     if (c->replayed)
-        u_map_put(h, "Idempotent-Replayed", "true");
+        add_header(r, "Idempotent-Replayed", "true");
     if (c->etag && !ok_get)
-        u_map_put(h, "ETag", c->etag);
-    u_map_put(h, "X-Request-Id", c->request_id);
-    u_map_put(h, "X-Content-Type-Options", "nosniff");
-    u_map_put(h, "X-Frame-Options", "DENY");
-    u_map_put(h, "Referrer-Policy", "no-referrer");
-    u_map_put(h, "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
-    if (c->allow)
-        u_map_put(h, "Allow", c->allow);
+        add_header(r, "ETag", c->etag);
+    add_header(r, "X-Request-Id", c->request_id);
+    add_header(r, "X-Content-Type-Options", "nosniff");
+    add_header(r, "X-Frame-Options", "DENY");
+    add_header(r, "Referrer-Policy", "no-referrer");
+    add_header(r, "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+    add_header(r, "Allow", c->allow);
     if (c->retry_after > 0) {
         char ra[16];
         snprintf(ra, sizeof ra, "%d", c->retry_after);
-        u_map_put(h, "Retry-After", ra);
+        add_header(r, "Retry-After", ra);
     }
-    apply_cors(c, method, refused);
-    if (c->body && c->status != 304 && c->status != 204) {
-        u_map_put(h, "Content-Type", c->content_type);
-        /* Hand the malloc'd buffer to Ulfius, which frees it after sending. */
-        res->binary_body = c->body;
-        res->binary_body_length = c->body_len;
-    } else {
-        free(c->body);
-    }
-    c->body = NULL;
-    res->status = (long)c->status;
+    apply_cors(c, r, method, refused);
+    /* A 431 client is not worth reading further; after SIGTERM no connection takes
+     * another request. libmicrohttpd closes the connection once this answer is sent. */
+    if (c->status == 431 || closing)
+        add_header(r, "Connection", "close");
+    return r;
 }
 
-static void apply_cors(http_ctx *c, const char *method, cors_log *refused)
+/* NULL value = no header. */
+static void add_header(struct MHD_Response *r, const char *name, const char *value)
 {
-    struct _u_map *h = c->res->map_header;
-    u_map_put(h, "Vary", "Origin");
+    if (value)
+        MHD_add_response_header(r, name, value);
+}
+
+static void apply_cors(http_ctx *c, struct MHD_Response *r, const char *method, cors_log *refused)
+{
+    add_header(r, "Vary", "Origin");
     const char *origin = u_map_get_case(c->req->map_header, "Origin");
     if (!config_origin_allowed(&c->app->cfg, origin)) {
         /* The browser blocks the answer; say why in the log, or a mistyped
@@ -420,20 +416,20 @@ static void apply_cors(http_ctx *c, const char *method, cors_log *refused)
             log_refused_origin(refused, origin, method, c->req->http_url);
         return;
     }
-    u_map_put(h, "Access-Control-Allow-Origin", origin);
+    add_header(r, "Access-Control-Allow-Origin", origin);
     /* The AWS Clickstream web SDK fetches with credentials: 'include'; without this the
      * browser never sends its POST. Harmless for us: the API reads no cookies, and the
      * origin is an allowed one, never "*". */
-    u_map_put(h, "Access-Control-Allow-Credentials", "true");
-    u_map_put(h, "Access-Control-Expose-Headers",
-              "ETag, Location, X-Request-Id, Retry-After, RateLimit-Limit, "
-              "RateLimit-Remaining, RateLimit-Reset, Idempotent-Replayed");
+    add_header(r, "Access-Control-Allow-Credentials", "true");
+    add_header(r, "Access-Control-Expose-Headers",
+               "ETag, Location, X-Request-Id, Retry-After, RateLimit-Limit, "
+               "RateLimit-Remaining, RateLimit-Reset, Idempotent-Replayed");
     if (strcmp(method, "OPTIONS") == 0 && c->status == 204) {
-        u_map_put(h, "Access-Control-Allow-Methods", c->allow ? c->allow : "GET, OPTIONS");
-        u_map_put(h, "Access-Control-Allow-Headers",
-                  "Authorization, Content-Type, Content-Encoding, Idempotency-Key, If-Match, "
-                  "If-None-Match, X-Request-Id, X-Order-Token");
-        u_map_put(h, "Access-Control-Max-Age", "600");
+        add_header(r, "Access-Control-Allow-Methods", c->allow ? c->allow : "GET, OPTIONS");
+        add_header(r, "Access-Control-Allow-Headers",
+                   "Authorization, Content-Type, Content-Encoding, Idempotency-Key, If-Match, "
+                   "If-None-Match, X-Request-Id, X-Order-Token");
+        add_header(r, "Access-Control-Max-Age", "600");
     }
 }
 
@@ -494,7 +490,7 @@ static bool etag_matches(const char *inm, const char *etag)
     return false;
 }
 
-static void access_log(http_ctx *c, const char *method, double seconds)
+static void access_log(http_ctx *c, const char *method, double seconds, size_t bytes)
 {
     if (c->app->cfg.log_level < Y_LOG_LEVEL_INFO)
         return;
@@ -521,7 +517,7 @@ static void access_log(http_ctx *c, const char *method, double seconds)
     jw_key(&w, "duration_ms");
     jw_double(&w, (double)(int64_t)(seconds * 1e6) / 1000.0);
     jw_key(&w, "bytes");
-    jw_int(&w, (int64_t)c->res->binary_body_length);
+    jw_int(&w, (int64_t)bytes);
     jw_obj_end(&w);
     y_log_message(Y_LOG_LEVEL_INFO, "%s", jw_cstr(&w));
     jw_free(&w);

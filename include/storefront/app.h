@@ -17,6 +17,7 @@ typedef struct cs_writer cs_writer;
 typedef struct cs_forwarder cs_forwarder;
 typedef struct cs_rate cs_rate;
 typedef struct http_cache http_cache;
+typedef struct http_server http_server;
 
 typedef struct sf_app {
     sf_config cfg;
@@ -45,6 +46,9 @@ typedef struct sf_app {
      * CATALOG_CACHE_BYTES=0 (no bodies kept, (version, key) ETags still answered); NULL
      * only when it could not start: handlers answer every request. */
     http_cache *cache;
+    /* The running HTTP server (api/http/mhd.c), for its /metrics samples; NULL before
+     * http_server_start and after http_server_stop. */
+    http_server *http;
 } sf_app;
 
 #endif

@@ -55,6 +55,16 @@ typedef struct cs_writer cs_writer;
  * n more events (the caller answers 503 + Retry-After), or when the flush failed or the
  * writer is shutting down. The events are copied before queueing. Thread-safe. */
 sf_status cs_writer_submit(cs_writer *w, const cs_event *ev, size_t n, sf_error *e);
+/* The same without waiting, for the HTTP side (a suspended connection, not a blocked
+ * worker): SF_OK = queued, and on_done(ctx, status) is called exactly once, from a
+ * writer thread and with no writer lock held, after the flush that holds the events
+ * finished (SF_OK = committed); until then ev[0..n) must stay valid and unchanged.
+ * Any other status = refused at once as cs_writer_submit would (queue full, stopping,
+ * out of memory; e filled) and on_done is never called. n must be 1..the writer's
+ * batch_max (CS_MAX_EVENTS_PER_BATCH always fits). Thread-safe. */
+typedef void (*cs_writer_done_fn)(void *ctx, sf_status status);
+sf_status cs_writer_submit_async(cs_writer *w, const cs_event *ev, size_t n,
+                                 cs_writer_done_fn on_done, void *ctx, sf_error *e);
 
 /* --- additions (cs-ingest): lifecycle, validation, helpers -------------------------- */
 
