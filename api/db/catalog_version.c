@@ -58,6 +58,7 @@ static void *listener_loop(void *arg);
 static db_conn *connect_and_listen(db_catalog_listener *l, int64_t *version, sf_error *e);
 static bool wait_ready(db_catalog_listener *l, int fd, int timeout_ms, bool *readable);
 static bool drain(db_catalog_listener *l, db_conn *c);
+static void publish_max(db_catalog_listener *l, int64_t v);
 static bool reread(db_catalog_listener *l, db_conn *c);
 static bool same_session(db_conn *c, PGconn *pg, int pid);
 static void listener_free(db_catalog_listener *l);
@@ -268,6 +269,33 @@ static bool wait_ready(db_catalog_listener *l, int fd, int timeout_ms, bool *rea
     return true;
 }
 
+/* Raises l->version to v unless it is already >= v or 0 (not connected): request
+ * threads (db_catalog_listener_sync) and the listener publish concurrently, and a
+ * version must never go back. */
+static void publish_max(db_catalog_listener *l, int64_t v)
+{
+    int64_t cur = atomic_load_explicit(&l->version, memory_order_acquire);
+    while (cur != 0 && v > cur &&
+           !atomic_compare_exchange_weak_explicit(&l->version, &cur, v, memory_order_acq_rel,
+                                                  memory_order_acquire))
+        ;
+}
+
+sf_status db_catalog_listener_sync(db_catalog_listener *l, db_pool *pool, sf_error *e)
+{
+    if (!l)
+        return SF_OK;
+    db_conn *c;
+    if (db_pool_acquire(pool, &c, e) != SF_OK)
+        return e->status;
+    q_catalog_version_get_row row;
+    sf_status st = q_catalog_version_get(c, &row, e);
+    db_pool_release(pool, c);
+    if (st == SF_OK)
+        publish_max(l, row.version);
+    return st;
+}
+
 /* Reads what the socket holds and publishes the largest version announced. False when
  * the connection is gone. */
 static bool drain(db_catalog_listener *l, db_conn *c)
@@ -275,14 +303,14 @@ static bool drain(db_catalog_listener *l, db_conn *c)
     PGconn *pg = db_conn_pg(c);
     if (!PQconsumeInput(pg) || PQstatus(pg) != CONNECTION_OK)
         return false;
-    int64_t best = atomic_load(&l->version);
+    int64_t best = 0;
     for (PGnotify *n; (n = PQnotifies(pg)); PQfreemem(n)) {
         atomic_fetch_add(&l->notifications, 1);
         int64_t v = strtoll(n->extra, NULL, 10);
         if (v > best)
             best = v;
     }
-    atomic_store_explicit(&l->version, best, memory_order_release);
+    publish_max(l, best);
     return true;
 }
 
@@ -304,6 +332,6 @@ static bool reread(db_catalog_listener *l, db_conn *c)
         if (v > best)
             best = v;
     }
-    atomic_store_explicit(&l->version, best, memory_order_release);
+    publish_max(l, best);
     return true;
 }

@@ -355,3 +355,18 @@ static entry *sweep_stale(http_cache *h, int64_t version)
     h->swept_version = version;
     return dropped;
 }
+
+void http_cache_after_write(http_ctx *c)
+{
+    http_cache *h = c->app->cache;
+    const char *m = c->req ? c->req->http_verb : NULL;
+    if (!h || c->status < 200 || c->status > 299 || !m || strcmp(m, "GET") == 0 ||
+        strcmp(m, "HEAD") == 0)
+        return;
+    sf_error e;
+    sf_error_clear(&e);
+    /* Best effort: on failure the NOTIFY still arrives, as on every other instance. */
+    if (db_catalog_listener_sync(h->listener, c->app->pool, &e) != SF_OK)
+        y_log_message(Y_LOG_LEVEL_DEBUG, "catalog cache: version not re-read after a write: %s",
+                      e.detail);
+}

@@ -382,7 +382,7 @@ typedef void (*http_resume_fn)(http_ctx *c, void *arg, const sf_error *e);
 void http_submit_events(http_ctx *c, const struct cs_event *ev, size_t n, http_resume_fn then,
                         void *arg);
 
-/* --- the catalog response cache (cache.c; docs/performance.md) --- */
+/* --- the catalog response cache (cache.c; docs/caching.md) --- */
 /* Builds the cache (CATALOG_CACHE_BYTES) and starts what keeps it exact (the catalog
  * version's listener); NULL when it cannot start, and then every call below is a no-op
  * that leaves the handlers to answer. */
@@ -394,6 +394,10 @@ void http_cache_stop(http_cache *cache); /* NULL is a no-op */
 bool http_cache_answer(http_ctx *c);
 /* After the handler of a cacheable route: keeps a 200 answer for the next request. */
 void http_cache_keep(http_ctx *c);
+/* After the handler of a staff write (an admin route, not GET/HEAD) that answered
+ * 2xx: brings this instance's catalog version up to what that write committed, so the
+ * staff member's next read here is exact (other instances learn it through NOTIFY). */
+void http_cache_after_write(http_ctx *c);
 /* Appends the cache's samples (hits, misses, evictions, bytes) to /metrics. */
 void http_cache_render_metrics(FILE *f, const sf_app *app);
 

@@ -94,6 +94,8 @@ void http_pipeline_dispatch(http_exchange *x)
                     c->route->handler(c);
                     if (c->route->cacheable)
                         http_cache_keep(c);
+                    else if (c->route->auth == HTTP_ADMIN)
+                        http_cache_after_write(c);
                 }
             }
         }

@@ -15,6 +15,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "storefront/db.h"
+#include "storefront/error.h"
+
 typedef struct db_catalog_listener db_catalog_listener;
 
 /* Starts the listener's thread; it connects (and reconnects, with backoff doubling from
@@ -38,6 +41,13 @@ int64_t db_catalog_listener_version(const db_catalog_listener *l);
  * after a notification reached this host sees it even if the listener's thread has not
  * run yet. Never waits. 0 while not connected. NULL gives 0. */
 int64_t db_catalog_listener_catch_up(db_catalog_listener *l);
+
+/* After a catalog write committed on this instance (a staff request): reads the
+ * committed version on a pool connection and raises the listener's version to it when
+ * it is behind (never lowers it, and never while the listener is not connected), so the
+ * writer's own next read is exact without waiting for its NOTIFY. SF_OK, or the pool's
+ * error (then nothing changes). NULL l is SF_OK. */
+sf_status db_catalog_listener_sync(db_catalog_listener *l, db_pool *pool, sf_error *e);
 
 /* Counters for /metrics: connections made (the first one included) and notifications
  * received. NULL gives zeros. */

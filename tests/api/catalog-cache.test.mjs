@@ -142,6 +142,25 @@ test('a price change through the admin API on A is on the next read from B once 
   assert.equal(list.body.items.find((i) => i.slug === p.slug)?.price.amount, 2750);
 });
 
+test('the writing instance shows a staff write on its very next read, without waiting for NOTIFY', async () => {
+  const p = await newProduct(3100);
+  await caughtUp(A.srv);
+  const path = `/v1/products/${p.slug}`;
+  for (let i = 0; i < 3; i++) {
+    // Kept on A, then changed through A and read back at once, three times over.
+    const before = await get(A.srv, path);
+    await get(A.srv, path);
+    const price = 3200 + i;
+    const res = await A.send('PATCH', `/v1/admin/variants/${p.variants[0].id}`,
+      { token: staff, body: { price }, headers: { 'if-match': '*' } });
+    assert.equal(res.status, 200, res.text);
+    const now = await get(A.srv, path);
+    assert.equal(now.status, 200);
+    assert.equal(now.body.price.amount, price, 'the write is on the writer\'s next read');
+    assert.notEqual(now.headers.etag, before.headers.etag);
+  }
+});
+
 test('a plain SQL write invalidates as well: the next read shows it', async () => {
   const p = await newProduct();
   await caughtUp(B);
