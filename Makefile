@@ -3,7 +3,7 @@
 # docs/development.md. No logic here beyond calling the scripts.
 
 .DEFAULT_GOAL := help
-.PHONY: help run test build clean distclean format lint describe
+.PHONY: help run test build clean distclean format lint describe fuzz
 
 help:
 	@echo "Storefront targets:"
@@ -17,6 +17,9 @@ help:
 	@echo "                  the Stripe stand-in)"
 	@echo "                  (SANITIZE=1 make test: ASan + UBSan build in build-asan/)"
 	@echo "  make build      install what is missing and build into build/"
+	@echo "  make fuzz       fuzz the parsers (libFuzzer, clang, build-fuzz/): each target"
+	@echo "                  FUZZ_SECONDS (300), FUZZ_TARGETS=\"jwt query\" to pick; crashes"
+	@echo "                  in build-fuzz/crashes/ (docs/fuzzing.md)"
 	@echo "  make clean      remove build/ and build-*/"
 	@echo "  make distclean  clean, stop the local cluster, remove .local/ (its data and"
 	@echo "                  cognito-local's users too)"
@@ -36,6 +39,9 @@ describe:
 
 build:
 	@localstack/run.sh --build-only
+
+fuzz:
+	@localstack/fuzz.sh
 
 clean:
 	@echo "removing build/ build-*/"

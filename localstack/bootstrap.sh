@@ -46,6 +46,11 @@ DEB_PACKAGES=(
     # The API's container image, built and run by make test's deploy/image (tests/deploy.cmake):
     # the base from Debian packages with mmdebstrap, the build with podman/buildah.
     podman buildah mmdebstrap
+    # >>> fuzz (issue 15): the libFuzzer targets of tests/fuzz/ (make fuzz, and make test's
+    # fuzz/* smoke runs) build with clang; Debian 12 ships libFuzzer and the sanitizer
+    # runtimes for clang 14 in libclang-rt-14-dev.
+    clang libclang-rt-14-dev
+    # <<< fuzz
 )
 
 # missing_debs PKG… — print the packages that dpkg does not list as installed.

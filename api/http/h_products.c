@@ -192,7 +192,7 @@ static bool read_query(http_ctx *c, svc_product_query *q, sf_error *e)
     http_query_enum(c, "sort", sorts, &q->sort, e);
     http_query_int(c, "limit", 20, 1, 100, &limit, e);
     q->limit = (int)limit;
-    http_query_string(c, "cursor", 1100, &q->cursor, e);
+    http_query_string(c, "cursor", SVC_CURSOR_MAX_CHARS, &q->cursor, e);
     http_query_bool(c, "facets", false, &facets, e);
     q->facets = facets;
     return e->status == SF_OK;

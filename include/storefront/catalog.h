@@ -73,6 +73,9 @@ sf_status svc_search_suggestions(db_pool *pool, arena *a, const char *q, int lim
                                  db_suggestion **items, size_t *n, sf_error *e);
 
 /* Cursor codec (cursor.c): opaque, HMAC-signed, bound to the sort and the filters. */
+/* The longest cursor the codec makes: a sort key of 800 bytes (a name of 200 four-byte
+ * characters) with its header and MAC, base64url. Query readers allow this many. */
+#define SVC_CURSOR_MAX_CHARS 1112
 const char *svc_cursor_encode(arena *a, const unsigned char key[32], int sort, uint64_t filter_fp,
                               const char *sort_key, int64_t id);
 /* false when malformed, tampered, or made for another sort or filter set. */
