@@ -11,8 +11,10 @@
  *
  * Every connection is tracked (MHD_OPTION_NOTIFY_CONNECTION) in one table under one
  * mutex, with its client address and the deadline of its request head:
- *  - the head (request line + header fields) must be complete HTTP_REQUEST_HEAD_TIMEOUT
- *    after the connection opened or the previous request ended; a watchdog thread
+ *  - a new connection's head (request line + header fields) must be complete
+ *    HTTP_REQUEST_HEAD_TIMEOUT after it opened; between the requests of a keep-alive
+ *    connection the next request line may take HTTP_CONNECTION_TIMEOUT (load balancers
+ *    keep idle connections), its header fields HTTP_REQUEST_HEAD_TIMEOUT; a watchdog thread
  *    shuts overdue sockets down (shutdown(2), so libmicrohttpd sees the end and closes
  *    them itself). It does so under the mutex the CLOSED notification takes, and
  *    libmicrohttpd 0.9.75 notifies CLOSED before it closes the fd (daemon.c,
@@ -76,6 +78,7 @@ struct conn_table {
     int per_addr; /* 0 = no per-address limit */
     int max_open;
     double head_timeout;
+    double idle_timeout; /* HTTP_CONNECTION_TIMEOUT: between requests of a keep-alive */
     ip_slot ips[IP_SLOTS];
     rate_log log_head, log_addr, log_global;
     atomic_ullong head_timeouts, refused_addr, refused_global;
@@ -137,6 +140,7 @@ http_server *http_server_start(sf_app *app)
      * clients itself: a per-address limit would cap the whole site. */
     t->per_addr = cfg->trusted_proxy_hops > 0 ? 0 : cfg->max_connections_per_address;
     t->head_timeout = cfg->request_head_timeout_s;
+    t->idle_timeout = cfg->connection_timeout_s;
 
     struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)cfg->port)};
     inet_pton(AF_INET, cfg->listen_addr, &addr.sin_addr);
@@ -473,8 +477,22 @@ static void set_state(http_server *s, struct MHD_Connection *conn, conn_state st
         return;
     conn_table *t = s->conns;
     pthread_mutex_lock(&t->mu);
-    if (st == CONN_IDLE || ct->state == CONN_BUSY)
-        ct->deadline = mono_now() + t->head_timeout;
+    double now = mono_now();
+    if (st == CONN_IDLE) {
+        /* A keep-alive connection between requests waits like any quiet connection
+         * (HTTP_CONNECTION_TIMEOUT), not only the head deadline: a load balancer keeps
+         * idle connections to its targets and must not find them closed early (the ALB
+         * answers 502 when it reuses one the target has just closed). A client that has
+         * finished a request is not a slowloris opening connections; its next request
+         * line must still arrive within the idle time, and its header fields within
+         * HTTP_REQUEST_HEAD_TIMEOUT of that line. */
+        ct->deadline =
+            now + (t->idle_timeout > t->head_timeout ? t->idle_timeout : t->head_timeout);
+    } else if (st == CONN_HEAD || ct->state == CONN_BUSY) {
+        double head_by = now + t->head_timeout;
+        if (ct->state == CONN_BUSY || head_by < ct->deadline)
+            ct->deadline = head_by;
+    }
     ct->state = st;
     pthread_mutex_unlock(&t->mu);
 }

@@ -22,4 +22,6 @@ export const IMAGE_PREFIX = 'products/';
 /* The public catalog routes CloudFront caches (GET/HEAD only, Cache-Control from the API). */
 export const CATALOG_PATHS = ['/v1/products*', '/v1/categories*', '/v1/brands*', '/v1/search/*'];
 export const API_PORT = 8080;
+/* The ALB's idle timeout (its default); the API keeps idle connections longer. */
+export const ALB_IDLE_TIMEOUT_S = 60;
 export const HEALTH_CHECK_PATH = '/readyz';

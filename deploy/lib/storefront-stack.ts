@@ -316,6 +316,9 @@ export class StorefrontStack extends Stack {
         PORT: String(S.API_PORT),
         DATABASE_URL: 'sslmode=require',
         TRUSTED_PROXY_HOPS: '2', // CloudFront + ALB each append to X-Forwarded-For
+        // Longer than the ALB's idle timeout (below): the ALB reuses idle connections to
+        // its targets and answers 502 if the target closed one first (docs/http.md).
+        HTTP_CONNECTION_TIMEOUT: String(S.ALB_IDLE_TIMEOUT_S + 15),
         AWS_REGION: this.region,
         COGNITO_ISSUER: issuer,
         COGNITO_JWKS_URL: `${issuer}/.well-known/jwks.json`,
@@ -354,6 +357,7 @@ export class StorefrontStack extends Stack {
       internetFacing: false,
       securityGroup: albSg,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      idleTimeout: Duration.seconds(S.ALB_IDLE_TIMEOUT_S),
     });
     const listener = alb.addListener('Http', { port: 80, open: false });
     const service = new ecs.FargateService(this, 'ApiService', {

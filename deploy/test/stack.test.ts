@@ -209,6 +209,12 @@ test('the API configuration: proxies, Cognito, CORS for the Amplify domain, the 
   const env = Object.fromEntries(container().Environment.map((e: any) => [e.Name, e.Value]));
   assert.equal(env.TRUSTED_PROXY_HOPS, '2');
   assert.equal(env.LISTEN_ADDR, '0.0.0.0');
+  // The API must not close an idle connection the ALB may still reuse (a 502).
+  const [, lb] = only(resources('AWS::ElasticLoadBalancingV2::LoadBalancer'), 'load balancer');
+  const albIdle = Number((lb.Properties.LoadBalancerAttributes ?? [])
+    .find((a: any) => a.Key === 'idle_timeout.timeout_seconds')?.Value);
+  assert.ok(albIdle > 0, 'the ALB idle timeout is set');
+  assert.ok(Number(env.HTTP_CONNECTION_TIMEOUT) > albIdle, `HTTP_CONNECTION_TIMEOUT ${env.HTTP_CONNECTION_TIMEOUT} <= ALB idle ${albIdle}`);
   assert.match(JSON.stringify(env.COGNITO_ISSUER), /cognito-idp\./);
   assert.match(JSON.stringify(env.COGNITO_JWKS_URL), /\.well-known\/jwks\.json/);
   assert.ok(env.COGNITO_CLIENT_IDS);

@@ -92,6 +92,37 @@ test('a request head that trickles in is closed at HTTP_REQUEST_HEAD_TIMEOUT and
   assert.match(await healthz(trickleSrv.base, '127.0.0.2'), /^HTTP\/1\.1 200/);
 });
 
+test('a keep-alive connection may idle between requests (HTTP_CONNECTION_TIMEOUT), but the next head\'s header fields still have HTTP_REQUEST_HEAD_TIMEOUT', async () => {
+  // trickleSrv: head deadline 2 s, idle timeout 30 s (the default), as behind an ALB
+  // that reuses idle connections.
+  const c = open(trickleSrv.base, '127.0.0.5');
+  await c.ready;
+  let text = '';
+  c.sock.on('data', (d) => { text += d; });
+  const answers = () => (text.match(/HTTP\/1\.1 200/g) ?? []).length;
+  c.sock.write('GET /healthz HTTP/1.1\r\nHost: slow.test\r\n\r\n');
+  for (let i = 0; i < 100 && answers() < 1; i++) await sleep(50);
+  assert.equal(answers(), 1, text);
+  // Idle for twice the head deadline: still open, and the next request is answered.
+  await sleep(4500);
+  assert.equal(c.isClosed, false, 'an idle keep-alive connection was closed at the head deadline');
+  c.sock.write('GET /healthz HTTP/1.1\r\nHost: slow.test\r\n\r\n');
+  for (let i = 0; i < 100 && answers() < 2; i++) await sleep(50);
+  assert.equal(answers(), 2, text);
+  // Now a request line, then header fields that trickle: cut at the head deadline.
+  c.sock.write('GET /healthz HTTP/1.1\r\n');
+  const trickle = (async () => {
+    for (let i = 0; i < 100 && !c.isClosed; i++) {
+      c.sock.write('X');
+      await sleep(200);
+    }
+  })();
+  const closed = await within(c.closed, 15000);
+  await trickle;
+  c.sock.destroy();
+  assert.ok(closed, 'trickling header fields on a keep-alive connection were not cut');
+});
+
 test('over the per-address and the global limit new connections are closed at once, logged, and others are still served', async () => {
   const held = [];
   const hold = async (from, n) => {
