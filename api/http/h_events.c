@@ -70,6 +70,9 @@ void h_events_ingest(http_ctx *c)
     cs_time_window win = cs_time_window_at(http_now_ms(), c->app->cfg.events_max_age_days);
     cs_ip_truncate(addr, ip, sizeof ip);
     const char *ua = http_user_agent(c);
+    /* In the arena, not the stack: the events outlive this function (the connection is
+     * suspended until the writer has committed them). */
+    const char *client_ip = ip[0] ? arena_strdup(c->a, ip) : NULL;
     const char *user_id = c->authenticated ? arena_strdup(c->a, c->principal.sub) : NULL;
     for (size_t i = 0; i < n; i++) {
         rejected *r = &rej[nrej];
@@ -81,7 +84,7 @@ void h_events_ingest(http_ctx *c)
         }
         ev[nok].user_id = user_id;
         ev[nok].user_agent = ua;
-        ev[nok].client_ip = ip[0] ? ip : NULL;
+        ev[nok].client_ip = client_ip;
         nok++;
     }
     json_decref(root); /* cs_event strings live in the arena */

@@ -202,3 +202,25 @@ test('EVENTS_INSERT_METHOD=copy stores the same rows, escapes and duplicates inc
     await c.stop();
   }
 });
+
+test('concurrent batches from many addresses: every event keeps its own sender\'s address', async () => {
+  // One worker and a long group-commit wait: while a batch waits for its commit, the
+  // same worker takes the next requests. What a waiting batch holds must be its own
+  // (a handler's stack is gone once the connection is suspended).
+  const x = await eventsWorld('Events2', {
+    HTTP_THREADS: '1', EVENTS_FLUSH_MS: '50', TRUSTED_PROXY_HOPS: '1', EVENTS_RATE_BURST: '100000',
+  });
+  try {
+    const batches = Array.from({ length: 40 }, (_, i) => ({ i, events: [ev(), ev(), ev()] }));
+    const answers = await Promise.all(batches.map(({ i, events }) =>
+      x.post(events, { headers: { 'x-forwarded-for': `10.0.${i}.7` } })));
+    for (const res of answers) assert.equal(res.status, 200, res.text);
+    for (const { i, events } of batches) {
+      for (const e of events) {
+        assert.equal(storedRow(e.event_id).client_ip, `10.0.${i}.0`, `batch ${i}'s event has another address`);
+      }
+    }
+  } finally {
+    await x.stop();
+  }
+});
