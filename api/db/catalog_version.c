@@ -59,6 +59,7 @@ static db_conn *connect_and_listen(db_catalog_listener *l, int64_t *version, sf_
 static bool wait_ready(db_catalog_listener *l, int fd, int timeout_ms, bool *readable);
 static bool drain(db_catalog_listener *l, db_conn *c);
 static void publish_max(db_catalog_listener *l, int64_t v);
+static int64_t take_notified(db_catalog_listener *l, PGconn *pg, int64_t best);
 static bool reread(db_catalog_listener *l, db_conn *c);
 static bool same_session(db_conn *c, PGconn *pg, int pid);
 static void listener_free(db_catalog_listener *l);
@@ -303,15 +304,20 @@ static bool drain(db_catalog_listener *l, db_conn *c)
     PGconn *pg = db_conn_pg(c);
     if (!PQconsumeInput(pg) || PQstatus(pg) != CONNECTION_OK)
         return false;
-    int64_t best = 0;
+    publish_max(l, take_notified(l, pg, 0));
+    return true;
+}
+
+/* Consumes the notifications libpq holds; the largest version among them and `best`. */
+static int64_t take_notified(db_catalog_listener *l, PGconn *pg, int64_t best)
+{
     for (PGnotify *n; (n = PQnotifies(pg)); PQfreemem(n)) {
         atomic_fetch_add(&l->notifications, 1);
         int64_t v = strtoll(n->extra, NULL, 10);
         if (v > best)
             best = v;
     }
-    publish_max(l, best);
-    return true;
+    return best;
 }
 
 /* A quiet spell: one round trip proves the connection alive and re-reads the version. */
@@ -324,14 +330,6 @@ static bool reread(db_catalog_listener *l, db_conn *c)
     q_catalog_version_get_row row;
     if (q_catalog_version_get(c, &row, &e) != SF_OK || !same_session(c, pg, pid))
         return false;
-    pg = db_conn_pg(c);
-    int64_t best = row.version;
-    for (PGnotify *n; (n = PQnotifies(pg)); PQfreemem(n)) {
-        atomic_fetch_add(&l->notifications, 1);
-        int64_t v = strtoll(n->extra, NULL, 10);
-        if (v > best)
-            best = v;
-    }
-    publish_max(l, best);
+    publish_max(l, take_notified(l, db_conn_pg(c), row.version));
     return true;
 }
