@@ -145,6 +145,7 @@ struct auth_verifier {
     pthread_cond_t changed; /* a fetch finished or stop was requested */
     auth_keyset *keys;      /* NULL until the first successful fetch */
     bool fetching;
+    bool attempted;          /* the first fetch has finished (either way) */
     int64_t last_refetch_ms; /* monotonic start of the last unknown-kid refetch */
     int refetch_interval_ms;
     atomic_bool stop;

@@ -4,8 +4,10 @@
  *
  * Key set policy, after aws-jwt-verify:
  *   - auth_verifier_new never waits for the network: a background thread fetches the
- *     JWKS, retrying with backoff (1 s doubling to 30 s) until one fetch succeeds. Until
- *     then auth_verify answers SF_UNAVAILABLE; after that the thread exits.
+ *     JWKS, retrying with backoff (1 s doubling to 30 s) until one fetch succeeds. A
+ *     token checked while the very first fetch is under way waits for it (bounded by the
+ *     fetch timeout + 1 s); once a fetch has failed and until one succeeds, auth_verify
+ *     answers SF_UNAVAILABLE at once; after a success the thread exits.
  *   - A kid missing from the current set triggers one refetch, at most once per 10 s for
  *     the whole verifier, so a flood of made-up kids costs the issuer one request per
  *     10 s. Verifiers that need the result of a refetch in progress wait for it (bounded
@@ -99,9 +101,24 @@ auth_keyset *auth_keys_for_kid(auth_verifier *v, const char *kid, EVP_PKEY **pke
     auth_keyset *found = NULL;
     pthread_mutex_lock(&v->mu);
     for (;;) {
-        if (!v->keys) {
+        if (!v->keys && v->attempted && !v->fetching) {
             *unavailable = true;
             break;
+        }
+        if (!v->keys) {
+            /* Just started: the first fetch is under way (or its thread about to begin
+             * it). Wait for it, bounded, rather than refusing a valid token because the
+             * request came in the first milliseconds after start-up. */
+            struct timespec ts;
+            deadline_after(&ts, v->s.jwks_timeout_ms + 1000);
+            if (pthread_cond_timedwait(&v->changed, &v->mu, &ts) == ETIMEDOUT ||
+                atomic_load(&v->stop)) {
+                *unavailable = !v->keys;
+                if (v->keys)
+                    continue;
+                break;
+            }
+            continue;
         }
         if ((*pkey = auth_keyset_find(v->keys, kid))) {
             found = v->keys;
@@ -171,6 +188,7 @@ static bool refresh(auth_verifier *v)
         v->keys = ks;
     }
     v->fetching = false;
+    v->attempted = true;
     pthread_cond_broadcast(&v->changed);
     pthread_mutex_unlock(&v->mu);
     auth_keyset_unref(old); /* freed here or by the last verifier still using it */
