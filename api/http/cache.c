@@ -113,9 +113,13 @@ bool http_cache_answer(http_ctx *c)
     const char *key = http_cache_key(c, &len);
     uint64_t hash = http_cache_key_hash(key, len);
     c->etag = http_cache_etag(c, version, hash);
+    c->cache.version = version;
+    c->cache.key = key;
+    c->cache.key_len = len;
+    c->cache.hash = hash;
     /* A revalidation of what this version would answer: no handler, no database, and
      * no body needed (it may have been evicted, or never kept). */
-    if (http_cache_etag_listed(u_map_get_case(c->req->map_header, "If-None-Match"), c->etag)) {
+    if (http_etag_listed(u_map_get_case(c->req->map_header, "If-None-Match"), c->etag)) {
         atomic_fetch_add_explicit(&h->not_modified, 1, memory_order_relaxed);
         c->status = 304;
         free(c->body);
@@ -163,23 +167,23 @@ bool http_cache_answer(http_ctx *c)
 void http_cache_keep(http_ctx *c)
 {
     http_cache *h = c->app->cache;
-    /* c->etag is ours only when http_cache_answer read a version for this request:
-     * that version, not the current one, is what the answer is stored under. */
-    int64_t version = http_cache_etag_version(c->etag);
+    /* The version http_cache_answer read for this request, not the current one, is
+     * what the answer is stored under (0: it read none, keep nothing). */
+    int64_t version = c->cache.version;
     if (version > 0 && c->status != 200)
         c->etag = NULL; /* a 400/404 names no representation: no ETag on it */
     if (!h || version <= 0 || c->status != 200 || !c->body || !c->content_type ||
         strcmp(c->content_type, "application/json") != 0)
         return;
-    size_t len;
-    const char *key = http_cache_key(c, &len);
+    size_t len = c->cache.key_len;
+    const char *key = c->cache.key;
     size_t size = sizeof(entry) + len + c->body_len;
     if (size > h->max_bytes)
         return; /* CATALOG_CACHE_BYTES=0, or one answer larger than the whole cache */
     entry *n = malloc(size);
     if (!n)
         return;
-    n->hash = http_cache_key_hash(key, len);
+    n->hash = c->cache.hash;
     n->version = version;
     atomic_init(&n->refs, 1);
     n->size = size;

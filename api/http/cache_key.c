@@ -80,32 +80,6 @@ const char *http_cache_etag(http_ctx *c, int64_t version, uint64_t hash)
     return arena_sprintf(c->a, "\"c%lld-%016llx\"", (long long)version, (unsigned long long)hash);
 }
 
-int64_t http_cache_etag_version(const char *etag)
-{
-    long long v = 0;
-    unsigned long long h;
-    if (!etag || sscanf(etag, "\"c%lld-%16llx\"", &v, &h) != 2 || v <= 0)
-        return 0;
-    return (int64_t)v;
-}
-
-bool http_cache_etag_listed(const char *inm, const char *etag)
-{
-    if (!inm)
-        return false;
-    size_t n = strlen(etag);
-    for (const char *p = inm; (p = strstr(p, etag)); p += n) {
-        /* A whole list element: preceded by the start, a comma, a space or W/, and
-         * followed by the end, a comma or a space. */
-        bool start = p == inm || p[-1] == ',' || p[-1] == ' ' ||
-                     (p - inm >= 2 && p[-2] == 'W' && p[-1] == '/');
-        char after = p[n];
-        if (start && (after == '\0' || after == ',' || after == ' '))
-            return true;
-    }
-    return false;
-}
-
 static bool is_default(const char *pattern, const http_query_param *p)
 {
     for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++)

@@ -23,11 +23,4 @@ uint64_t http_cache_key_hash(const char *key, size_t len);
 /* The ETag of (version, key hash), "\"c<version>-<16 hex>\"", in c's arena. */
 const char *http_cache_etag(http_ctx *c, int64_t version, uint64_t hash);
 
-/* The version an ETag made by http_cache_etag names; 0 when it is not one of ours. */
-int64_t http_cache_etag_version(const char *etag);
-
-/* True when an If-None-Match header value lists etag (weak or strong form; "*" is not
- * taken here: whether anything exists is for the handler to say). */
-bool http_cache_etag_listed(const char *if_none_match, const char *etag);
-
 #endif

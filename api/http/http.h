@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <ulfius.h>
 
 #include "storefront/app.h"
@@ -85,6 +86,14 @@ struct http_ctx {
                                      hashed */
     bool authenticated;
     auth_principal principal; /* valid when authenticated */
+    /* Set by http_cache_answer for http_cache_keep: the catalog version read before the
+     * handler ran (0 = unknown: keep nothing) and the request's key (in the arena). */
+    struct {
+        int64_t version;
+        const char *key;
+        size_t key_len;
+        uint64_t hash;
+    } cache;
 };
 
 /* Route table (routes.c), mirroring openapi.yaml. */
@@ -381,6 +390,17 @@ struct cs_event;
 typedef void (*http_resume_fn)(http_ctx *c, void *arg, const sf_error *e);
 void http_submit_events(http_ctx *c, const struct cs_event *ev, size_t n, http_resume_fn then,
                         void *arg);
+
+/* True when an If-None-Match value lists etag as a whole element, in its strong or
+ * weak (W/) form (weak comparison, RFC 9110 13.1.2); "*" is not taken here: whether
+ * anything exists is for the handler to say (server.c). */
+bool http_etag_listed(const char *if_none_match, const char *etag);
+/* http_etag_listed, or "*": for an answer that exists (a 200 becoming a 304). */
+static inline bool http_etag_if_none_match(const char *if_none_match, const char *etag)
+{
+    return if_none_match &&
+           (strcmp(if_none_match, "*") == 0 || http_etag_listed(if_none_match, etag));
+}
 
 /* --- the catalog response cache (cache.c; docs/caching.md) --- */
 /* Builds the cache (CATALOG_CACHE_BYTES) and starts what keeps it exact (the catalog

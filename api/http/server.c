@@ -42,7 +42,6 @@ static void add_header(struct MHD_Response *r, const char *name, const char *val
 static void apply_cors(http_ctx *c, struct MHD_Response *r, const char *method, cors_log *refused);
 static void log_refused_origin(cors_log *l, const char *origin, const char *method,
                                const char *url);
-static bool etag_matches(const char *if_none_match, const char *etag);
 static void access_log(http_ctx *c, const char *method, double seconds, size_t bytes);
 static double now_seconds(void);
 static size_t body_limit_exceeded(const http_ctx *c);
@@ -340,7 +339,8 @@ static struct MHD_Response *finish(http_ctx *c, const char *method, cors_log *re
         snprintf(hashed, sizeof hashed, "\"%016" PRIx64 "\"", fnv1a64(c->body, c->body_len));
         etag = hashed;
     }
-    if (ok_get && etag_matches(u_map_get_case(c->req->map_header, "If-None-Match"), etag)) {
+    if (ok_get &&
+        http_etag_if_none_match(u_map_get_case(c->req->map_header, "If-None-Match"), etag)) {
         free(c->body);
         c->body = NULL;
         c->body_len = 0;
@@ -476,17 +476,18 @@ static void log_refused_origin(cors_log *l, const char *origin, const char *meth
     }
 }
 
-static bool etag_matches(const char *inm, const char *etag)
+bool http_etag_listed(const char *inm, const char *etag)
 {
     if (!inm)
         return false;
-    if (strcmp(inm, "*") == 0)
-        return true;
     size_t n = strlen(etag);
     for (const char *p = inm; (p = strstr(p, etag)); p += n) {
-        /* Accept the weak form too (W/"..."): If-None-Match uses weak comparison. */
+        /* A whole list element: preceded by the start, a comma, a space or W/, and
+         * followed by the end, a comma or a space. */
+        bool start = p == inm || p[-1] == ',' || p[-1] == ' ' ||
+                     (p - inm >= 2 && p[-2] == 'W' && p[-1] == '/');
         char after = p[n];
-        if (after == '\0' || after == ',' || after == ' ')
+        if (start && (after == '\0' || after == ',' || after == ' '))
             return true;
     }
     return false;

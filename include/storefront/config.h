@@ -92,7 +92,7 @@ typedef struct sf_config {
     long long image_max_bytes; /* IMAGE_MAX_BYTES, largest upload, default 10 MiB */
 
     /* >>> config http15 (the connection layer, issue 15): insert below this line */
-    int request_head_timeout_s; /* HTTP_REQUEST_HEAD_TIMEOUT, whole request head, default 10 */
+    int request_head_timeout_s;      /* HTTP_REQUEST_HEAD_TIMEOUT, whole request head, default 10 */
     int max_connections_per_address; /* HTTP_MAX_CONNECTIONS_PER_ADDRESS, default 64, 0 = off */
     int shutdown_grace_s;            /* SHUTDOWN_GRACE_SECONDS, in-flight requests, default 10 */
     /* <<< config http15 */
