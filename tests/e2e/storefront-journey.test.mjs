@@ -12,6 +12,11 @@
 // session's page views, product view, add to cart, checkout start and purchase (the staff's
 // session path, GET /v1/admin/analytics/sessions/{session_id}, with an admin token).
 //
+// Sign-up (a second test on the same SPA and server): a fresh e-mail signs up with
+// Amplify's signUp, the confirmation code is taken from cognito-local's log (its stand-in
+// for the e-mail; COGNITO_LOCAL_LOG), a wrong code is refused, the right one confirms
+// (Amplify's confirmSignUp), and the new account signs in and sees its e-mail from /v1/me.
+//
 // Token refresh: the shopper signs in through an app client of its own whose access
 // tokens live 4 s, less than Amplify's 5 s expiry tolerance, so every token the SPA asks
 // for after sign-in comes from a refresh (docs/frontend.md: the SPA's refresher calls
@@ -21,7 +26,7 @@
 // Screenshots of each step: <build dir>/e2e-artifacts/storefront-journey/ (printed).
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium } from 'playwright-core';
@@ -44,6 +49,23 @@ async function cognito(target, body) {
   const out = await res.json().catch(() => ({}));
   if (!res.ok) throw new Error(`cognito-local ${target}: ${res.status} ${JSON.stringify(out)}`);
   return out;
+}
+
+/**
+ * The confirmation code cognito-local printed for a sign-up of `email`: its console
+ * message sender logs a box with `Destination: <email>` and `Code: <6 digits>` (the
+ * e-mail a real pool would send). Bounded polling: the log is written asynchronously.
+ */
+async function confirmationCode(email) {
+  const dest = new RegExp(`Destination:\\s+${email.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`);
+  for (let i = 0; i < 50; i++) {
+    const log = readFileSync(requireEnv('COGNITO_LOCAL_LOG'), 'utf8').replace(/\x1b\[[0-9;]*m/g, '');
+    const at = log.search(dest);
+    const code = at >= 0 ? /Code:\s+(\d{6})/.exec(log.slice(at, at + 400)) : null;
+    if (code) return code[1];
+    await new Promise((ok) => setTimeout(ok, 100));
+  }
+  throw new Error(`no confirmation code for ${email} in cognito-local's log`);
 }
 
 let spa;
@@ -290,5 +312,43 @@ test('browse, search, guest cart, sign in (cart merged), checkout, order; clicks
   const purchase = events.find((e) => e.event_type === 'purchase');
   assert.equal(purchase.props.order_number, number, 'purchase names the order placed');
   assert.deepEqual(problems, [], 'no page errors, no failed API calls');
+  await context.close();
+});
+
+test('sign up in the SPA: the code cognito-local sends confirms the account, which then signs in', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  const shot = (name) => page.screenshot({ path: join(ARTIFACTS, `signup-${name}.png`), fullPage: true });
+  const newcomer = `signup-${randomUUID().slice(0, 8)}@example.com`;
+
+  // Amplify's signUp against cognito-local: the pool verifies e-mail, so it asks for a code.
+  await page.goto(`${spa.url}/signin?next=/account`);
+  await page.fill('#signup input[name=email]', newcomer);
+  await page.fill('#signup input[name=password]', password);
+  await page.click('#signup button');
+  await page.locator('#auth-status', { hasText: 'Next step: CONFIRM_SIGN_UP' }).waitFor();
+  await page.locator('#confirm').waitFor({ state: 'visible' });
+  await shot('confirm');
+
+  // A wrong code is refused; the one cognito-local sent confirms (Amplify's confirmSignUp).
+  const code = await confirmationCode(newcomer);
+  await page.fill('#confirm input[name=code]', code === '000000' ? '000001' : '000000');
+  await page.click('#confirm button');
+  await page.locator('#auth-status', { hasText: /code/i }).waitFor();
+  assert.doesNotMatch(await page.locator('#auth-status').textContent(), /Confirmed/);
+  await page.fill('#confirm input[name=code]', code);
+  await page.click('#confirm button');
+  await page.locator('#auth-status', { hasText: 'Confirmed: sign in above.' }).waitFor();
+
+  // The new account signs in and the API knows it.
+  await page.fill('#signin input[name=email]', newcomer);
+  await page.fill('#signin input[name=password]', password);
+  await page.click('#signin button');
+  await page.waitForURL((u) => u.pathname === '/account');
+  await page.locator('#me-email', { hasText: newcomer }).waitFor();
+  await shot('account');
+  assert.deepEqual(problems, []);
   await context.close();
 });
