@@ -26,7 +26,8 @@
 # COGNITO_CLIENT_IDS and COGNITO_ALLOW_HTTP=1; tests get those and COGNITO_ENDPOINT,
 # COGNITO_USER_POOL_ID, COGNITO_CLIENT_ID, STOREFRONT_SHOPPER_EMAIL/PASSWORD,
 # STOREFRONT_ADMIN_EMAIL/PASSWORD, AWS_REGION, S3_ENDPOINT, S3_BUCKET, KINESIS_ENDPOINT
-# and KINESIS_STREAM (see docs/aws.md), plus dummy AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY
+# and KINESIS_STREAM (see docs/aws.md), COGNITO_LOCAL_LOG (cognito-local's log, which
+# holds the confirmation code of each sign-up), plus dummy AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY
 # for kinesalite, so the server's forwarder runs against it.
 
 # shellcheck disable=SC2317  # cleanup and its helpers are reached through `trap`
@@ -60,6 +61,8 @@ start_aws_emulators() {
     if [[ -z "${COGNITO_ISSUER:-}" ]]; then
         emu_start_cognito "$TMP_DIR/cognito" "$cognito_port" "$region" "${region}_StoreFr01" \
             storefront-shoppers "$TMP_DIR/cognito-local.log"
+        # Where cognito-local prints sign-up confirmation codes (e2e/storefront-journey).
+        export COGNITO_LOCAL_LOG="$TMP_DIR/cognito-local.log"
         args+=(--services "cognito,s3,kinesis" --cognito-endpoint "http://127.0.0.1:$cognito_port"
             --issuer-domain "https://cognito-idp.$region.amazonaws.com")
     else

@@ -96,7 +96,8 @@ set_tests_properties(contract/typecheck PROPERTIES LABELS contract)
 # e2e/storefront-journey: the reference SPA built by Vite inside the test, served on its
 # own origin, driven in Chromium through browse → guest cart → sign-in → checkout →
 # orders; a server of its own (CORS for that origin), a cognito-local app client with
-# 4 s access tokens (refresh), the order and the clickstream checked in the database.
+# 4 s access tokens (refresh), the order and the clickstream checked through the API;
+# then a sign-up confirmed with the code from cognito-local's log (COGNITO_LOCAL_LOG).
 add_test(NAME e2e/storefront-journey
   COMMAND sh -c "if [ -z \"$STOREFRONT_BASE_URL\" ]; then echo 'e2e/storefront-journey: run it through make test' >&2; exit 1; fi; exec \"$0\" --test \"$1\"" ${SF_NODE} tests/e2e/storefront-journey.test.mjs
   WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})

@@ -158,10 +158,10 @@ http_server *http_server_start(sf_app *app)
         {MHD_OPTION_CONNECTION_LIMIT, mhd_limit, NULL},
         {MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout_s, NULL},
         /* Room for a request line well past HTTP_MAX_URL and header fields well past
-         * HTTP_MAX_HEADER_BYTES, so an over-long URL or a 100 KiB header reaches the
-         * pipeline and gets our 414/431 problem instead of libmicrohttpd's HTML page
-         * (docs/http.md has the measured cost). Bodies never sit in it: the access
-         * handler copies them out as they arrive. */
+         * HTTP_MAX_HEADER_BYTES, so a head up to ~63 KiB reaches the pipeline and gets
+         * our 414/431 problem; a bigger one (a 100 KiB header, 1000 fields) gets
+         * libmicrohttpd's HTML page (docs/http.md: the measured boundary and cost).
+         * Bodies never sit in it: the access handler copies them out as they arrive. */
         {MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP_MHD_MEMORY_LIMIT, NULL},
         {MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL},
         {MHD_OPTION_END, 0, NULL},

@@ -4138,9 +4138,10 @@ export interface components {
         };
         /**
          * @description The request's header fields are over 32 KiB in all or more than 100 of them
-         *     (`header-fields-too-large`). Headers over 128 KiB never reach the server: libmicrohttpd
-         *     answers those itself with a 431 and a small HTML page, then closes the connection
-         *     (docs/http.md).
+         *     (`header-fields-too-large`); the connection is closed after it. A request head over
+         *     libmicrohttpd's 64 KiB pool (e.g. a 100 KiB header or 1000 fields) never reaches the
+         *     server: libmicrohttpd answers it itself with a 431 (414 for a URL over the pool) and a
+         *     small HTML page, without X-Request-Id, then closes the connection (docs/http.md).
          */
         HeaderFieldsTooLarge: {
             headers: {
@@ -4155,7 +4156,11 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The query string is over 8 KiB (`uri-too-long`). */
+        /**
+         * @description The URL (path and query) is over 8 KiB (`uri-too-long`). A URL over libmicrohttpd's
+         *     64 KiB pool never reaches the server: libmicrohttpd answers it itself with a 414 and a
+         *     small HTML page, without X-Request-Id, then closes the connection (docs/http.md).
+         */
         UriTooLong: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];

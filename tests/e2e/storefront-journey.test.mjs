@@ -8,9 +8,14 @@
 // as a guest → sign in (aws-amplify v6, USER_PASSWORD_AUTH against cognito-local) → the
 // guest cart merged into the shopper's → checkout (quote, then POST /v1/checkout with an
 // Idempotency-Key) → the order page → order history → the wishlist button → account.
-// Then: the order and the wishlist through the API (the shopper's own token), and in the
-// events table the session's page views, product view, add to cart, checkout start and
-// purchase.
+// Then, through the API: the order and the wishlist (the shopper's own token), and the
+// session's page views, product view, add to cart, checkout start and purchase (the staff's
+// session path, GET /v1/admin/analytics/sessions/{session_id}, with an admin token).
+//
+// Sign-up (a second test on the same SPA and server): a fresh e-mail signs up with
+// Amplify's signUp, the confirmation code is taken from cognito-local's log (its stand-in
+// for the e-mail; COGNITO_LOCAL_LOG), a wrong code is refused, the right one confirms
+// (Amplify's confirmSignUp), and the new account signs in and sees its e-mail from /v1/me.
 //
 // Token refresh: the shopper signs in through an app client of its own whose access
 // tokens live 4 s, less than Amplify's 5 s expiry tolerance, so every token the SPA asks
@@ -20,21 +25,20 @@
 //
 // Screenshots of each step: <build dir>/e2e-artifacts/storefront-journey/ (printed).
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium } from 'playwright-core';
+import { api } from '../api/lib/client.mjs';
 import { requireEnv, startServer, stopServer } from '../api/lib/server.mjs';
+import { admin } from '../api/lib/tokens.mjs';
 import { chromiumPath } from './lib/sdk-browser.mjs';
 import { buildSpa, serveStatic } from './lib/spa.mjs';
 
 const APP_ID = 'storefront-web';
 const BUILD_DIR = dirname(requireEnv('STOREFRONT_BIN'));
 const ARTIFACTS = join(BUILD_DIR, 'e2e-artifacts', 'storefront-journey');
-const sql = (text) => execFileSync('psql', [requireEnv('STOREFRONT_SERVER_DATABASE_URL'), '-XAtqc', text],
-  { encoding: 'utf8' }).trim();
 
 async function cognito(target, body) {
   const res = await fetch(requireEnv('COGNITO_ENDPOINT'), {
@@ -45,6 +49,23 @@ async function cognito(target, body) {
   const out = await res.json().catch(() => ({}));
   if (!res.ok) throw new Error(`cognito-local ${target}: ${res.status} ${JSON.stringify(out)}`);
   return out;
+}
+
+/**
+ * The confirmation code cognito-local printed for a sign-up of `email`: its console
+ * message sender logs a box with `Destination: <email>` and `Code: <6 digits>` (the
+ * e-mail a real pool would send). Bounded polling: the log is written asynchronously.
+ */
+async function confirmationCode(email) {
+  const dest = new RegExp(`Destination:\\s+${email.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`);
+  for (let i = 0; i < 50; i++) {
+    const log = readFileSync(requireEnv('COGNITO_LOCAL_LOG'), 'utf8').replace(/\x1b\[[0-9;]*m/g, '');
+    const at = log.search(dest);
+    const code = at >= 0 ? /Code:\s+(\d{6})/.exec(log.slice(at, at + 400)) : null;
+    if (code) return code[1];
+    await new Promise((ok) => setTimeout(ok, 100));
+  }
+  throw new Error(`no confirmation code for ${email} in cognito-local's log`);
 }
 
 let spa;
@@ -119,7 +140,7 @@ test('browse, search, guest cart, sign in (cart merged), checkout, order; clicks
   const sent = [];
   page.on('request', (req) => {
     if (req.method() !== 'POST' || !req.url().startsWith(`${server.base}/v1/clickstream`)) return;
-    try { sent.push(...JSON.parse(req.postData() ?? '[]')); } catch { /* asserted below via SQL */ }
+    try { sent.push(...JSON.parse(req.postData() ?? '[]')); } catch { /* asserted below through the API */ }
   });
   // Listing pages asked with a cursor (infinite scroll).
   const cursorPages = [];
@@ -253,25 +274,81 @@ test('browse, search, guest cart, sign in (cart merged), checkout, order; clicks
   })).json();
   assert.ok(wish.items.some((w) => w.product_id === target.id), 'the product is on the wishlist');
 
-  // The clickstream of this browser session, in the events table.
+  // The clickstream of this browser session, through the API: the staff's session path
+  // (GET /v1/admin/analytics/sessions/{session_id}, read from the raw events, so current).
   const sessions = [...new Set(sent.map((e) => e.attributes?._session_id).filter(Boolean))];
   assert.ok(sessions.length >= 1, 'the SDK sent events');
-  const list = sessions.map((s) => `'${s.replace(/'/g, "''")}'`).join(',');
+  const staff = await admin();
+  const stored = async () => {
+    const events = [];
+    for (const id of sessions) {
+      const res = await api('GET', `/v1/admin/analytics/sessions/${encodeURIComponent(id)}`,
+        { base: server.base, headers: { authorization: `Bearer ${staff.access}` } });
+      if (res.status === 404) continue; // none of its events committed yet
+      assert.equal(res.status, 200);
+      assert.equal(res.body.truncated, false);
+      events.push(...res.body.events);
+    }
+    return events;
+  };
   const want = ['page_view', 'product_view', 'add_to_cart', 'checkout_start', 'purchase'];
   // The product page was opened twice: to add it to the cart, and for the wishlist.
-  const productViews = () => sql(`SELECT count(*) FROM events WHERE session_id IN (${list})
-    AND event_type = 'product_view' AND product_id = ${Number(target.id)}`);
-  let types = [];
+  const productViews = (events) => events.filter((e) => e.event_type === 'product_view' && e.product_id === target.id);
+  let events = [];
   for (let i = 0; i < 100; i++) { // bounded polling: Immediate mode sends as it records
-    types = sql(`SELECT DISTINCT event_type FROM events WHERE source = 'sdk' AND app_id = '${APP_ID}'
-      AND session_id IN (${list}) ORDER BY 1`).split('\n');
-    if (want.every((t) => types.includes(t)) && productViews() === '2') break;
+    events = await stored();
+    if (want.every((t) => events.some((e) => e.event_type === t)) && productViews(events).length === 2) break;
     await new Promise((ok) => setTimeout(ok, 100));
   }
+  const types = [...new Set(events.map((e) => e.event_type))].sort();
   for (const t of want) assert.ok(types.includes(t), `${t} stored for the session (got ${types.join(', ')})`);
-  const pageViews = Number(sql(`SELECT count(*) FROM events WHERE session_id IN (${list}) AND event_type = 'page_view'`));
-  assert.ok(pageViews >= 5, `page views of the journey (${pageViews})`);
-  assert.equal(productViews(), '2');
+  assert.ok(events.every((e) => e.source === 'sdk'), 'every event of the session came through the SDK');
+  const pageViews = events.filter((e) => e.event_type === 'page_view');
+  assert.ok(pageViews.length >= 5, `page views of the journey (${pageViews.length})`);
+  assert.ok(pageViews.some((e) => e.page_url && new URL(e.page_url).pathname === `/p/${target.slug}`), 'the product page\'s view');
+  assert.equal(productViews(events).length, 2);
+  const added = events.find((e) => e.event_type === 'add_to_cart');
+  assert.equal(added.product_id, target.id, 'add_to_cart names the product added');
+  const purchase = events.find((e) => e.event_type === 'purchase');
+  assert.equal(purchase.props.order_number, number, 'purchase names the order placed');
   assert.deepEqual(problems, [], 'no page errors, no failed API calls');
+  await context.close();
+});
+
+test('sign up in the SPA: the code cognito-local sends confirms the account, which then signs in', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  const shot = (name) => page.screenshot({ path: join(ARTIFACTS, `signup-${name}.png`), fullPage: true });
+  const newcomer = `signup-${randomUUID().slice(0, 8)}@example.com`;
+
+  // Amplify's signUp against cognito-local: the pool verifies e-mail, so it asks for a code.
+  await page.goto(`${spa.url}/signin?next=/account`);
+  await page.fill('#signup input[name=email]', newcomer);
+  await page.fill('#signup input[name=password]', password);
+  await page.click('#signup button');
+  await page.locator('#auth-status', { hasText: 'Next step: CONFIRM_SIGN_UP' }).waitFor();
+  await page.locator('#confirm').waitFor({ state: 'visible' });
+  await shot('confirm');
+
+  // A wrong code is refused; the one cognito-local sent confirms (Amplify's confirmSignUp).
+  const code = await confirmationCode(newcomer);
+  await page.fill('#confirm input[name=code]', code === '000000' ? '000001' : '000000');
+  await page.click('#confirm button');
+  await page.locator('#auth-status', { hasText: /code/i }).waitFor();
+  assert.doesNotMatch(await page.locator('#auth-status').textContent(), /Confirmed/);
+  await page.fill('#confirm input[name=code]', code);
+  await page.click('#confirm button');
+  await page.locator('#auth-status', { hasText: 'Confirmed: sign in above.' }).waitFor();
+
+  // The new account signs in and the API knows it.
+  await page.fill('#signin input[name=email]', newcomer);
+  await page.fill('#signin input[name=password]', password);
+  await page.click('#signin button');
+  await page.waitForURL((u) => u.pathname === '/account');
+  await page.locator('#me-email', { hasText: newcomer }).waitFor();
+  await shot('account');
+  assert.deepEqual(problems, []);
   await context.close();
 });

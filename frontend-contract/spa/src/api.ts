@@ -1,5 +1,5 @@
-// The typed client (frontend-contract/client) bound to this build's API and session.
-import { createStorefrontClient, unwrap, type Schemas } from '../../client/index';
+// The typed client (@storefront/client, frontend-contract/client) bound to this build's API and session.
+import { createStorefrontClient, unwrap, type Schemas } from '@storefront/client';
 import { accessToken } from './auth';
 import { config } from './config';
 

@@ -1,6 +1,6 @@
 // The reference storefront: a tiny router of its own over history.pushState (the
 // Clickstream SDK records a page view on each), plain DOM views, the typed client.
-import { isApiProblem, type paths } from '../../client/index';
+import { isApiProblem, type paths } from '@storefront/client';
 import { type Item } from '@aws/clickstream-web';
 import { guestCartId, meApi, money, publicApi, unwrap, type Schemas } from './api';
 import { accessToken, currentUser, doConfirm, doSignIn, doSignOut, doSignUp, refreshCount } from './auth';
