@@ -18,10 +18,12 @@
  *
  * At most once per event under normal operation: a row is only sent by the mailer that
  * holds its lease, and the lease outlasts a whole batch (MAIL_BATCH × the SES timeout).
- * The one window: the server dies (or loses the database) after SES accepted an e-mail
- * and before mail_mark_sent committed; the row comes due again when its lease expires
- * and the customer gets that e-mail twice. Two servers are safe: SKIP LOCKED and the
- * lease keep them on different rows.
+ * Two windows send an e-mail twice, both where SES accepted it unbeknown to us: the
+ * server dies (or loses the database) after SES accepted an e-mail and before
+ * mail_mark_sent committed, and the row comes due again when its lease expires; or SES
+ * accepted it but the answer timed out, broke off or was a 5xx, and the retry sends it
+ * again (docs/messages.md). Two servers are safe: SKIP LOCKED and the lease keep them on
+ * different rows.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -7,7 +7,7 @@
 -- other rows), and in the same statement their next_attempt_at is pushed @lease_ms into
 -- the future and attempts counted, then committed. Until the lease runs out no mailer
 -- takes them again, so the rows can be sent outside any transaction; if this server
--- dies mid-send, the rows come due again when the lease expires (the crash window in
+-- dies mid-send, the rows come due again when the lease expires (duplicate window 1 in
 -- docs/messages.md). Only the oldest pending row of an order is due, so a customer never
 -- gets "shipped" before "confirmation" — a leased older row (pending, pushed forward)
 -- holds the younger ones back until it is sent or failed.
