@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -192,6 +193,15 @@ static bool load(sf_config *cfg, bool need_database, char *err, size_t errlen)
         cfg->cursor_key_from_env = true;
     } else if (RAND_bytes(cfg->cursor_key, sizeof cfg->cursor_key) != 1) {
         snprintf(err, errlen, "CURSOR_SECRET: could not generate a random key");
+        return false;
+    }
+    /* A key of its own for guest order tokens, so no cursor MAC can ever be one. */
+    static const char token_label[] = "storefront order-token key v1";
+    unsigned int tn = 0;
+    if (!HMAC(EVP_sha256(), cfg->cursor_key, sizeof cfg->cursor_key,
+              (const unsigned char *)token_label, sizeof token_label - 1, cfg->order_token_key,
+              &tn)) {
+        snprintf(err, errlen, "CURSOR_SECRET: could not derive the order token key");
         return false;
     }
 

@@ -294,6 +294,10 @@ EOF
     export MAIL_FROM="Storefront Test <orders@storefront.test>" SHOP_NAME="Storefront Test"
     export SHOP_ADDRESS="1 Test Street, 10115 Berlin" SHOP_URL="http://localhost:5173"
     export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-SESLOCAL}" AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-SESLOCAL}"
+    # Every server of the run shares one CURSOR_SECRET, as a deployment's instances must:
+    # a guest order's e-mail may be rendered by another server's mailer than the one that
+    # answers its link (docs/checkout.md, "Guest links in e-mails").
+    export CURSOR_SECRET="${CURSOR_SECRET:-storefront-test-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')}"
     # <<< test-stack mail
     # >>> test-stack webhooks (partner webhooks): insert below this line
     # The tests' receivers listen on 127.0.0.1 (refused in production: SSRF), and short

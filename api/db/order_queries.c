@@ -127,11 +127,20 @@ sf_status db_discount_redeem(db_conn *c, int64_t code_id, int64_t customer_id, i
                              e);
 }
 
+sf_status db_order_number_new(db_conn *c, arena *a, char **number, sf_error *e)
+{
+    q_order_number_new_row row = {0};
+    sf_status s = q_order_number_new(c, a, &row, e);
+    *number = s == SF_OK ? row.number : NULL;
+    return s;
+}
+
 sf_status db_order_place(db_conn *c, arena *a, const db_order_new *o, int64_t *id, char **number,
                          sf_error *e)
 {
     q_order_insert_row row = {0};
     const q_order_insert_params p = {
+        .number = o->number,
         .customer_id = o->customer_id,
         .currency = o->currency,
         .subtotal = o->subtotal,

@@ -29,7 +29,8 @@ void h_carts_checkout(http_ctx *c)
     size_t len;
     if (!http_json_body_or_problem(c, &body, &len))
         return;
-    const svc_checkout_owner owner = {.cart_id = c->path_param};
+    const svc_checkout_owner owner = {.cart_id = c->path_param,
+                                      .token_key = c->app->cfg.order_token_key};
     svc_checkout_input in;
     svc_checkout_result res = {0};
     /* The same steps as h_checkout, with the guest's parser and owner. */
@@ -48,8 +49,8 @@ void h_orders_guest_get(http_ctx *c)
         return;
     const char *token = order_token(c, &e);
     const char *json;
-    if (e.status != SF_OK ||
-        svc_guest_order_get(c->app->pool, c->a, c->path_param, token, &json, &e) != SF_OK) {
+    if (e.status != SF_OK || svc_guest_order_get(c->app->pool, c->app->cfg.order_token_key, c->a,
+                                                 c->path_param, token, &json, &e) != SF_OK) {
         http_send_error(c, &e);
         return;
     }
@@ -65,8 +66,8 @@ void h_orders_guest_cancel(http_ctx *c)
         return;
     const char *token = order_token(c, &e);
     const char *json;
-    if (e.status != SF_OK ||
-        svc_guest_order_cancel(c->app->pool, c->a, c->path_param, token, &json, &e) != SF_OK) {
+    if (e.status != SF_OK || svc_guest_order_cancel(c->app->pool, c->app->cfg.order_token_key, c->a,
+                                                    c->path_param, token, &json, &e) != SF_OK) {
         http_send_error(c, &e);
         return;
     }

@@ -14,7 +14,6 @@
  * money comes from order_pricing.c like every quote's.
  */
 #include <jansson.h>
-#include <openssl/rand.h>
 #include <openssl/sha.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,10 +34,11 @@
 #define ORDER_CURSOR_SORT 101 /* cursor namespace, apart from products and customers */
 
 /* Who checks out, resolved: customer_id > 0 for a signed-in customer, else the guest
- * cart cart_id. */
+ * cart cart_id (and the key of the guest's order token). */
 typedef struct owner_ids {
     int64_t customer_id;
     const char *cart_id;
+    const unsigned char *token_key;
 } owner_ids;
 
 static sf_status parse_body(arena *a, const char *body, size_t len, bool guest,
@@ -53,7 +53,8 @@ static sf_status idem_finish(db_conn *c, const owner_ids *o, const char *key, co
                              sf_error *e);
 static void idem_release(db_conn *c, const owner_ids *o, const char *key, const char *claim);
 static sf_status lock_cart(db_conn *c, arena *a, const owner_ids *o, db_cart *cart, sf_error *e);
-static bool new_token(arena *a, char **token, char **hash);
+static sf_status guest_token(db_conn *c, arena *a, const unsigned char *key, char **number,
+                             char **token, char **hash, sf_error *e);
 static sf_status place_tx(db_conn *c, arena *a, const owner_ids *ow, const char *key,
                           const char *claim, const svc_checkout_input *in, svc_checkout_result *out,
                           sf_error *e);
@@ -326,9 +327,11 @@ static sf_status place_tx(db_conn *c, arena *a, const owner_ids *ow, const char 
         s = svc_pricing_tax_rate(c, to.country, &rate_bp, e);
     if (s == SF_OK)
         svc_order_price(&cart, &method, rate_bp, &money);
-    if (s == SF_OK && !customer_id && !new_token(a, &token, &token_hash))
-        s = sf_fail(e, SF_INTERNAL, "internal-error", "Could not make an order token.");
+    char *guest_number = NULL;
+    if (s == SF_OK && !customer_id)
+        s = guest_token(c, a, ow->token_key, &guest_number, &token, &token_hash, e);
     db_order_new o = {.customer_id = customer_id,
+                      .number = guest_number,
                       .currency = cart.currency,
                       .shipping_method = method.code,
                       .payment_method = in->payment_method,
@@ -505,6 +508,7 @@ static sf_status resolve_owner(db_conn *c, arena *a, const svc_checkout_owner *o
         return sf_fail(e, SF_NOT_FOUND, "not-found", "No such cart.");
     }
     ids->cart_id = owner->cart_id;
+    ids->token_key = owner->token_key;
     return s;
 }
 
@@ -569,18 +573,25 @@ static void idem_release(db_conn *c, const owner_ids *o, const char *key, const 
         db_cart_idem_release(c, o->cart_id, key, claim, &re);
 }
 
-/* A guest order's access token (32 bytes of RAND_bytes, base64url) and the SHA-256 hex
- * of it that the order stores; false when the random generator fails. */
-static bool new_token(arena *a, char **token, char **hash)
+/* A guest order's number, taken before the INSERT, and its access token
+ * (svc_order_token under `key`, the one the e-mail links carry) with the SHA-256 hex of
+ * it that the order stores. */
+static sf_status guest_token(db_conn *c, arena *a, const unsigned char *key, char **number,
+                             char **token, char **hash, sf_error *e)
 {
-    unsigned char raw[32], md[SHA256_DIGEST_LENGTH];
-    if (RAND_bytes(raw, sizeof raw) != 1)
-        return false;
-    *token = arena_alloc(a, SVC_ORDER_TOKEN_LEN + 2);
-    base64url_encode(raw, sizeof raw, *token);
-    SHA256((const unsigned char *)*token, strlen(*token), md);
+    if (!key)
+        return sf_fail(e, SF_INTERNAL, "internal-error", "Could not make an order token.");
+    sf_status s = db_order_number_new(c, a, number, e);
+    if (s != SF_OK)
+        return s;
+    unsigned char md[SHA256_DIGEST_LENGTH];
+    *token = arena_alloc(a, SVC_ORDER_TOKEN_LEN + 1);
+    svc_order_token(key, *number, *token);
+    if (strlen(*token) != SVC_ORDER_TOKEN_LEN)
+        return sf_fail(e, SF_INTERNAL, "internal-error", "Could not make an order token.");
+    SHA256((const unsigned char *)*token, SVC_ORDER_TOKEN_LEN, md);
     *hash = arena_alloc(a, 2 * SHA256_DIGEST_LENGTH + 1);
     for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
         snprintf(*hash + 2 * i, 3, "%02x", md[i]);
-    return true;
+    return SF_OK;
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "storefront/mail.h"
+#include "storefront/orders.h"
 
 #define MAX_VARS 32
 
@@ -28,6 +29,7 @@ static char *money(arena *a, json_t *m);
 static char *address_line(arena *a, json_t *addr);
 static void add_lines(arena *a, vars *vs, json_t *order);
 static char *placed(arena *a, const char *iso);
+static char *order_url(arena *a, const sf_config *cfg, json_t *order, const char *number);
 
 sf_status mail_render_order_event(arena *a, const sf_config *cfg, const char *event_type,
                                   const char *payload, mail_message *out, sf_error *e)
@@ -48,9 +50,7 @@ sf_status mail_render_order_event(arena *a, const sf_config *cfg, const char *ev
     add(&vs, "shop_name", cfg->shop_name ? cfg->shop_name : "Storefront", NULL);
     add(&vs, "shop_address", cfg->shop_address ? cfg->shop_address : "", NULL);
     add(&vs, "shop_url", cfg->shop_url, NULL);
-    /* The SPA's order page; a guest reads it with the access token from checkout. */
-    add(&vs, "order_url",
-        cfg->shop_url[0] ? arena_sprintf(a, "%s/orders/%s", cfg->shop_url, number) : "", NULL);
+    add(&vs, "order_url", order_url(a, cfg, order, number), NULL);
     add(&vs, "number", arena_strdup(a, number), NULL);
     add(&vs, "status", arena_strdup(a, str(order, "status")), NULL);
     add(&vs, "placed_at", placed(a, str(order, "placed_at")), NULL);
@@ -190,4 +190,19 @@ static char *placed(arena *a, const char *iso)
     if (strlen(iso) < 16)
         return arena_strdup(a, iso);
     return arena_sprintf(a, "%.10s %.5s UTC", iso, iso + 11);
+}
+
+/* The SPA's order page, "" without SHOP_URL. A guest order's link carries its access
+ * token (svc_order_token, the same one checkout gave), so the guest can open the order
+ * from any of its e-mails; a customer's order page needs their sign-in instead. The
+ * token is in this e-mail only: it is never logged. */
+static char *order_url(arena *a, const sf_config *cfg, json_t *order, const char *number)
+{
+    if (!cfg->shop_url[0])
+        return "";
+    if (!json_is_true(json_object_get(order, "guest")))
+        return arena_sprintf(a, "%s/orders/%s", cfg->shop_url, number);
+    char token[SVC_ORDER_TOKEN_LEN + 1];
+    svc_order_token(cfg->order_token_key, number, token);
+    return arena_sprintf(a, "%s/orders/%s?token=%s", cfg->shop_url, number, token);
 }

@@ -10,12 +10,20 @@
  *   3. marks each: sent; or due again after a capped exponential backoff with jitter
  *      (429, 5xx, no answer); or failed for good (other 4xx, a row that cannot render).
  *
+ * A customer's address may not be on file yet when their order commits (the profile sync
+ * copies it from Cognito); the row is written all the same with the customer, and the
+ * lease reads customers.email. While there is none the row waits with the same backoff
+ * (a trigger makes it due at once when the address arrives), and only after
+ * ADDRESS_WAIT_MS is it marked failed, with the reason, so no e-mail is lost in silence.
+ *
  * At most once per event under normal operation: a row is only sent by the mailer that
  * holds its lease, and the lease outlasts a whole batch (MAIL_BATCH × the SES timeout).
- * The one window: the server dies (or loses the database) after SES accepted an e-mail
- * and before mail_mark_sent committed; the row comes due again when its lease expires
- * and the customer gets that e-mail twice. Two servers are safe: SKIP LOCKED and the
- * lease keep them on different rows.
+ * Two windows send an e-mail twice, both where SES accepted it unbeknown to us: the
+ * server dies (or loses the database) after SES accepted an e-mail and before
+ * mail_mark_sent committed, and the row comes due again when its lease expires; or SES
+ * accepted it but the answer timed out, broke off or was a 5xx, and the retry sends it
+ * again (docs/messages.md). Two servers are safe: SKIP LOCKED and the lease keep them on
+ * different rows.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +38,9 @@
 /* Longer than a batch can take (MAIL_BATCH sends of at most ~13 s each), so a lease
  * never runs out while its mailer is still working on the row. */
 #define LEASE_MS (MAIL_BATCH * 15000 + 30000)
+/* How long an e-mail waits for its customer's address (docs/messages.md): 3 days, as
+ * long as a webhook is retried. Past it the e-mail no longer helps anyone. */
+#define ADDRESS_WAIT_MS (3LL * 24 * 3600 * 1000)
 
 typedef struct mailer {
     const sf_config *cfg;
@@ -82,8 +93,11 @@ static sf_status mail_round(void *ctx, db_conn *c, int *next_ms, sf_error *e)
     arena *a = arena_new(16384);
     q_mail_lease_row *rows = NULL;
     size_t n = 0;
-    sf_status s = q_mail_lease(
-        c, a, &(q_mail_lease_params){.max_rows = MAIL_BATCH, .lease_ms = LEASE_MS}, &rows, &n, e);
+    sf_status s = q_mail_lease(c, a,
+                               &(q_mail_lease_params){.max_rows = MAIL_BATCH,
+                                                      .lease_ms = LEASE_MS,
+                                                      .address_wait_ms = ADDRESS_WAIT_MS},
+                               &rows, &n, e);
     for (size_t i = 0; s == SF_OK && i < n; i++) {
         /* Each e-mail in an arena of its own: a batch of large orders stays small. */
         arena *one = arena_new(16384);
@@ -103,7 +117,17 @@ static sf_status deliver(mailer *m, db_conn *c, arena *a, const q_mail_lease_row
     mail_message msg;
     sf_error re = {0};
     ses_result res = {.outcome = SES_REJECTED};
-    if (mail_render_order_event(a, m->cfg, row->event_type, row->payload, &msg, &re) != SF_OK) {
+    if (!row->recipient && !row->address_overdue) {
+        /* No address yet: wait like any retry; the order's later e-mails wait behind it. */
+        res.outcome = SES_RETRY;
+        snprintf(res.error, sizeof res.error, "customer %lld has no e-mail address on file yet",
+                 (long long)row->customer_id);
+    } else if (!row->recipient) {
+        snprintf(res.error, sizeof res.error,
+                 "customer %lld had no e-mail address on file for %lld hours",
+                 (long long)row->customer_id, ADDRESS_WAIT_MS / 3600000);
+    } else if (mail_render_order_event(a, m->cfg, row->event_type, row->payload, &msg, &re) !=
+               SF_OK) {
         snprintf(res.error, sizeof res.error, "cannot render: %s", re.detail);
     } else {
         ses_email em = {.from = m->cfg->mail_from,
@@ -145,7 +169,8 @@ static sf_status deliver(mailer *m, db_conn *c, arena *a, const q_mail_lease_row
                                                             .attempts = row->attempts},
                                &changed, e);
         y_log_message(Y_LOG_LEVEL_ERROR, "mailer: %s to %s failed for good (row %lld): %s",
-                      row->event_type, row->recipient, (long long)row->id, res.error);
+                      row->event_type, row->recipient ? row->recipient : "(no address)",
+                      (long long)row->id, res.error);
     }
     return s;
 }

@@ -2273,10 +2273,10 @@ export interface paths {
          *     a guest cart: the body adds `email` (required; where the order e-mails go) and
          *     gives the address inline. The order has no customer (`guest: true`).
          *
-         *     The 201 answer is the Order plus `access_token`, shown in this answer only (and in
-         *     its idempotent replays): only its SHA-256 is stored. The guest reads and cancels
-         *     the order at `Location` (`/v1/orders/{number}`) with the token in the
-         *     `X-Order-Token` header (preferred) or `?token=`. When a person later signs in with
+         *     The 201 answer is the Order plus `access_token`, shown in this answer (and in its
+         *     idempotent replays) and in the links of the order's e-mails: only its SHA-256 is
+         *     stored. The guest reads and cancels the order at `Location` (`/v1/orders/{number}`)
+         *     with the token in the `X-Order-Token` header (preferred) or `?token=`. When a person later signs in with
          *     the same e-mail address verified in Cognito, the order becomes theirs and shows
          *     in `/v1/me/orders`.
          *
@@ -2309,10 +2309,12 @@ export interface paths {
          * A guest order, opened with its access token
          * @description The order placed by `POST /v1/carts/{id}/checkout`, for whoever holds its access
          *     token: in the `X-Order-Token` header (preferred: it stays out of logs and Referer
-         *     headers) or as `?token=` (for links in e-mails); the header wins when both are
+         *     headers) or as `?token=` (every e-mail of a guest order links to
+         *     `<SHOP_URL>/orders/{number}?token=…` with it); the header wins when both are
          *     sent. An unknown number, an order that has no token (placed while signed in) and a
          *     missing or wrong token all answer the same 404, so the API tells nobody which
-         *     numbers exist. The token keeps working after the order was claimed by an account.
+         *     numbers exist. The token keeps working after the order was claimed by an account,
+         *     and after the server's `CURSOR_SECRET` was rotated (docs/checkout.md).
          */
         get: operations["getGuestOrder"];
         put?: never;
@@ -2816,7 +2818,7 @@ export interface components {
             guest: boolean;
             refunds: components["schemas"]["Refund"][];
             payment?: components["schemas"]["CardPayment"];
-            /** @description Only in a guest checkout answer (and its replays): the token that opens the order at /v1/orders/{number} (X-Order-Token or ?token=). Shown once; only its SHA-256 is stored. */
+            /** @description Only in a guest checkout answer (and its replays): the token that opens the order at /v1/orders/{number} (X-Order-Token or ?token=). Only its SHA-256 is stored; the links in the order's e-mails carry it too. */
             access_token?: string;
             /** @description Given by staff when the order ships. */
             tracking_number: string | null;

@@ -65,6 +65,9 @@ typedef struct sf_config {
     bool events_use_copy;      /* EVENTS_INSERT_METHOD: unnest (default) or copy */
     unsigned char cursor_key[32];
     bool cursor_key_from_env; /* CURSOR_SECRET given (needed with several instances) */
+    /* Guest order access tokens are HMAC-SHA256 under this key (svc_order_token), derived
+     * from cursor_key: instances that share CURSOR_SECRET make the same token. */
+    unsigned char order_token_key[32];
     int norigins;
     // CORS_ALLOWED_ORIGINS, comma separated: origins and https://*.suffix patterns
     char *origins[CONFIG_MAX_ORIGINS];

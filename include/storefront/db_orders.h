@@ -59,13 +59,17 @@ typedef struct db_order_address {
  * access_token_hash (SHA-256 hex of its access token) set instead. */
 typedef struct db_order_new {
     int64_t customer_id;
+    const char *number; /* from db_order_number_new; NULL = a fresh one */
     const char *currency, *shipping_method, *payment_method, *discount_code, *cart_id;
     const char *guest_email, *access_token_hash;
     int64_t subtotal, discount_total, shipping_total, tax_total, total;
     db_order_address ship;
 } db_order_new;
 
-/* Inserts the order (status pending_payment, a fresh number) and its first event. */
+/* A fresh order number (SF-YYMMDD-NNNNNN) in a, for db_order_new.number. */
+sf_status db_order_number_new(db_conn *c, arena *a, char **number, sf_error *e);
+/* Inserts the order (status pending_payment, o->number or a fresh number) and its first
+ * event. */
 sf_status db_order_place(db_conn *c, arena *a, const db_order_new *o, int64_t *id, char **number,
                          sf_error *e);
 sf_status db_order_line_add(db_conn *c, arena *a, int64_t order_id, int64_t variant_id,

@@ -41,10 +41,19 @@ typedef struct svc_checkout_input {
 typedef struct svc_checkout_owner {
     const char *sub;
     const char *cart_id;
+    const unsigned char *token_key; /* a guest's: sf_config.order_token_key */
 } svc_checkout_owner;
 
-/* Length of a guest order's access token: 32 random bytes as unpadded base64url. */
+/* Length of a guest order's access token: 32 bytes (an HMAC-SHA256) as unpadded
+ * base64url. */
 #define SVC_ORDER_TOKEN_LEN 43
+
+/* The access token of guest order `number` under `key` (sf_config.order_token_key):
+ * base64url(HMAC-SHA256(key, "order-token:" + number)), SVC_ORDER_TOKEN_LEN characters
+ * and a NUL into out. Checkout gives it to the guest (the order stores its SHA-256 hex)
+ * and the mailer puts it in the links of the order's e-mails (docs/checkout.md). */
+void svc_order_token(const unsigned char key[32], const char *number,
+                     char out[SVC_ORDER_TOKEN_LEN + 1]);
 
 /* What checkout answers: a new order (status 201, body = the Order JSON, number set),
  * or a replay of an earlier answer to the same key (replayed true, status and body as
@@ -81,8 +90,9 @@ sf_status svc_guest_checkout_input_parse(arena *a, const char *body, size_t len,
                                          svc_checkout_input *out, sf_error *e);
 
 /* svc_checkout_place for either owner: the one checkout transaction. A guest checkout
- * (owner->sub NULL) places an order with no customer, in->email as its e-mail and a new
- * access token whose SHA-256 hex alone is stored; the 201 body is the Order plus
+ * (owner->sub NULL) places an order with no customer, in->email as its e-mail and the
+ * access token svc_order_token(owner->token_key, number), whose SHA-256 hex alone is
+ * stored; the 201 body is the Order plus
  * "access_token" (kept with the Idempotency-Key, so a replay shows it again). For a guest,
  * SF_NOT_FOUND when cart_id is not a guest cart (unknown, expired, a customer's) and
  * SF_CONFLICT when it was checked out already or its discount code has a per-customer
@@ -96,14 +106,18 @@ sf_status svc_checkout_tx(db_pool *pool, arena *a, const svc_checkout_owner *own
 bool svc_email_valid(const char *s);
 
 /* The guest order `number` opened with its access token (a header or ?token=): Order
- * JSON in a. SF_NOT_FOUND for an unknown number, an order without a token, and a
- * wrong or missing token alike (no oracle); the hash is compared in constant time. */
-sf_status svc_guest_order_get(db_pool *pool, arena *a, const char *number, const char *token,
-                              const char **json, sf_error *e);
-/* Cancels the guest order under the customer cancel rules (svc_order_cancel); not-found
- * exactly as svc_guest_order_get. */
-sf_status svc_guest_order_cancel(db_pool *pool, arena *a, const char *number, const char *token,
-                                 const char **json, sf_error *e);
+ * JSON in a. The token opens the order when its SHA-256 is the one stored, or when it is
+ * svc_order_token(key, number) (the token of the e-mail links, also after CURSOR_SECRET
+ * changed). SF_NOT_FOUND for an unknown number, an order without a token, and a wrong
+ * or missing token alike (no oracle); both compares take constant time. */
+sf_status svc_guest_order_get(db_pool *pool, const unsigned char key[32], arena *a,
+                              const char *number, const char *token, const char **json,
+                              sf_error *e);
+/* Cancels the guest order under the customer cancel rules (svc_order_cancel); the token
+ * and not-found exactly as svc_guest_order_get. */
+sf_status svc_guest_order_cancel(db_pool *pool, const unsigned char key[32], arena *a,
+                                 const char *number, const char *token, const char **json,
+                                 sf_error *e);
 
 /* The caller's order with this number as Order JSON (in a); SF_NOT_FOUND when there
  * is none or it is another customer's. */

@@ -61,7 +61,16 @@ SELECT count(*) AS "uses!" FROM discount_redemptions
 INSERT INTO discount_redemptions (discount_code_id, customer_id, order_id)
 VALUES (@code_id, @customer_id, @order_id);
 
--- The order and its first history row in one statement; its number is SF-YYMMDD-NNNNNN.
+-- A fresh order number, SF-YYMMDD-NNNNNN, for an order about to be inserted: a guest
+-- order's access token is made from its number (docs/checkout.md), and the token's hash
+-- goes into the same INSERT.
+-- name: order_number_new :one
+SELECT 'SF-' || to_char(now() AT TIME ZONE 'UTC', 'YYMMDD') || '-'
+       || lpad(nextval('order_number_seq')::text, 6, '0') AS "number!";
+
+-- The order and its first history row in one statement; its number is @number when
+-- given (order_number_new), else a fresh SF-YYMMDD-NNNNNN (COALESCE evaluates the
+-- sequence only when @number is NULL).
 -- customer_id 0 = a guest order (guest_email and access_token_hash set instead).
 -- name: order_insert :one
 WITH o AS (
@@ -70,8 +79,8 @@ WITH o AS (
                         ship_name, ship_phone, ship_line1, ship_line2, ship_city, ship_region,
                         ship_postal_code, ship_country, discount_code, cart_id, guest_email,
                         access_token_hash)
-    VALUES ('SF-' || to_char(now() AT TIME ZONE 'UTC', 'YYMMDD') || '-'
-                || lpad(nextval('order_number_seq')::text, 6, '0'),
+    VALUES (coalesce(@number?::text, 'SF-' || to_char(now() AT TIME ZONE 'UTC', 'YYMMDD') || '-'
+                || lpad(nextval('order_number_seq')::text, 6, '0')),
             nullif(@customer_id::bigint, 0), @currency, @subtotal, @discount_total, @shipping_total, @tax_total,
             @total, @shipping_method, (@payment_method::text)::payment_method, @ship_name?,
             @ship_phone?, @ship_line1, @ship_line2?, @ship_city, @ship_region?,

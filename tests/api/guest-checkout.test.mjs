@@ -5,14 +5,16 @@
 // race (many concurrent guest checkouts on the last units: exactly the stock's worth
 // succeed, the others are 409, stock never below 0), and claiming at sign-in: a person
 // whose e-mail is verified in Cognito (cognito-local) gets the guest orders placed with
-// that address, in any case; an unverified one does not.
+// that address, in any case; an unverified one does not. Every e-mail of a guest order
+// (read back from aws-ses-v2-local at $SES_URL/store) links to the order with a token that
+// opens it, also on a server whose CURSOR_SECRET was rotated since.
 //
 // Runs against the shared server (guest routes need no token; sign-in is cognito-local's).
 // The variants used are picked by id from the 41st (away from the other order tests),
 // each of a product with another variant in stock (so no listing changes when the race
 // empties one), and their stock is put back after.
 import assert from 'node:assert/strict';
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { api } from './lib/client.mjs';
 import { assertProblem } from './lib/helpers.mjs';
@@ -252,6 +254,81 @@ test('claim later: a known customer\'s new guest orders join at PATCH /v1/me and
   const srv = await startServer();
   try {
     assert.deepEqual(await numbers(access, srv.base), [first.number, second.number].sort());
+  } finally {
+    assert.equal((await stopServer(srv)).code, 0, srv.output());
+  }
+});
+
+const SES = requireEnv('SES_URL');
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** A link to the order in an e-mail: SHOP_URL/orders/{number}?token={token}. */
+const LINK = /\/orders\/(SF-[0-9]+-[0-9]+)\?token=([A-Za-z0-9_-]{43})\b/;
+const tamper = (t) => t.slice(0, -1) + (t.endsWith('A') ? 'B' : 'A');
+
+/** The e-mails captured for `to`, oldest first, once at least `n` have arrived. */
+async function mailsTo(to, n) {
+  for (let i = 0; i < 600; i++) {
+    const res = await fetch(`${SES}/store`);
+    assert.equal(res.status, 200);
+    const mails = (await res.json()).emails.filter((m) => m.destination.to.includes(to));
+    if (mails.length >= n) return mails.sort((a, b) => a.at - b.at);
+    await sleep(100);
+  }
+  return assert.fail(`timed out waiting for ${n} e-mail(s) to ${to}`);
+}
+
+/** The order link of a captured e-mail, the same in its text and HTML parts: {number, token}. */
+function linkOf(mail) {
+  const m = mail.body.text.match(LINK);
+  assert.ok(m, `no order link with a token in: ${mail.body.text}`);
+  assert.ok(mail.body.html.includes(`${process.env.SHOP_URL}/orders/${m[1]}?token=${m[2]}`), mail.body.html);
+  return { number: m[1], token: m[2] };
+}
+
+test('every e-mail of a guest order links to it with a token that opens it; a tampered one does not', async () => {
+  const email = `guest-link-${tag()}@example.com`;
+  const res = await checkout(await guestCart(), body({ email }));
+  assert.equal(res.status, 201, res.text);
+  const { number } = res.body;
+  // The guest lost the checkout answer: all they have is the confirmation e-mail.
+  const [confirmation] = await mailsTo(email, 1);
+  const link = linkOf(confirmation);
+  assert.equal(link.number, number);
+  const opened = await send('GET', `/v1/orders/${number}?token=${link.token}`);
+  assert.equal(opened.status, 200, opened.text);
+  assert.equal(opened.body.number, number);
+  assertProblem(await send('GET', `/v1/orders/${number}?token=${tamper(link.token)}`), 404, 'not-found');
+  // The link cancels too, and the cancellation e-mail carries a working link as well.
+  const cancelled = await send('POST', `/v1/orders/${number}/cancel?token=${link.token}`);
+  assert.equal(cancelled.status, 200, cancelled.text);
+  const mails = await mailsTo(email, 2);
+  assert.match(mails[1].subject, /cancelled/);
+  const again = linkOf(mails[1]);
+  assert.equal(again.number, number);
+  const reopened = await send('GET', `/v1/orders/${number}`, { headers: { 'x-order-token': again.token } });
+  assert.equal(reopened.status, 200, reopened.text);
+  assert.equal(reopened.body.status, 'cancelled');
+});
+
+test('after CURSOR_SECRET is rotated, the token from checkout and links made under the new key both open the order', async () => {
+  const res = await checkout(await guestCart());
+  assert.equal(res.status, 201, res.text);
+  const { number, access_token: before } = res.body;
+  const secret = `rotated-${randomUUID()}`;
+  // The token as docs/checkout.md defines it: the order token key is
+  // HMAC-SHA256(SHA-256(CURSOR_SECRET), "storefront order-token key v1").
+  const key = createHmac('sha256', createHash('sha256').update(secret).digest())
+    .update('storefront order-token key v1').digest();
+  const after = createHmac('sha256', key).update(`order-token:${number}`).digest('base64url');
+  // No mailer on the rotated server: it would render other tests' e-mails with its key.
+  const srv = await startServer({ CURSOR_SECRET: secret, MAIL_FROM: undefined });
+  try {
+    const get = (token, base) => api('GET', `/v1/orders/${number}`, { headers: { 'x-order-token': token }, base });
+    assert.equal((await get(before, srv.base)).status, 200, 'the token given at checkout');
+    assert.equal((await get(after, srv.base)).status, 200, 'a link in an e-mail sent after the rotation');
+    assertProblem(await get(tamper(after), srv.base), 404, 'not-found');
+    // The server still on the old secret knows nothing of the new key.
+    assertProblem(await get(after), 404, 'not-found');
   } finally {
     assert.equal((await stopServer(srv)).code, 0, srv.output());
   }

@@ -8,7 +8,9 @@
 // Runs on a server of our own (lib/orders.mjs) on the shared database, so the shared
 // server's mailer and ours both take rows: two instances on one outbox. Customers here
 // come from access tokens, which carry no e-mail address, so the test gives each
-// customer a fresh address with SQL before checkout (as a Cognito profile sync would).
+// customer a fresh address with SQL before checkout (as a Cognito profile sync would);
+// two tests leave it out: the order's e-mail waits for the address and is sent once it
+// arrives, or is marked failed with the reason when it never does.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
@@ -180,4 +182,54 @@ test('a checkout that rolls back (out of stock) sends nothing', async () => {
   const mails = await settled(ok.body.number, email, 1);
   assert.ok(mails[0].subject.includes(ok.body.number));
   assert.equal(sql(`SELECT count(*) FROM message_outbox WHERE recipient = ${lit(email)}`), '1');
+});
+
+/** The order's one e-mail row as the mailer left it. */
+const rowOfOrder = (number) => {
+  const [recipient, attempts, state, lastError] = sql(`SELECT coalesce(recipient, ''), attempts, state, coalesce(last_error, '')
+    FROM message_outbox WHERE channel = 'email' AND resource = ${lit(`order:${number}`)} ORDER BY id LIMIT 1`).split('|');
+  return recipient === undefined ? null : { recipient, attempts: Number(attempts), state, lastError };
+};
+
+test('a customer whose address is not on file yet: the confirmation waits for it and arrives once', async () => {
+  // No address in customers (the profile copy from Cognito has not happened yet).
+  const token = w.person();
+  const item = await w.send('POST', '/v1/me/cart/items', { token, body: { variant_id: w.variant.id, quantity: 1 } });
+  assert.equal(item.status, 200, item.text);
+  const res = await checkout(token);
+  assert.equal(res.status, 201, res.text);
+  const { number } = res.body;
+  // The e-mail row exists all the same; a mailer has taken it, found no address and
+  // put it back to wait.
+  const waiting = await until('the mailer to find no address', () => {
+    const r = rowOfOrder(number);
+    return r && r.attempts >= 1 && r.lastError ? r : null;
+  });
+  assert.equal(waiting.state, 'pending');
+  assert.equal(waiting.recipient, '');
+  assert.match(waiting.lastError, /no e-mail address on file yet/);
+  // The address arrives (as the profile copy sets it): the confirmation goes out, once.
+  const email = `late-${randomUUID()}@example.com`;
+  sql(`UPDATE customers SET email = ${lit(email)} WHERE cognito_sub = ${lit(subOf(token))}`);
+  const [mail] = await settled(number, email, 1);
+  assert.ok(mail.subject.includes(number), mail.subject);
+  assert.deepEqual(rowsOf(number).map((r) => [r.event_type, r.recipient]), [['order.created', email]]);
+});
+
+test('an address that never arrives: the e-mail is marked failed with the reason after the wait', async () => {
+  const token = w.person();
+  const item = await w.send('POST', '/v1/me/cart/items', { token, body: { variant_id: w.variant.id, quantity: 1 } });
+  assert.equal(item.status, 200, item.text);
+  const res = await checkout(token);
+  assert.equal(res.status, 201, res.text);
+  const { number } = res.body;
+  await until('the mailer to find no address', () => rowOfOrder(number)?.attempts >= 1);
+  // The row has waited past the limit (3 days, docs/messages.md).
+  sql(`UPDATE message_outbox SET created_at = now() - interval '73 hours', next_attempt_at = now()
+        WHERE channel = 'email' AND resource = ${lit(`order:${number}`)}`);
+  const failed = await until('the row to fail', () => {
+    const r = rowOfOrder(number);
+    return r?.state === 'failed' ? r : null;
+  });
+  assert.match(failed.lastError, /no e-mail address on file for 72 hours/);
 });

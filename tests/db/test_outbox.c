@@ -8,6 +8,8 @@
  * e-mail and the webhook deliveries of one event share its event_id; refunds keep
  * refunded_total and emit order.refunded once per succeeded refund; product.updated and
  * stock.low are written only for subscribed endpoints and only on the edges they name.
+ * An order of a customer with no address on file yet still gets its e-mail row, with the
+ * customer instead of the address (0019), made due at once when the address arrives.
  */
 #include <libpq-fe.h>
 #include <stdbool.h>
@@ -149,6 +151,37 @@ static void test_guest_owner(void)
               "guest@example.com true");
 }
 
+static void test_address_later(void)
+{
+    /* A customer with an address: the row names both. */
+    CHECK_STR(q("SELECT recipient || ' ' || customer_id FROM message_outbox "
+                "WHERE channel = 'email' AND resource = 'order:SF-000000-000002' ORDER BY id "
+                "LIMIT 1"),
+              "shopper@example.com 1");
+    /* No address on file (the Cognito profile copy has not happened): a row all the same. */
+    CHECK(q("INSERT INTO customers (cognito_sub) VALUES ('sub-2')") != NULL);
+    CHECK(q("WITH o AS (INSERT INTO orders (number, customer_id, currency, subtotal, total, "
+            "shipping_method, payment_method, ship_line1, ship_city, ship_country) "
+            "SELECT 'SF-000000-000020', id, 'USD', 1, 1, 'standard', 'cod', 'a', 'b', 'DE' "
+            "FROM customers WHERE cognito_sub = 'sub-2' RETURNING id) "
+            "INSERT INTO order_lines (order_id, variant_id, sku, name, unit_price, quantity, "
+            "line_total) SELECT id, 1, 'SKU-1', 'Thing', 1, 1, 1 FROM o") != NULL);
+    const char *row = "SELECT coalesce(recipient, '-') || ' ' || (customer_id = (SELECT id FROM "
+                      "customers WHERE cognito_sub = 'sub-2')) || ' ' || "
+                      "(next_attempt_at <= now()) FROM message_outbox "
+                      "WHERE channel = 'email' AND resource = 'order:SF-000000-000020'";
+    CHECK_STR(q(row), "- true true");
+    /* Waiting (a mailer pushed it back); the address arrives: due at once. */
+    CHECK(q("UPDATE message_outbox SET next_attempt_at = now() + interval '10 minutes' "
+            "WHERE resource = 'order:SF-000000-000020'") != NULL);
+    CHECK_STR(q(row), "- true false");
+    CHECK(q("UPDATE customers SET email = 'late@example.com' WHERE cognito_sub = 'sub-2'") != NULL);
+    CHECK_STR(q(row), "- true true");
+    /* Neither an e-mail row nor a webhook row may lack its target. */
+    CHECK(fails("INSERT INTO message_outbox (channel, event_id, event_type, resource, payload) "
+                "VALUES ('email', gen_random_uuid(), 'order.created', 'order:x', '{}')"));
+}
+
 static void test_product_updated(void)
 {
     const char *n = "SELECT count(*) FROM message_outbox WHERE event_type = 'product.updated'";
@@ -224,6 +257,7 @@ int main(void)
         test_paid_and_shipped();
         test_refunds();
         test_guest_owner();
+        test_address_later();
         test_product_updated();
         test_stock_low();
         PQfinish(db);

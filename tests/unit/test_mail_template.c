@@ -11,6 +11,7 @@
 
 #include "../check.h"
 #include "storefront/mail.h"
+#include "storefront/orders.h"
 
 /* An order as order_document() renders it, with markup in the customer-supplied text. */
 static const char *ORDER =
@@ -154,6 +155,41 @@ static void test_event_details(arena *a)
     free(plain);
 }
 
+/* A guest order's e-mails link to the order with its access token (the one checkout
+ * gave: HMAC-SHA256 of "order-token:" + number under the order token key); a customer's
+ * do not (they sign in). */
+static void test_guest_links(arena *a)
+{
+    sf_config cfg = shop();
+    for (int i = 0; i < 32; i++)
+        cfg.order_token_key[i] = (unsigned char)(i + 1);
+    char token[SVC_ORDER_TOKEN_LEN + 1];
+    /* Computed independently: Python's hmac.new(bytes(range(1, 33)),
+     * b"order-token:SF-261206-000001", sha256), base64url without padding. */
+    svc_order_token(cfg.order_token_key, "SF-261206-000001", token);
+    CHECK_STR(token, "vYbvh2ilslkMLyxlslrANyASZqp2s4vZacvI65RcAv4");
+
+    json_t *o = json_loads(ORDER, 0, NULL);
+    json_object_set_new(json_object_get(o, "object"), "guest", json_true());
+    char *guest = json_dumps(o, 0);
+    json_decref(o);
+    svc_order_token(cfg.order_token_key, "SF-2026-000123", token);
+    const char *link =
+        arena_sprintf(a, "https://shop.example.com/orders/SF-2026-000123?token=%s", token);
+    mail_message m = {0};
+    sf_error e = {0};
+    const char *events[] = {"order.created", "order.paid", "order.shipped", "order.cancelled",
+                            "order.refunded"};
+    for (size_t i = 0; i < sizeof events / sizeof events[0]; i++) {
+        CHECK(mail_render_order_event(a, &cfg, events[i], guest, &m, &e) == SF_OK);
+        CHECK(strstr(m.text, link) != NULL);
+        CHECK(strstr(m.html, link) != NULL);
+    }
+    CHECK(mail_render_order_event(a, &cfg, "order.created", ORDER, &m, &e) == SF_OK);
+    CHECK(strstr(m.text, "?token=") == NULL && strstr(m.html, "?token=") == NULL);
+    free(guest);
+}
+
 static void test_refusals(arena *a)
 {
     sf_config cfg = shop();
@@ -210,6 +246,7 @@ int main(void)
     test_money(a);
     test_every_event(a);
     test_event_details(a);
+    test_guest_links(a);
     test_refusals(a);
     test_ses(a);
     arena_free(a);
