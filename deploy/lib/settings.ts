@@ -21,6 +21,9 @@ export const CLICKSTREAM_APP_ID = 'storefront-web';
 export const IMAGE_PREFIX = 'products/';
 /* The public catalog routes CloudFront caches (GET/HEAD only, Cache-Control from the API). */
 export const CATALOG_PATHS = ['/v1/products*', '/v1/categories*', '/v1/brands*', '/v1/search/*'];
+/* Paths under a catalog pattern that take writes or an Authorization header (POST a
+ * review): CloudFront behaviours ahead of the catalog ones, uncached, all methods. */
+export const UNCACHED_UNDER_CATALOG = ['/v1/products/*/reviews*'];
 export const API_PORT = 8080;
 /* The ALB's idle timeout (its default); the API keeps idle connections longer. */
 export const ALB_IDLE_TIMEOUT_S = 60;

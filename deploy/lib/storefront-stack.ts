@@ -426,17 +426,21 @@ export class StorefrontStack extends Stack {
       originShieldRegion: this.region,
     });
     // Catalog: TTLs from the API's Cache-Control (0 default = nothing cached without it),
-    // the whole query string in the key, no cookies/headers (so no Authorization: the
-    // catalog is the same for everyone). CloudFront answers If-None-Match from its copy's
-    // ETag and revalidates with the origin using that ETag.
+    // the whole query string and the Origin header in the key, no cookies and no other
+    // header (so no Authorization: the catalog is the same for everyone). CloudFront answers
+    // If-None-Match from its copy's ETag and revalidates with the origin using that ETag.
+    // Why Origin: the API's CORS headers differ by Origin (Access-Control-Allow-Origin names
+    // the caller, or is absent for an origin it refuses) and it says Vary: Origin, but
+    // CloudFront ignores Vary: without Origin in the key, the first caller's CORS answer
+    // would be served to every origin (the SPA blocked after a curl warmed the cache).
     const catalogCache = new cloudfront.CachePolicy(this, 'CatalogCache', {
       cachePolicyName: `storefront-catalog-${this.region}`,
-      comment: 'Public catalog GETs: origin Cache-Control, query string in the key',
+      comment: 'Public catalog GETs: origin Cache-Control, query string and Origin in the key',
       minTtl: Duration.seconds(0),
       defaultTtl: Duration.seconds(0),
       maxTtl: Duration.days(1),
       queryStringBehavior: cloudfront.CacheQueryStringBehavior.all(),
-      headerBehavior: cloudfront.CacheHeaderBehavior.none(),
+      headerBehavior: cloudfront.CacheHeaderBehavior.allowList('Origin'),
       cookieBehavior: cloudfront.CacheCookieBehavior.none(),
       enableAcceptEncodingGzip: true,
       enableAcceptEncodingBrotli: true,
@@ -450,7 +454,24 @@ export class StorefrontStack extends Stack {
       originRequestPolicy: cloudfront.OriginRequestPolicy.CORS_CUSTOM_ORIGIN,
       compress: true,
     };
+    // Never cached, every viewer header (Authorization, Content-Type, Idempotency-Key,
+    // Stripe-Signature…), query string and cookie forwarded, all methods.
+    const apiBehavior: cloudfront.BehaviorOptions = {
+      origin: apiOrigin,
+      viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+      allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
+      cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
+      originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+      compress: true,
+    };
+    // Behaviours match on the path only and the first match in this order wins, so paths
+    // under a catalog pattern that take writes or a token come first: a shopper's
+    // POST /v1/products/{slug}/reviews would otherwise meet the catalog behaviour, which
+    // refuses POST (403 from CloudFront) and would not forward Authorization or
+    // Content-Type. The review list loses the edge cache (browsers still cache it by its
+    // Cache-Control, and their If-None-Match reaches the API, which answers 304).
     const additionalBehaviors: Record<string, cloudfront.BehaviorOptions> = {};
+    for (const p of S.UNCACHED_UNDER_CATALOG) additionalBehaviors[p] = apiBehavior;
     for (const p of S.CATALOG_PATHS) additionalBehaviors[p] = catalogBehavior;
     additionalBehaviors[`/${S.IMAGE_PREFIX}*`] = {
       origin: origins.S3BucketOrigin.withOriginAccessControl(images),
@@ -463,16 +484,8 @@ export class StorefrontStack extends Stack {
       webAclId: props.webAclArn,
       priceClass: cloudfront.PriceClass.PRICE_CLASS_100,
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
-      // Everything else: never cached, every viewer header (Authorization, Idempotency-Key,
-      // Stripe-Signature…), query string and cookie forwarded, all methods.
-      defaultBehavior: {
-        origin: apiOrigin,
-        viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
-        allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
-        cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
-        originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
-        compress: true,
-      },
+      // Everything else: the uncached API behaviour.
+      defaultBehavior: apiBehavior,
       additionalBehaviors,
     });
     const apiUrl = `https://${distribution.distributionDomainName}`;

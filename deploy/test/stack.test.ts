@@ -6,9 +6,11 @@
  * service takes a new task definition.
  */
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { test } from 'node:test';
 import { Match } from 'aws-cdk-lib/assertions';
-import { edge, idOf, main, only, resources, template } from './synth.js';
+import { edge, idOf, main, only, REPO_ROOT, resources, template } from './synth.js';
 import * as S from '../lib/settings.js';
 
 const ref = (id: string) => ({ Ref: id });
@@ -80,6 +82,60 @@ test('PostgreSQL admits only the API tasks; the tasks admit only the ALB; the AL
 const CACHING_DISABLED = '4135ea2d-6df8-44a3-9df3-4b5a84be39ad';
 const ALL_VIEWER_EXCEPT_HOST = 'b689b0a8-53d0-40ab-baf2-68738e2966ac';
 
+/* Every operation of openapi.yaml: path, method, and whether it takes a Cognito token.
+ * A line reader, not a YAML library (deploy/ installs none): paths sit at two spaces,
+ * methods at four, an operation's `security:` at six (the document's default is none). */
+function openapiOperations(): { path: string; method: string; authorized: boolean }[] {
+  const lines = fs.readFileSync(path.join(REPO_ROOT, 'openapi.yaml'), 'utf8').split('\n');
+  const ops: { path: string; method: string; authorized: boolean }[] = [];
+  let inPaths = false;
+  let cur = '';
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i];
+    if (/^\S/.test(l)) inPaths = l.startsWith('paths:');
+    if (!inPaths) continue;
+    const p = /^  (\/\S*):\s*$/.exec(l);
+    if (p) { cur = p[1]; continue; }
+    const m = /^    (get|head|post|put|patch|delete|options):/.exec(l);
+    if (m) { ops.push({ path: cur, method: m[1].toUpperCase(), authorized: false }); continue; }
+    const sec = /^      security:\s*(.*)$/.exec(l);
+    if (sec && ops.length) {
+      const inline = sec[1].trim();
+      ops[ops.length - 1].authorized = inline ? inline !== '[]' : /^\s+- CognitoBearer/.test(lines[i + 1] ?? '');
+    }
+  }
+  return ops;
+}
+
+/* The cache behaviour CloudFront picks for a path: the first whose pattern matches (`*` any
+ * run of characters, `?` one, case-sensitive), else the default. */
+function behaviourFor(cfg: any, urlPath: string): any {
+  const glob = (p: string) => new RegExp('^' + p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$');
+  return (cfg.CacheBehaviors as any[]).find((b) => glob(b.PathPattern).test(urlPath)) ?? cfg.DefaultCacheBehavior;
+}
+
+test('CloudFront: every write and every authorized operation of openapi.yaml meets an uncached behaviour that forwards Authorization', () => {
+  const [, dist] = only(resources('AWS::CloudFront::Distribution'), 'distribution');
+  const cfg = dist.Properties.DistributionConfig;
+  const ops = openapiOperations();
+  assert.ok(ops.length > 50, `read ${ops.length} operations from openapi.yaml`);
+  // The case the audit found: the shopper's review POST sits under the catalog's /v1/products*.
+  assert.ok(ops.some((o) => o.path === '/v1/products/{slug}/reviews' && o.method === 'POST' && o.authorized));
+  for (const op of ops) {
+    if (!op.authorized && ['GET', 'HEAD', 'OPTIONS'].includes(op.method)) continue;
+    const url = op.path.replace(/\{[^}]+\}/g, 'x-1');
+    const b = behaviourFor(cfg, url);
+    const what = `${op.method} ${op.path} (behaviour ${b.PathPattern ?? 'default'})`;
+    assert.ok(b.AllowedMethods.includes(op.method), `${what}: CloudFront refuses ${op.method}`);
+    assert.equal(b.CachePolicyId, CACHING_DISABLED, `${what}: cached`);
+    assert.equal(b.OriginRequestPolicyId, ALL_VIEWER_EXCEPT_HOST, `${what}: Authorization (and every other header) not forwarded`);
+  }
+  // And the review list itself: its first matching behaviour is ordered ahead of /v1/products*.
+  const patterns = (cfg.CacheBehaviors as any[]).map((b) => b.PathPattern);
+  const reviews = behaviourFor(cfg, '/v1/products/x-1/reviews');
+  assert.ok(reviews.PathPattern && patterns.indexOf(reviews.PathPattern) < patterns.indexOf('/v1/products*'));
+});
+
 test('CloudFront: catalog GETs cached by Cache-Control with the query string; the rest uncached with Authorization', () => {
   const [, dist] = only(resources('AWS::CloudFront::Distribution'), 'distribution');
   const cfg = dist.Properties.DistributionConfig;
@@ -106,12 +162,22 @@ test('CloudFront: catalog GETs cached by Cache-Control with the query string; th
     assert.ok(c.MaxTTL > 0);
     const k = c.ParametersInCacheKeyAndForwardedToOrigin;
     assert.equal(k.QueryStringsConfig.QueryStringBehavior, 'all');
-    // No Authorization (or any header) in the key: one shared copy per URL.
-    assert.equal(k.HeadersConfig.HeaderBehavior, 'none');
+    // Origin and nothing else in the key: the API's CORS answer differs by Origin (CloudFront
+    // ignores Vary), and without Authorization there is one shared copy per URL and origin.
+    assert.equal(k.HeadersConfig.HeaderBehavior, 'whitelist');
+    assert.deepEqual(k.HeadersConfig.Headers, ['Origin']);
     assert.equal(k.CookiesConfig.CookieBehavior, 'none');
   }
-  // Every other API path is uncached: only the catalog and the image paths have behaviours.
-  const other = behaviors.filter((b) => !S.CATALOG_PATHS.includes(b.PathPattern));
+  // Every other API path is uncached: besides the catalog, only the image paths and the
+  // uncached API paths under a catalog pattern have behaviours.
+  const uncached = behaviors.filter((b) => S.UNCACHED_UNDER_CATALOG.includes(b.PathPattern));
+  assert.deepEqual(uncached.map((b) => b.PathPattern), S.UNCACHED_UNDER_CATALOG);
+  for (const b of uncached) {
+    assert.equal(b.CachePolicyId, CACHING_DISABLED);
+    assert.equal(b.OriginRequestPolicyId, ALL_VIEWER_EXCEPT_HOST);
+    assert.equal(b.TargetOriginId, def.TargetOriginId);
+  }
+  const other = behaviors.filter((b) => !S.CATALOG_PATHS.includes(b.PathPattern) && !S.UNCACHED_UNDER_CATALOG.includes(b.PathPattern));
   assert.deepEqual(other.map((b) => b.PathPattern), [`/${S.IMAGE_PREFIX}*`]);
   assert.notEqual(other[0].TargetOriginId, def.TargetOriginId, 'images come from the bucket');
   // The API origin is the ALB through a VPC origin, with Origin Shield.
