@@ -246,11 +246,25 @@ export class StorefrontStack extends Stack {
     const identityArn = `arn:${this.partition}:ses:${this.region}:${this.account}:identity/${mailDomain}`;
 
     // ---- the API's AWS permissions: these actions on these resources, nothing else.
+    // What the server does with S3 (api/service/s3.c, images.c): it presigns PUTs under
+    // products/ (S3 checks the signer's s3:PutObject when the browser uses the URL), and on
+    // confirm it HEADs the object to learn whether it arrived and its size and type. HEAD
+    // needs s3:GetObject; for a key not uploaded yet S3 answers 404 only to a caller that may
+    // also s3:ListBucket, else 403, which the server must report as "S3 unavailable, check
+    // permissions" (503) instead of "nothing uploaded yet" (409). S3 evaluates that
+    // ListBucket with the object key as s3:prefix, so the condition keeps it to products/:
+    // the key can list nothing outside the prefix. No GET of bodies, no DELETE (deleting an
+    // image removes its row; the object stays, see docs/images.md).
     const apiPolicy = new iam.ManagedPolicy(this, 'ApiAwsPolicy', {
-      description: 'Storefront API: clickstream PutRecords, image PUTs under products/, order e-mail',
+      description: 'Storefront API: clickstream PutRecords, image PUTs and HEADs under products/, order e-mail',
       statements: [
         new iam.PolicyStatement({ sid: 'Clickstream', actions: ['kinesis:PutRecords'], resources: [stream.streamArn] }),
         new iam.PolicyStatement({ sid: 'ImageUploads', actions: ['s3:PutObject'], resources: [images.arnForObjects(`${S.IMAGE_PREFIX}*`)] }),
+        new iam.PolicyStatement({ sid: 'ImageConfirmHead', actions: ['s3:GetObject'], resources: [images.arnForObjects(`${S.IMAGE_PREFIX}*`)] }),
+        new iam.PolicyStatement({
+          sid: 'ImageConfirmMissingIs404', actions: ['s3:ListBucket'], resources: [images.bucketArn],
+          conditions: { StringLike: { 's3:prefix': [`${S.IMAGE_PREFIX}*`] } },
+        }),
         new iam.PolicyStatement({ sid: 'OrderMail', actions: ['ses:SendEmail'], resources: [identityArn] }),
       ],
     });

@@ -198,46 +198,101 @@ test('WAF: a rate-based rule and AWS managed rule groups, CloudFront scope', () 
   assert.ok(managed.length >= 2);
 });
 
-/* Actions on services that hold data: never '*' resources, never wildcard actions. */
-const DATA_SERVICES = ['kinesis', 's3', 'ses', 'secretsmanager', 'rds', 'rds-db', 'dynamodb', 'sqs', 'firehose', 'kms', 'glue', 'cognito-idp', 'ecs'];
+/* Services whose actions must name their resources: the ones that hold data, and the ones
+ * the deploy machinery uses (ssm parameters of the cross-region references, ecr images,
+ * logs, the migration's lambda/states/iam). */
+const NAMED_SERVICES = ['kinesis', 's3', 'ses', 'secretsmanager', 'rds', 'rds-db', 'dynamodb', 'sqs', 'firehose', 'kms', 'glue',
+  'cognito-idp', 'ecs', 'ssm', 'ecr', 'logs', 'lambda', 'states', 'iam', 'sns', 'sts'];
+/* The only actions allowed on Resource "*": AWS has no resource-level permission for them. */
+const STAR_ONLY_ACTIONS = ['ecr:GetAuthorizationToken', 'ec2:DescribeManagedPrefixLists'];
+/* The only AWS managed policy any role may carry: a Lambda's CloudWatch Logs (CreateLogGroup,
+ * CreateLogStream, PutLogEvents), for the migration's and the CDK's provider functions. */
+const AWS_MANAGED_OK = ['service-role/AWSLambdaBasicExecutionRole'];
 
-test('IAM: every action is named, and data actions name their resources', () => {
-  const docs = [
-    ...resources('AWS::IAM::Policy').map(([id, r]) => [id, r.Properties.PolicyDocument] as const),
-    ...resources('AWS::IAM::ManagedPolicy').map(([id, r]) => [id, r.Properties.PolicyDocument] as const),
-    ...resources('AWS::IAM::Role').flatMap(([id, r]) => (r.Properties.Policies ?? []).map((p: any) => [id, p.PolicyDocument] as const)),
-  ];
+/* [stack/logical id, policy document] of every identity and resource policy of a template. */
+function policyDocs(stack: string, t: { Resources: Record<string, any> }): [string, any][] {
+  return Object.entries(t.Resources).flatMap(([id, r]): [string, any][] => {
+    const at = `${stack}/${id}`;
+    switch (r.Type) {
+      case 'AWS::IAM::Policy': case 'AWS::IAM::ManagedPolicy': case 'AWS::S3::BucketPolicy':
+        return [[at, r.Properties.PolicyDocument]];
+      case 'AWS::IAM::Role': case 'AWS::IAM::User': case 'AWS::IAM::Group':
+        return (r.Properties.Policies ?? []).map((p: any) => [at, p.PolicyDocument]);
+      default:
+        return [];
+    }
+  });
+}
+
+const templates: [string, { Resources: Record<string, any> }][] = [['Storefront', template], ['StorefrontEdge', edge.toJSON() as any]];
+
+test('IAM, in every stack: every action is named, and data and deploy actions name their resources', () => {
+  const docs = templates.flatMap(([name, t]) => policyDocs(name, t));
   assert.ok(docs.length > 5);
+  // The edge stack's cross-region export writer (ssm) is covered, not skipped.
+  assert.ok(docs.some(([id]) => id.startsWith('StorefrontEdge/')), 'no policy of the edge stack was checked');
+  const seen = new Set<string>();
   for (const [id, doc] of docs) {
     for (const st of doc.Statement) {
       if (st.Effect !== 'Allow') continue;
+      assert.equal(st.NotAction, undefined, `${id}: NotAction`);
+      assert.equal(st.NotResource, undefined, `${id}: NotResource`);
       const actions = [st.Action].flat();
       const res = [st.Resource].flat();
       for (const a of actions) {
+        seen.add(String(a).split(':')[0]);
         assert.notEqual(a, '*', `${id}: Action "*"`);
         const [svc, verb] = String(a).split(':');
-        assert.ok(!verb.includes('*') || !DATA_SERVICES.includes(svc), `${id}: wildcard action ${a}`);
-        if (DATA_SERVICES.includes(svc))
-          assert.ok(!res.includes('*'), `${id}: ${a} on Resource "*"`);
+        assert.ok(!verb.includes('*'), `${id}: wildcard action ${a}`);
+        if (res.includes('*'))
+          assert.ok(STAR_ONLY_ACTIONS.includes(a), `${id}: ${a} on Resource "*"`);
+        if (NAMED_SERVICES.includes(svc))
+          for (const r of res) assert.doesNotMatch(JSON.stringify(r), /^"arn:[^"]*:\*"$/, `${id}: ${a} on a whole service`);
       }
+      // ssm: only the CDK's cross-region export parameters.
+      if (actions.some((a) => String(a).startsWith('ssm:')))
+        for (const r of res) assert.match(JSON.stringify(r), /:parameter\/cdk\/exports\//, `${id}: ssm on ${JSON.stringify(r)}`);
+      // logs: only the API's own log group.
+      if (actions.some((a) => String(a).startsWith('logs:')))
+        for (const r of res) assert.deepEqual(r, { 'Fn::GetAtt': [idOf('AWS::Logs::LogGroup', 'ApiLogs'), 'Arn'] }, `${id}: logs on ${JSON.stringify(r)}`);
+      // ecr pulls: only the CDK's asset repository.
+      if (actions.some((a) => /^ecr:(BatchGetImage|GetDownloadUrlForLayer|BatchCheckLayerAvailability)$/.test(String(a))))
+        for (const r of res) assert.match(JSON.stringify(r), /:repository\/cdk-[a-z0-9]+-container-assets-/, `${id}: ecr on ${JSON.stringify(r)}`);
     }
   }
+  for (const svc of ['ssm', 'ecr', 'logs', 's3', 'kinesis', 'ses', 'secretsmanager']) assert.ok(seen.has(svc), `no ${svc} statement was seen`);
+  // AWS managed policies are opaque to this test: only the known, logs-only one.
+  for (const [name, t] of templates)
+    for (const [id, r] of Object.entries(t.Resources))
+      for (const arn of r.Properties?.ManagedPolicyArns ?? [])
+        if (!('Ref' in arn))
+          assert.ok(AWS_MANAGED_OK.some((m) => JSON.stringify(arn).includes(`:iam::aws:policy/${m}`)), `${name}/${id}: managed policy ${JSON.stringify(arn)}`);
 });
 
-test('the API identity may only PutRecords on the stream, PUT images under products/, send mail', () => {
+test('the API identity may only PutRecords on the stream, PUT and HEAD images under products/, send mail', () => {
   const policyId = idOf('AWS::IAM::ManagedPolicy', 'ApiAwsPolicy');
   const st = template.Resources[policyId].Properties.PolicyDocument.Statement;
   const stream = idOf('AWS::Kinesis::Stream', 'Clickstream');
   const images = idOf('AWS::S3::Bucket', 'Images');
-  assert.deepEqual(st.map((s: any) => s.Action), ['kinesis:PutRecords', 's3:PutObject', 'ses:SendEmail']);
+  const underPrefix = { 'Fn::Join': ['', [{ 'Fn::GetAtt': [images, 'Arn'] }, `/${S.IMAGE_PREFIX}*`]] };
+  assert.deepEqual(st.map((s: any) => s.Action), ['kinesis:PutRecords', 's3:PutObject', 's3:GetObject', 's3:ListBucket', 'ses:SendEmail']);
   assert.deepEqual(st[0].Resource, { 'Fn::GetAtt': [stream, 'Arn'] });
-  assert.deepEqual(st[1].Resource, { 'Fn::Join': ['', [{ 'Fn::GetAtt': [images, 'Arn'] }, `/${S.IMAGE_PREFIX}*`]] });
-  assert.match(JSON.stringify(st[2].Resource), /:identity\//);
+  // Presigned PUTs carry the key's authority: PutObject under the prefix, nothing else.
+  assert.deepEqual(st[1].Resource, underPrefix);
+  // Confirm HEADs the upload (api/service/s3.c): GetObject under the prefix...
+  assert.deepEqual(st[2].Resource, underPrefix);
+  // ...and ListBucket so a missing upload is a 404 (not a 403), only for keys under the prefix.
+  assert.deepEqual(st[3].Resource, { 'Fn::GetAtt': [images, 'Arn'] });
+  assert.deepEqual(st[3].Condition, { StringLike: { 's3:prefix': [`${S.IMAGE_PREFIX}*`] } });
+  for (const x of st) assert.equal(x.Condition === undefined, x.Action !== 's3:ListBucket', `${x.Action}: condition ${JSON.stringify(x.Condition)}`);
+  assert.match(JSON.stringify(st[4].Resource), /:identity\//);
   // Attached to the API user (whose key the server signs with) and to the task role, nothing else.
   const users = resources('AWS::IAM::User');
   assert.equal(users.length, 1);
   assert.deepEqual(users[0][1].Properties.ManagedPolicyArns, [ref(policyId)]);
   assert.equal(users[0][1].Properties.Policies, undefined);
+  const holders = resources('AWS::IAM::Role').filter(([, r]) => JSON.stringify(r.Properties.ManagedPolicyArns ?? []).includes(policyId));
+  assert.deepEqual(holders.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')), ['ApiTaskTaskRole']);
   // The image bucket is private; CloudFront reads it with OAC, scoped to this distribution.
   main.hasResourceProperties('AWS::S3::Bucket', {
     PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
