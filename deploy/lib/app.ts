@@ -21,6 +21,8 @@ export function buildApp(app: App): { edge: EdgeStack; main: StorefrontStack } {
     description: 'Storefront: VPC, RDS PostgreSQL, Cognito, ECS Fargate API, CloudFront, clickstream, images, SES, Amplify SPA',
     webAclArn: edge.webAclArn,
     mailFrom: ctx('mailFrom', 'orders@shop.example'),
+    shopName: ctx('shopName', 'Storefront'),
+    shopAddress: ctx('shopAddress', ''),
     spaRepository: ctx('spaRepository', ''),
     spaBranch: ctx('spaBranch', 'main'),
     dbInstanceClass: ctx('dbInstanceClass', 't4g.micro'),

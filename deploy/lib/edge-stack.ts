@@ -17,11 +17,17 @@ export class EdgeStack extends Stack {
 
   constructor(scope: Construct, id: string, props: EdgeStackProps) {
     super(scope, id, props);
-    const managed = (name: string, priority: number): wafv2.CfnWebACL.RuleProperty => ({
+    const managed = (name: string, priority: number, countOnly: string[] = []): wafv2.CfnWebACL.RuleProperty => ({
       name,
       priority,
       overrideAction: { none: {} },
-      statement: { managedRuleGroupStatement: { vendorName: 'AWS', name } },
+      statement: {
+        managedRuleGroupStatement: {
+          vendorName: 'AWS',
+          name,
+          ruleActionOverrides: countOnly.length ? countOnly.map((r) => ({ name: r, actionToUse: { count: {} } })) : undefined,
+        },
+      },
       visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: name, sampledRequestsEnabled: true },
     });
     const acl = new wafv2.CfnWebACL(this, 'ApiWebAcl', {
@@ -52,7 +58,9 @@ export class EdgeStack extends Stack {
           visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: 'block-metrics', sampledRequestsEnabled: true },
         },
         managed('AWSManagedRulesAmazonIpReputationList', 2),
-        managed('AWSManagedRulesCommonRuleSet', 3),
+        // SizeRestrictions_BODY blocks bodies over 8 KB; the API takes up to MAX_BODY_BYTES
+        // (1 MiB: clickstream batches, staff product edits) and answers 413 itself above it.
+        managed('AWSManagedRulesCommonRuleSet', 3, ['SizeRestrictions_BODY']),
         managed('AWSManagedRulesKnownBadInputsRuleSet', 4),
         managed('AWSManagedRulesSQLiRuleSet', 5),
       ],

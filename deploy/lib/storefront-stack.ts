@@ -44,6 +44,9 @@ const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
 export interface StorefrontStackProps extends StackProps {
   webAclArn: string;
   mailFrom: string;
+  /* SHOP_NAME and SHOP_ADDRESS of the order e-mails ('' address = no footer address). */
+  shopName: string;
+  shopAddress: string;
   /* https URL of the git repository Amplify builds the SPA from ('' = connect it later). */
   spaRepository: string;
   spaBranch: string;
@@ -187,6 +190,12 @@ export class StorefrontStack extends Stack {
         errorOutputPrefix: 'errors/!{firehose:error-output-type}/dt=!{timestamp:yyyy-MM-dd}/',
         bufferingHints: { intervalInSeconds: 300, sizeInMBs: 64 },
         compressionFormat: 'GZIP',
+        // The forwarder puts one JSON event per record with no newline; without a delimiter
+        // Firehose concatenates them and Athena's JSON SerDe reads each object as one row.
+        processingConfiguration: {
+          enabled: true,
+          processors: [{ type: 'AppendDelimiterToRecord', parameters: [{ parameterName: 'Delimiter', parameterValue: '\\n' }] }],
+        },
       },
     });
     delivery.node.addDependency(firehoseRole);
@@ -343,6 +352,10 @@ export class StorefrontStack extends Stack {
         CLICKSTREAM_APP_IDS: S.CLICKSTREAM_APP_ID,
         CORS_ALLOWED_ORIGINS: spaOrigin,
         LOG_LEVEL: 'info',
+        // Order e-mails link <SHOP_URL>/orders/<number>?token=…: the SPA's order page.
+        SHOP_URL: spaOrigin,
+        SHOP_NAME: props.shopName,
+        ...(props.shopAddress ? { SHOP_ADDRESS: props.shopAddress } : {}),
       },
       secrets: {
         PGHOST: ecs.Secret.fromSecretsManager(dbSecret, 'host'),
@@ -391,7 +404,10 @@ export class StorefrontStack extends Stack {
       protocol: elbv2.ApplicationProtocol.HTTP,
       targets: [service],
       deregistrationDelay: Duration.seconds(30),
-      healthCheck: { path: S.HEALTH_CHECK_PATH, healthyHttpCodes: '200', interval: Duration.seconds(15), healthyThresholdCount: 2, unhealthyThresholdCount: 3 },
+      healthCheck: { path: S.HEALTH_CHECK_PATH, healthyHttpCodes: '200', interval: Duration.seconds(15), healthyThresholdCount: 2,
+        // 10 x 15 s: /readyz fails while PostgreSQL is unreachable, so a short database
+        // failover (RDS Multi-AZ: 60-120 s) must not drain every task at once (docs/aws.md).
+        unhealthyThresholdCount: 10 },
     });
     const scaling = service.autoScaleTaskCount({ minCapacity: props.apiDesiredCount, maxCapacity: Math.max(10, props.apiDesiredCount * 4) });
     scaling.scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: 60 });
@@ -517,9 +533,7 @@ export class StorefrontStack extends Stack {
         { name: 'VITE_API_BASE_URL', value: apiUrl },
         { name: 'VITE_COGNITO_USER_POOL_ID', value: pool.userPoolId },
         { name: 'VITE_COGNITO_CLIENT_ID', value: client.userPoolClientId },
-        { name: 'VITE_COGNITO_REGION', value: this.region },
         { name: 'VITE_CLICKSTREAM_APP_ID', value: S.CLICKSTREAM_APP_ID },
-        { name: 'VITE_CLICKSTREAM_ENDPOINT', value: `${apiUrl}/v1/clickstream` },
       ],
     });
 

@@ -194,8 +194,14 @@ test('WAF: a rate-based rule and AWS managed rule groups, CloudFront scope', () 
   const rules = acl.Properties.Rules as any[];
   assert.ok(rules.some((r) => r.Statement.RateBasedStatement && r.Action.Block), 'rate-based block rule');
   const managed = rules.filter((r) => r.Statement.ManagedRuleGroupStatement?.VendorName === 'AWS');
-  assert.ok(managed.some((r) => r.Statement.ManagedRuleGroupStatement.Name === 'AWSManagedRulesCommonRuleSet'));
+  const common = managed.find((r) => r.Statement.ManagedRuleGroupStatement.Name === 'AWSManagedRulesCommonRuleSet');
+  assert.ok(common, 'the common rule set');
   assert.ok(managed.length >= 2);
+  // The API takes bodies up to MAX_BODY_BYTES (1 MiB); the common set blocks over 8 KB.
+  assert.deepEqual(common.Statement.ManagedRuleGroupStatement.RuleActionOverrides,
+    [{ Name: 'SizeRestrictions_BODY', ActionToUse: { Count: {} } }]);
+  for (const r of managed.filter((x) => x !== common))
+    assert.equal(r.Statement.ManagedRuleGroupStatement.RuleActionOverrides, undefined, `${r.Name} overrides nothing`);
 });
 
 /* Services whose actions must name their resources: the ones that hold data, and the ones
@@ -346,11 +352,52 @@ test('the API configuration: proxies, Cognito, CORS for the Amplify domain, the 
   assert.equal(env.CLICKSTREAM_APP_IDS, S.CLICKSTREAM_APP_ID);
   for (const k of ['KINESIS_ENDPOINT', 'S3_ENDPOINT', 'SES_ENDPOINT', 'STRIPE_API_BASE', 'WEBHOOK_ALLOW_PRIVATE_TARGETS'])
     assert.equal(env[k], undefined, `${k} must not be set in production`);
+  // Order e-mails link to the SPA's order page and name the shop.
+  assert.match(JSON.stringify(env.SHOP_URL), /DefaultDomain/);
+  assert.equal(env.SHOP_NAME, 'Storefront');
+});
+
+/* The README's configuration list, sorted: what the task sets (plain or secret), what keeps
+ * its default in production, and what is for development or emulators only. A variable
+ * added to the README fails this test until someone decides which it is. */
+const CONFIG_DEFAULTS = ['HTTP_THREADS', 'HTTP_MAX_CONNECTIONS', 'HTTP_MAX_CONNECTIONS_PER_ADDRESS',
+  'HTTP_REQUEST_HEAD_TIMEOUT', 'SHUTDOWN_GRACE_SECONDS', 'DB_POOL_SIZE', 'DB_ACQUIRE_TIMEOUT_MS',
+  'DB_RECONNECT_BACKOFF_MAX_MS', 'DB_STATEMENT_TIMEOUT_MS', 'MAX_BODY_BYTES', 'CATALOG_MAX_AGE',
+  'CATALOG_CACHE_BYTES', 'COGNITO_TOKEN_USE', 'JWT_LEEWAY_SECONDS', 'AUTH_TOKEN_CACHE_SIZE',
+  'CART_MAX_LINE_QUANTITY', 'CART_MAX_LINES', 'CART_IDLE_TTL_SECONDS', 'STRIPE_WEBHOOK_TOLERANCE_SECONDS',
+  'UNPAID_ORDER_TTL_SECONDS', 'UNPAID_SWEEP_INTERVAL_SECONDS', 'IMAGE_UPLOAD_TTL_SECONDS', 'IMAGE_MAX_BYTES',
+  'FORWARD_BATCH_MAX', 'FORWARD_POLL_MS', 'FORWARD_BACKOFF_MAX_SECONDS', 'ANALYTICS_REFRESH_SECONDS',
+  'EVENTS_QUEUE_MAX', 'EVENTS_FLUSH_MS', 'EVENTS_INSERT_METHOD', 'EVENTS_WRITER_THREADS', 'EVENTS_MAX_AGE_DAYS',
+  'EVENTS_RETENTION_DAYS', 'EVENTS_RATE_PER_SECOND', 'EVENTS_RATE_BURST', 'STRIPE_TIMEOUT_MS',
+  'REFUND_RESEND_SECONDS', 'REFUND_RESEND_MAX_SECONDS', 'MAIL_POLL_MS', 'MAIL_BACKOFF_MAX_SECONDS',
+  'WEBHOOK_TIMEOUT_MS', 'WEBHOOK_BACKOFF_MAX_SECONDS', 'WEBHOOK_MAX_AGE_SECONDS', 'WEBHOOK_POLL_MS',
+  // Optional in production: empty address = no footer line; temporary credentials are not used.
+  'SHOP_ADDRESS', 'AWS_SESSION_TOKEN'];
+const CONFIG_DEV_ONLY = ['COGNITO_ALLOW_HTTP', 'COGNITO_ENDPOINT', 'S3_ENDPOINT', 'KINESIS_ENDPOINT',
+  'KINESIS_ALLOW_HTTP', 'STRIPE_API_BASE', 'STRIPE_ALLOW_HTTP', 'SES_ENDPOINT', 'SES_ALLOW_HTTP',
+  'WEBHOOK_ALLOW_PRIVATE_TARGETS'];
+
+test('every variable of the README configuration list is set by the task, defaulted, or development-only', () => {
+  const readme = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('\n## Configuration'), readme.indexOf('\n## ', readme.indexOf('\n## Configuration') + 1));
+  const listed = new Set<string>();
+  for (const line of section.split('\n').filter((l) => l.startsWith('| `')))
+    for (const m of line.split('|')[1].matchAll(/`([A-Z][A-Z0-9_]+)`/g)) listed.add(m[1]);
+  assert.ok(listed.size > 50, `read ${listed.size} variables from the README`);
+  const c = container();
+  const set = new Set<string>([...c.Environment.map((e: any) => e.Name), ...c.Secrets.map((e: any) => e.Name)]);
+  for (const k of CONFIG_DEV_ONLY) assert.ok(!set.has(k), `${k} is for development only`);
+  const unsorted = [...listed].filter((k) => !set.has(k) && !CONFIG_DEFAULTS.includes(k) && !CONFIG_DEV_ONLY.includes(k));
+  assert.deepEqual(unsorted, [], 'README variables the deployment neither sets nor sorts as default/development-only');
+  const stale = [...CONFIG_DEFAULTS, ...CONFIG_DEV_ONLY].filter((k) => !listed.has(k));
+  assert.deepEqual(stale, [], 'sorted variables the README no longer lists');
 });
 
 test('health: the target group and the container check the server', () => {
   main.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
     HealthCheckPath: S.HEALTH_CHECK_PATH, Matcher: { HttpCode: '200' }, Port: S.API_PORT,
+    // A database failover (60-120 s) fails /readyz on every task at once: 10 x 15 s rides it out.
+    HealthCheckIntervalSeconds: 15, UnhealthyThresholdCount: 10, HealthyThresholdCount: 2,
   });
   assert.equal(S.HEALTH_CHECK_PATH, '/readyz');
   assert.deepEqual(container().HealthCheck.Command, ['CMD', '/usr/local/bin/storefront-healthcheck']);
@@ -385,6 +432,16 @@ test('clickstream: Firehose reads the stream into S3 by day; Athena has a table'
   const [, d] = only(resources('AWS::KinesisFirehose::DeliveryStream'), 'delivery stream');
   assert.deepEqual(d.Properties.KinesisStreamSourceConfiguration.KinesisStreamARN, { 'Fn::GetAtt': [idOf('AWS::Kinesis::Stream', 'Clickstream'), 'Arn'] });
   assert.match(d.Properties.ExtendedS3DestinationConfiguration.Prefix, /dt=!\{timestamp:yyyy-MM-dd\}\/$/);
+  // One JSON event per line, or Athena reads a whole object as one row.
+  assert.deepEqual(d.Properties.ExtendedS3DestinationConfiguration.ProcessingConfiguration, {
+    Enabled: true,
+    Processors: [{ Type: 'AppendDelimiterToRecord', Parameters: [{ ParameterName: 'Delimiter', ParameterValue: '\\n' }] }],
+  });
+  // A newline after every record: Athena reads one JSON row per line, not one per object.
+  const proc = d.Properties.ExtendedS3DestinationConfiguration.ProcessingConfiguration;
+  assert.equal(proc?.Enabled, true, 'Firehose record processing is off');
+  const delim = only(proc.Processors.filter((p: any) => p.Type === 'AppendDelimiterToRecord'), 'AppendDelimiterToRecord processor');
+  assert.deepEqual(delim.Parameters, [{ ParameterName: 'Delimiter', ParameterValue: '\\n' }]);
   const [, t] = only(resources('AWS::Glue::Table'), 'Glue table');
   assert.deepEqual(t.Properties.TableInput.PartitionKeys, [{ Name: 'dt', Type: 'string' }]);
   assert.equal(t.Properties.TableInput.Parameters['projection.dt.format'], 'yyyy-MM-dd');
@@ -398,7 +455,21 @@ test('SPA: Amplify Hosting with the API distribution, the Cognito ids and the cl
   const env = Object.fromEntries(branch.Properties.EnvironmentVariables.map((e: any) => [e.Name, e.Value]));
   const dist = idOf('AWS::CloudFront::Distribution', 'ApiDistribution');
   assert.match(JSON.stringify(env.VITE_API_BASE_URL), new RegExp(dist));
-  assert.match(JSON.stringify(env.VITE_CLICKSTREAM_ENDPOINT), /\/v1\/clickstream/);
+  // Exactly the build variables the SPA reads (import.meta.env.VITE_*), minus the two that
+  // switch it to cognito-local: a name the SPA does not read would be a silent no-op.
+  const spaReads = new Set<string>();
+  const walk = (dir: string): void => {
+    for (const f of fs.readdirSync(dir, { withFileTypes: true })) {
+      const at = path.join(dir, f.name);
+      if (f.isDirectory()) walk(at);
+      else if (/\.(ts|js|mjs)$/.test(f.name)) for (const m of fs.readFileSync(at, 'utf8').matchAll(/VITE_[A-Z0-9_]+/g)) spaReads.add(m[0]);
+    }
+  };
+  walk(path.join(REPO_ROOT, 'frontend-contract/spa/src'));
+  const localOnly = ['VITE_COGNITO_ENDPOINT', 'VITE_COGNITO_AUTH_FLOW'];
+  for (const k of localOnly) assert.ok(spaReads.has(k), `the SPA still reads ${k}`);
+  assert.deepEqual(Object.keys(env).sort(),
+    [...spaReads].filter((k) => !localOnly.includes(k) && k !== 'VITE_DEFAULT_COUNTRY').sort());
   assert.deepEqual(env.VITE_COGNITO_USER_POOL_ID, ref(idOf('AWS::Cognito::UserPool', 'UserPool')));
   assert.deepEqual(env.VITE_COGNITO_CLIENT_ID, ref(idOf('AWS::Cognito::UserPoolClient', 'UserPool')));
   assert.equal(env.VITE_CLICKSTREAM_APP_ID, S.CLICKSTREAM_APP_ID);
