@@ -792,8 +792,9 @@ bool config_load_stripe(sf_config *cfg, char *err, size_t errlen)
         return false;
     cfg->stripe_timeout_ms = (int)v;
     /* A card refund Stripe did not answer is sent again after REFUND_RESEND_SECONDS,
-     * doubling per attempt up to REFUND_RESEND_MAX_SECONDS (refund_sender.c). */
-    if (!int_env("REFUND_RESEND_SECONDS", 30, 1, 3600, &v, err, errlen))
+     * doubling per attempt up to REFUND_RESEND_MAX_SECONDS (refund_sender.c); 0 = this
+     * process sends none (another process of the deployment must). */
+    if (!int_env("REFUND_RESEND_SECONDS", 30, 0, 3600, &v, err, errlen))
         return false;
     cfg->refund_resend_s = (int)v;
     if (!int_env("REFUND_RESEND_MAX_SECONDS", 900, 1, 86400, &v, err, errlen))

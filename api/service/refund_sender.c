@@ -31,8 +31,9 @@ static sf_status resend_round(void *ctx, db_conn *c, int *next_ms, sf_error *e);
 
 sf_worker *svc_refund_sender_start(const sf_config *cfg)
 {
-    if (!cfg->stripe_api_key) {
-        y_log_message(Y_LOG_LEVEL_INFO, "refunds: STRIPE_API_KEY unset, no refund sender");
+    if (!cfg->stripe_api_key || cfg->refund_resend_s == 0) {
+        y_log_message(Y_LOG_LEVEL_INFO, "refunds: %s, this process sends no refunds again",
+                      cfg->stripe_api_key ? "REFUND_RESEND_SECONDS=0" : "STRIPE_API_KEY unset");
         return NULL;
     }
     int poll = cfg->refund_resend_s * 1000;

@@ -113,7 +113,8 @@ int svc_refund_resend_delay_s(int attempts, int base_s, int max_s);
 
 /* The refund sender, an sf_worker named "refunds" (worker.h) on its own connection: sends
  * again the card refunds Stripe has not answered (see above). NULL when card payments
- * are not configured or it cannot start (logged). Stop with sf_worker_stop. */
+ * are not configured, REFUND_RESEND_SECONDS is 0, or it cannot start (logged). Stop with
+ * sf_worker_stop. */
 sf_worker *svc_refund_sender_start(const sf_config *cfg);
 
 /* Inside the webhook's transaction: applies a Stripe refund object (refund.created,
