@@ -791,6 +791,19 @@ bool config_load_stripe(sf_config *cfg, char *err, size_t errlen)
     if (!int_env("STRIPE_TIMEOUT_MS", 10000, 100, 120000, &v, err, errlen))
         return false;
     cfg->stripe_timeout_ms = (int)v;
+    /* A card refund Stripe did not answer is sent again after REFUND_RESEND_SECONDS,
+     * doubling per attempt up to REFUND_RESEND_MAX_SECONDS (refund_sender.c); 0 = this
+     * process sends none (another process of the deployment must). */
+    if (!int_env("REFUND_RESEND_SECONDS", 30, 0, 3600, &v, err, errlen))
+        return false;
+    cfg->refund_resend_s = (int)v;
+    if (!int_env("REFUND_RESEND_MAX_SECONDS", 900, 1, 86400, &v, err, errlen))
+        return false;
+    if (v < cfg->refund_resend_s) {
+        snprintf(err, errlen, "REFUND_RESEND_MAX_SECONDS must be at least REFUND_RESEND_SECONDS");
+        return false;
+    }
+    cfg->refund_resend_max_s = (int)v;
     return true;
 }
 /* <<< config-functions stripe */

@@ -20,6 +20,7 @@
 #include "storefront/forwarder.h"
 #include "storefront/messages.h"
 #include "storefront/payments.h"
+#include "storefront/refunds.h"
 
 static int cmd_serve(sf_config *cfg);
 static bool start_workers(sf_app *app);
@@ -220,6 +221,8 @@ static bool start_workers(sf_app *app)
     /* The outbox senders (messages.h): order e-mails through SES, partner webhooks. */
     add_worker(app, svc_mailer_start(cfg));
     add_worker(app, svc_webhook_sender_start(cfg));
+    /* Card refunds Stripe never answered, sent again (NULL without STRIPE_API_KEY). */
+    add_worker(app, svc_refund_sender_start(cfg));
     return true;
 }
 

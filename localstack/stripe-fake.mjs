@@ -14,22 +14,29 @@
 //     answer (Idempotent-Replayed: true); with other parameters, 400 idempotency_error.
 // Endpoints: POST/GET /v1/payment_intents[/:id], POST /v1/payment_intents/:id/confirm
 // (payment_method pm_card_visa succeeds and sends payment_intent.succeeded;
-// pm_card_chargeDeclined fails with a card_error), POST /v1/refunds, GET /v1/refunds/:id.
+// pm_card_chargeDeclined fails with a card_error), POST /v1/refunds, GET /v1/refunds/:id,
+// GET /v1/refunds (a list object: {object: "list", url, has_more, data}, newest first;
+// payment_intent / charge filters, limit 1..100 default 10, starting_after/ending_before).
 // Webhooks are signed like Stripe's: Stripe-Signature: t=<unix>,v1=HMAC-SHA256(secret,
-// "<t>.<body>").
+// "<t>.<body>"), shaped as API version 2024-06-20 sends them: charge.refunded carries the
+// charge WITHOUT its refunds list (gone since 2022-11-15: read them with GET /v1/refunds),
+// and a refund's change sends refund.updated and charge.refund.updated (the refund).
 //
 // Every API key is its own account (objects, idempotency keys, webhook target, faults),
 // so test files running in parallel with different keys never see each other.
 // Control routes (tests only; ?key= names the account, default STRIPE_API_KEY):
 //   GET  /__requests?key=    every request received: method, path, headers, form, status
 //   GET  /__events?key=      every event sent, with its delivery result
-//   POST /__config           {key?, webhook_url?, webhook_secret?, refund_status?}
+//   POST /__config           {key?, webhook_url?, webhook_secret?, refund_status?,
+//                            enabled_events?}: enabled_events as a Stripe webhook endpoint's
+//                            (["*"] = all, the default); other events are recorded, not sent
 //   POST /__fail             {key?, count, mode}: the next `count` API requests of that
 //                            account fail: "500", "429", "drop" (connection closed before
 //                            anything is done), "hang" (no answer), "lost" (done, then the
 //                            connection is closed before the answer: a timeout after the fact)
 //   POST /__refunds/:id/status {status, failure_reason?}: change a refund, send
-//                            refund.updated (+ refund.failed / charge.refunded)
+//                            refund.updated, charge.refund.updated (+ refund.failed /
+//                            charge.refunded)
 //   GET  /healthz
 // Usage: node stripe-fake.mjs [port]  (env: STRIPE_FAKE_PORT, STRIPE_API_KEY,
 // STRIPE_WEBHOOK_URL, STRIPE_WEBHOOK_SECRET: the defaults of every account).
@@ -44,6 +51,8 @@ const PI_CREATE = new Set(['amount', 'currency', 'automatic_payment_methods', 'p
   'description', 'receipt_email', 'customer', 'confirm', 'payment_method', 'capture_method', 'statement_descriptor',
   'statement_descriptor_suffix', 'setup_future_usage', 'expand']);
 const REFUND_CREATE = new Set(['payment_intent', 'charge', 'amount', 'reason', 'metadata', 'expand', 'instructions_email']);
+const REFUND_LIST = new Set(['payment_intent', 'charge', 'created', 'ending_before', 'limit', 'starting_after', 'expand']);
+let seq = 0; // creation order of objects: lists are newest first, as Stripe's
 
 const accounts = new Map();
 const objects = new Map(); // id -> {owner, obj}
@@ -54,6 +63,7 @@ function account(key) {
       webhookUrl: process.env.STRIPE_WEBHOOK_URL || null,
       webhookSecret: process.env.STRIPE_WEBHOOK_SECRET || null,
       refundStatus: 'succeeded',
+      enabledEvents: ['*'],
       fail: { count: 0, mode: '500' },
       requests: [],
       events: [],
@@ -148,6 +158,11 @@ function sendEvent(acct, type, object) {
     type, data: { object: structuredClone(object) }, pending_webhooks: 1, request: { id: null, idempotency_key: null } };
   const record = { event, delivered: null, status: null };
   acct.events.push(record);
+  if (!acct.enabledEvents.includes('*') && !acct.enabledEvents.includes(type)) {
+    record.delivered = false;
+    record.status = 'not enabled';
+    return;
+  }
   acct.chain = (acct.chain || Promise.resolve()).then(() => deliver(acct, record));
 }
 
@@ -240,12 +255,42 @@ const handlers = [
     const re = { id: newId('re'), object: 'refund', amount, currency: pi.currency, payment_intent: pi.id, charge: pi.latest_charge,
       status, reason: form.reason ?? null, metadata: metadata(form), created: now(), failure_reason: null };
     holder.refunded += amount;
-    objects.set(re.id, { owner: acct, obj: re });
+    objects.set(re.id, { owner: acct, obj: re, seq: ++seq });
     sendEvent(acct, 'refund.created', re);
     if (status === 'succeeded') sendEvent(acct, 'charge.refunded', charge(pi));
     return [200, re];
   }],
   ['GET', /^\/v1\/refunds\/([^/]+)$/, (acct, form, [id]) => [200, own(acct, id, 're_', 'refund')]],
+  ['GET', /^\/v1\/refunds$/, (acct, form) => {
+    unknownParams(form, REFUND_LIST);
+    const limit = integer(form, 'limit') ?? 10;
+    if (limit > 100) throw invalid('This value must be less than or equal to 100.', 'limit', 'parameter_invalid_integer');
+    if (form.starting_after !== undefined && form.ending_before !== undefined) {
+      throw invalid('You may only specify one of these parameters: ending_before, starting_after.', 'ending_before');
+    }
+    for (const p of ['payment_intent', 'charge', 'starting_after', 'ending_before']) {
+      if (form[p] !== undefined && (typeof form[p] !== 'string' || form[p].length < 1 || form[p].length > 5000)) throw invalid(`Invalid string: ${p}`, p);
+    }
+    if (form.created !== undefined || form.expand !== undefined) throw invalid('This stand-in does not filter by created or expand lists.', form.created !== undefined ? 'created' : 'expand');
+    if (form.payment_intent !== undefined) own(acct, form.payment_intent, 'pi_', 'payment_intent');
+    let all = [...objects.values()].filter((o) => o.owner === acct && o.obj.object === 'refund'
+      && (form.payment_intent === undefined || o.obj.payment_intent === form.payment_intent)
+      && (form.charge === undefined || o.obj.charge === form.charge)).sort((x, y) => y.seq - x.seq);
+    let more = false;
+    if (form.starting_after !== undefined) {
+      const i = all.findIndex((o) => o.obj.id === form.starting_after);
+      if (i < 0) own(acct, form.starting_after, 're_', 'refund'); // 404 resource_missing unless another list's
+      all = i < 0 ? [] : all.slice(i + 1);
+    } else if (form.ending_before !== undefined) {
+      const i = all.findIndex((o) => o.obj.id === form.ending_before);
+      if (i < 0) own(acct, form.ending_before, 're_', 'refund');
+      all = i < 0 ? [] : all.slice(0, i);
+      more = all.length > limit;
+      all = all.slice(-limit);
+    }
+    if (form.ending_before === undefined) { more = all.length > limit; all = all.slice(0, limit); }
+    return [200, { object: 'list', url: '/v1/refunds', has_more: more, data: all.map((o) => o.obj) }];
+  }],
 ];
 
 function charge(pi) {
@@ -355,7 +400,11 @@ function control(req, res, raw, url) {
     if ('webhook_url' in body) acct.webhookUrl = body.webhook_url;
     if ('webhook_secret' in body) acct.webhookSecret = body.webhook_secret;
     if ('refund_status' in body) acct.refundStatus = body.refund_status;
-    return json(res, 200, { webhook_url: acct.webhookUrl, refund_status: acct.refundStatus });
+    if ('enabled_events' in body) {
+      if (!Array.isArray(body.enabled_events) || !body.enabled_events.every((t) => typeof t === 'string')) return json(res, 400, { error: 'enabled_events: array of event types' });
+      acct.enabledEvents = body.enabled_events;
+    }
+    return json(res, 200, { webhook_url: acct.webhookUrl, refund_status: acct.refundStatus, enabled_events: acct.enabledEvents });
   }
   if (req.method === 'POST' && url.pathname === '/__fail') {
     if (!['500', '429', 'drop', 'hang', 'lost'].includes(String(body.mode ?? '500')) || !Number.isInteger(body.count ?? 1)) return json(res, 400, { error: 'count integer, mode 500|429|drop|hang|lost' });
@@ -376,6 +425,7 @@ function control(req, res, raw, url) {
     if (counted(was) && !counted(re.status)) holder.refunded -= re.amount;
     if (!counted(was) && counted(re.status)) holder.refunded += re.amount;
     sendEvent(o.owner, 'refund.updated', re);
+    sendEvent(o.owner, 'charge.refund.updated', re);
     if (re.status === 'failed') sendEvent(o.owner, 'refund.failed', re);
     if (re.status === 'succeeded') sendEvent(o.owner, 'charge.refunded', charge(holder.obj));
     return json(res, 200, re);

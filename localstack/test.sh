@@ -281,6 +281,11 @@ EOF
         emu_start_stripe "$stripe_port" "$TMP_DIR/stripe-fake.log"
     export STRIPE_API_KEY=sk_test_storefront_shared STRIPE_ALLOW_HTTP=1
     export STRIPE_API_BASE="http://127.0.0.1:$stripe_port" STRIPE_FAKE_URL="http://127.0.0.1:$stripe_port"
+    # No refund sender unless a test asks for one (REFUND_RESEND_SECONDS): the run's
+    # servers share one database but each has its own stand-in account, so a sender would
+    # send another server's unanswered refunds with its own key (an unknown PaymentIntent
+    # there, a refusal) and fail them.
+    export REFUND_RESEND_SECONDS=0
     # <<< test-stack stripe
     # >>> test-stack mail (aws-ses-v2-local, the SES stand-in): insert below this line
     # aws-ses-v2-local: the servers send order e-mails there (MAIL_FROM set), and the

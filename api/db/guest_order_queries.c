@@ -108,3 +108,10 @@ sf_status db_guest_orders_claim(db_conn *c, int64_t customer_id, const char *ema
     return q_guest_orders_claim(
         c, &(q_guest_orders_claim_params){.customer_id = customer_id, .email = email}, claimed, e);
 }
+
+sf_status db_guest_orders_claim_by_sub(db_conn *c, const char *sub, long *claimed, sf_error *e)
+{
+    *claimed = 0;
+    return q_guest_orders_claim_by_sub(c, &(q_guest_orders_claim_by_sub_params){.sub = sub},
+                                       claimed, e);
+}

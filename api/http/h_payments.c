@@ -31,12 +31,15 @@ void h_payments_webhook(http_ctx *c)
     const char *event_id, *number;
     if (svc_webhook_verify(cfg->stripe_webhook_secret, cfg->stripe_webhook_tolerance_s,
                            (int64_t)time(NULL), sig, body, len, &e) != SF_OK ||
-        svc_webhook_apply(c->app->pool, c->a, body, len, &outcome, &event_id, &number, &e) !=
+        svc_webhook_apply(c->app->pool, c->a, cfg, body, len, &outcome, &event_id, &number, &e) !=
             SF_OK) {
+        if (e.status == SF_UNAVAILABLE)
+            c->retry_after = 5;
         http_send_error(c, &e);
         return;
     }
-    if (outcome == SVC_WEBHOOK_UNKNOWN_ORDER || outcome == SVC_WEBHOOK_NOT_PAYABLE)
+    if (outcome == SVC_WEBHOOK_UNKNOWN_ORDER || outcome == SVC_WEBHOOK_NOT_PAYABLE ||
+        outcome == SVC_WEBHOOK_MISMATCH)
         y_log_message(Y_LOG_LEVEL_WARNING, "payment webhook %s: event %s order %s",
                       svc_webhook_outcome_name(outcome), event_id, number ? number : "(none)");
     jw w;

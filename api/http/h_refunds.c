@@ -31,23 +31,25 @@ void h_refunds_create(http_ctx *c)
     if (!http_json_body_or_problem(c, &body, &len))
         return;
     svc_refund_input in;
-    bool replayed = false;
+    bool replayed = false, accepted = false;
     if (svc_refund_input_parse(c->a, body, len, &in, &e) != SF_OK ||
         svc_refund_create(c->app->pool, c->a, &c->app->cfg, &c->principal, c->path_param, key, &in,
-                          &json, &replayed, &e) != SF_OK) {
+                          &json, &replayed, &accepted, &e) != SF_OK) {
         if (e.status == SF_UNAVAILABLE)
             c->retry_after = 5;
         http_send_error(c, &e);
         return;
     }
     c->replayed = replayed;
-    if (!replayed) {
+    /* 202: Stripe's answer is unknown; the refund stays pending (counted against what is
+     * left) and the refund sender sends it again. Location lets staff follow it. */
+    if (!replayed || accepted) {
         json_t *j = json_loads(json, 0, NULL);
         c->location = arena_sprintf(c->a, "/v1/admin/orders/%s/refunds/%lld", c->path_param,
                                     (long long)json_integer_value(json_object_get(j, "id")));
         json_decref(j);
     }
-    http_send_raw_json(c, replayed ? 200 : 201, json);
+    http_send_raw_json(c, accepted ? 202 : replayed ? 200 : 201, json);
 }
 
 void h_refunds_get(http_ctx *c)

@@ -10,12 +10,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <yder.h>
 
+#include "service/stripe_api.h"
 #include "storefront/db_orders.h"
 #include "storefront/inventory.h"
 #include "storefront/order_states.h"
 #include "storefront/orders.h"
 #include "storefront/payments.h"
+#include "storefront/queries_gen.h"
 #include "storefront/refunds.h"
 
 #define SIG_HEADER_MAX 4096
@@ -23,11 +27,14 @@
 static bool hex_decode(const char *hex, size_t n, unsigned char *out);
 static bool is_refund_event(const char *type);
 static sf_status refund_event_tx(db_conn *c, arena *a, const char *event_id, const char *type,
-                                 json_t *object, const char **number, svc_webhook_outcome *outcome,
-                                 sf_error *e);
+                                 json_t *object, json_t *listed, const char **number,
+                                 svc_webhook_outcome *outcome, sf_error *e);
 static sf_status bad_sig(sf_error *e, const char *why);
 static sf_status event_tx(db_conn *c, arena *a, const char *event_id, const char *type,
-                          const char *number, svc_webhook_outcome *outcome, sf_error *e);
+                          const char *number, json_t *object, svc_webhook_outcome *outcome,
+                          sf_error *e);
+static bool intent_matches(arena *a, db_conn *c, const char *number, json_t *pi, sf_error *e,
+                           sf_status *s);
 
 sf_status svc_webhook_verify(const char *secret, int tolerance_s, int64_t now, const char *header,
                              const char *body, size_t len, sf_error *e)
@@ -84,8 +91,8 @@ sf_status svc_webhook_verify(const char *secret, int tolerance_s, int64_t now, c
     return match ? SF_OK : bad_sig(e, "No v1 signature matches the body.");
 }
 
-sf_status svc_webhook_apply(db_pool *pool, arena *a, const char *body, size_t len,
-                            svc_webhook_outcome *outcome, const char **event_id,
+sf_status svc_webhook_apply(db_pool *pool, arena *a, const sf_config *cfg, const char *body,
+                            size_t len, svc_webhook_outcome *outcome, const char **event_id,
                             const char **number, sf_error *e)
 {
     *outcome = SVC_WEBHOOK_IGNORED;
@@ -114,20 +121,34 @@ sf_status svc_webhook_apply(db_pool *pool, arena *a, const char *body, size_t le
         *number = NULL;
     if (!refund_event && !*number)
         *outcome = SVC_WEBHOOK_UNKNOWN_ORDER;
+    /* charge.refunded: from API version 2022-11-15 the charge no longer lists its
+     * refunds; they are read from Stripe here, before any connection or transaction is
+     * taken (a slow Stripe holds no lock). Unreachable: 503, nothing recorded, and
+     * Stripe delivers the event again later. */
+    json_t *listed = NULL;
+    const char *pi = json_string_value(json_object_get(object, "payment_intent"));
+    if (!strcmp(ty, "charge.refunded") &&
+        !json_is_array(json_object_get(json_object_get(object, "refunds"), "data")) && pi &&
+        stripe_refund_list(cfg, a, pi, &listed, e) != SF_OK) {
+        json_decref(root);
+        return e->status;
+    }
     db_conn *c;
     if (db_pool_acquire(pool, &c, e) != SF_OK) {
+        json_decref(listed);
         json_decref(root);
         return e->status;
     }
     sf_status s = db_begin(c, e);
     if (s == SF_OK)
-        s = refund_event ? refund_event_tx(c, a, *event_id, ty, object, number, outcome, e)
-                         : event_tx(c, a, *event_id, ty, *number, outcome, e);
+        s = refund_event ? refund_event_tx(c, a, *event_id, ty, object, listed, number, outcome, e)
+                         : event_tx(c, a, *event_id, ty, *number, object, outcome, e);
     if (s == SF_OK)
         s = db_commit(c, e);
     else
         db_rollback(c);
     db_pool_release(pool, c);
+    json_decref(listed);
     json_decref(root);
     return s;
 }
@@ -141,6 +162,7 @@ const char *svc_webhook_outcome_name(svc_webhook_outcome o)
     case SVC_WEBHOOK_IGNORED: return "ignored";
     case SVC_WEBHOOK_UNKNOWN_ORDER: return "unknown_order";
     case SVC_WEBHOOK_NOT_PAYABLE: return "not_payable";
+    case SVC_WEBHOOK_MISMATCH: return "mismatch";
     }
     return "ignored";
 }
@@ -148,7 +170,8 @@ const char *svc_webhook_outcome_name(svc_webhook_outcome o)
 /* The dedupe row first: a concurrent delivery of the same event waits on its primary
  * key until this transaction ends, then inserts nothing and answers "duplicate". */
 static sf_status event_tx(db_conn *c, arena *a, const char *event_id, const char *type,
-                          const char *number, svc_webhook_outcome *outcome, sf_error *e)
+                          const char *number, json_t *object, svc_webhook_outcome *outcome,
+                          sf_error *e)
 {
     bool inserted = false;
     if (db_payment_event_record(c, event_id, type, number, &inserted, e) != SF_OK)
@@ -168,6 +191,14 @@ static sf_status event_tx(db_conn *c, arena *a, const char *event_id, const char
     }
     if (s != SF_OK)
         return s;
+    /* Anyone who can get a signed event through (a PaymentIntent of another order, one
+     * made for a smaller amount, a test of the metadata) must not mark this order paid:
+     * only the order's own PaymentIntent, for its total, pays it. */
+    if (!strcmp(type, "payment_intent.succeeded") && !intent_matches(a, c, number, object, e, &s)) {
+        if (s == SF_OK)
+            *outcome = SVC_WEBHOOK_MISMATCH;
+        return s;
+    }
     if (o.paid || strcmp(o.status, "paid") == 0) {
         *outcome = SVC_WEBHOOK_ALREADY_PAID;
         return SF_OK;
@@ -184,8 +215,37 @@ static sf_status event_tx(db_conn *c, arena *a, const char *event_id, const char
     return s;
 }
 
-/* Refund events (issue #12): refund.created / .updated / .failed carry a refund;
- * charge.refunded carries the charge, with its refunds listed on older API versions. */
+/* True when PaymentIntent object pi is order number's stored one, for the order's total
+ * (amount_received, else amount) in its currency. *s is set on a database error. */
+static bool intent_matches(arena *a, db_conn *c, const char *number, json_t *pi, sf_error *e,
+                           sf_status *s)
+{
+    q_card_payment_get_row o = {0};
+    *s = q_card_payment_get(c, a, &(q_card_payment_get_params){.number = number}, &o, e);
+    if (*s != SF_OK)
+        return false;
+    const char *id = json_string_value(json_object_get(pi, "id"));
+    const char *cur = json_string_value(json_object_get(pi, "currency"));
+    json_t *amount = json_object_get(pi, "amount_received");
+    if (!json_is_integer(amount))
+        amount = json_object_get(pi, "amount");
+    bool ok = id && o.payment_intent_id && strcmp(id, o.payment_intent_id) == 0 &&
+              json_is_integer(amount) && json_integer_value(amount) == o.total && cur &&
+              o.currency && strcasecmp(cur, o.currency) == 0;
+    if (!ok)
+        y_log_message(
+            Y_LOG_LEVEL_WARNING,
+            "payment webhook: %s for order %s is not its PaymentIntent/total (%s %lld %s, "
+            "order has %s %lld %s): not paid",
+            id ? id : "(no id)", number, id ? id : "-",
+            json_is_integer(amount) ? (long long)json_integer_value(amount) : -1LL, cur ? cur : "-",
+            o.payment_intent_id ? o.payment_intent_id : "-", (long long)o.total, o.currency);
+    return ok;
+}
+
+/* Refund events (issue #12): refund.created / .updated / .failed and
+ * charge.refund.updated carry a refund; charge.refunded carries the charge (its refunds
+ * listed on older API versions, else read from Stripe: svc_webhook_apply). */
 static bool is_refund_event(const char *type)
 {
     return !strcmp(type, "refund.created") || !strcmp(type, "refund.updated") ||
@@ -193,12 +253,13 @@ static bool is_refund_event(const char *type)
            !strcmp(type, "charge.refunded");
 }
 
-/* The dedupe row first, as for payments; then each refund of the event is applied to
- * ours (refunds.c). Outcome: applied when a refund changed, ignored when it already
- * said so (or the charge lists no refunds), unknown_order when no order matches. */
+/* The dedupe row first, as for payments; then each refund of the event (for
+ * charge.refunded, each refund of its PaymentIntent: `listed` when read from Stripe) is
+ * applied to ours (refunds.c). Outcome: applied when a refund changed, ignored when it
+ * already said so (or there are no refunds), unknown_order when no order matches. */
 static sf_status refund_event_tx(db_conn *c, arena *a, const char *event_id, const char *type,
-                                 json_t *object, const char **number, svc_webhook_outcome *outcome,
-                                 sf_error *e)
+                                 json_t *object, json_t *listed, const char **number,
+                                 svc_webhook_outcome *outcome, sf_error *e)
 {
     bool inserted = false;
     if (db_payment_event_record(c, event_id, type, *number, &inserted, e) != SF_OK)
@@ -207,7 +268,7 @@ static sf_status refund_event_tx(db_conn *c, arena *a, const char *event_id, con
         *outcome = SVC_WEBHOOK_DUPLICATE;
         return SF_OK;
     }
-    json_t *list = json_object_get(json_object_get(object, "refunds"), "data");
+    json_t *list = listed ? listed : json_object_get(json_object_get(object, "refunds"), "data");
     bool charge = strcmp(type, "charge.refunded") == 0;
     size_t n = charge ? json_array_size(list) : 1;
     bool any_order = false;

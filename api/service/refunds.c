@@ -6,7 +6,13 @@
  * every transaction here and in the webhook's, so a staff refund and a webhook for the
  * same order queue instead of deadlocking. The call to Stripe happens between two
  * transactions with no connection held: the pending row committed before it is what a
- * retry (same Idempotency-Key) or a late webhook (metadata.refund_id) finds again.
+ * retry (same Idempotency-Key), the refund sender (refund_sender.c) or a late webhook
+ * (metadata.refund_id) finds again.
+ *
+ * Why an unknown outcome stays pending: Stripe may have made the refund even though we
+ * never saw its answer. Recording it failed would free its amount for another refund,
+ * and the customer could be paid back twice; pending keeps the amount spoken for until
+ * Stripe answers the same Idempotency-Key (the sender) or its webhook names the refund.
  */
 #include <openssl/sha.h>
 #include <stdio.h>
@@ -22,9 +28,12 @@
 #include "storefront/refunds.h"
 #include "storefront/validate.h"
 
-static sf_status send_to_stripe(db_pool *pool, arena *a, const sf_config *cfg, int64_t refund_id,
-                                const char *number, const char *payment_intent, int64_t amount,
-                                const char *reason, bool keyed, int64_t staff_id, sf_error *e);
+/* Beyond STRIPE_TIMEOUT_MS before the sender may send a refund whose request is still
+ * calling Stripe (the request records the answer well within it). */
+#define REFUND_CALL_SLACK_MS 60000
+
+static sf_status send_to_stripe(db_pool *pool, arena *a, const sf_config *cfg,
+                                const svc_refund_job *job, bool *accepted, sf_error *e);
 static sf_status complete_if_full(db_conn *c, arena *a, const char *number, const char *actor,
                                   int64_t actor_id, const char *note, sf_error *e);
 static const char *status_of(const char *stripe_status);
@@ -78,10 +87,11 @@ sf_status svc_refund_input_parse(arena *a, const char *body, size_t len, svc_ref
 sf_status svc_refund_create(db_pool *pool, arena *a, const sf_config *cfg,
                             const auth_principal *who, const char *number, const char *key,
                             const svc_refund_input *in, const char **json, bool *replayed,
-                            sf_error *e)
+                            bool *accepted, sf_error *e)
 {
     *json = NULL;
     *replayed = false;
+    *accepted = false;
     db_conn *c;
     if (db_pool_acquire(pool, &c, e) != SF_OK)
         return e->status;
@@ -139,6 +149,11 @@ sf_status svc_refund_create(db_pool *pool, arena *a, const sf_config *cfg,
         else if (card && !o.payment_intent_id)
             s = sf_fail(e, SF_CONFLICT, "conflict",
                         "Order %s has no Stripe PaymentIntent to refund.", number);
+        /* Checked before the row exists: a refund that could never be sent must not
+         * wait pending for ever. */
+        else if (card && !cfg->stripe_api_key)
+            s = sf_fail(e, SF_UNAVAILABLE, "service-unavailable",
+                        "Card payments are not configured.");
     }
     if (s == SF_OK && !refund_id) {
         if (!amount)
@@ -156,6 +171,15 @@ sf_status svc_refund_create(db_pool *pool, arena *a, const sf_config *cfg,
                             &row, e);
         refund_id = row.id;
         call_stripe = card;
+        /* Due for the sender only after this request's own call has surely ended; if
+         * the server dies before it records Stripe's answer, the sender sends it. */
+        long rows = 0;
+        if (s == SF_OK && card)
+            s = q_refund_schedule_resend(
+                c,
+                &(q_refund_schedule_resend_params){
+                    .delay_ms = cfg->stripe_timeout_ms + REFUND_CALL_SLACK_MS, .id = refund_id},
+                &rows, e);
         /* Money paid by hand was paid back by hand: recorded as done. */
         if (s == SF_OK && !card)
             s = complete_if_full(c, a, number, "staff", staff_id, reason, e);
@@ -167,8 +191,14 @@ sf_status svc_refund_create(db_pool *pool, arena *a, const sf_config *cfg,
     pi = arena_strdup(a, o.payment_intent_id);
     db_pool_release(pool, c);
     if (s == SF_OK && call_stripe)
-        s = send_to_stripe(pool, a, cfg, refund_id, number, pi, amount, reason, key != NULL,
-                           staff_id, e);
+        s = send_to_stripe(pool, a, cfg,
+                           &(svc_refund_job){.id = refund_id,
+                                             .amount = amount,
+                                             .actor_id = staff_id,
+                                             .number = number,
+                                             .payment_intent = pi,
+                                             .reason = reason},
+                           accepted, e);
     if (s != SF_OK)
         return s;
     if (db_pool_acquire(pool, &c, e) != SF_OK)
@@ -177,6 +207,15 @@ sf_status svc_refund_create(db_pool *pool, arena *a, const sf_config *cfg,
     s = q_refund_json(c, a, &(q_refund_json_params){.id = refund_id, .number = number}, &row, e);
     db_pool_release(pool, c);
     *json = row.json;
+    /* A webhook may have settled the refund while we recorded "unknown": then it is
+     * no longer waiting, and the answer is the usual one. */
+    if (s == SF_OK && *accepted) {
+        json_t *j = json_loads(row.json, 0, NULL);
+        const char *st = json_string_value(json_object_get(j, "status"));
+        *accepted = st && strcmp(st, "pending") == 0 &&
+                    json_is_null(json_object_get(j, "provider_refund_id"));
+        json_decref(j);
+    }
     return s;
 }
 
@@ -197,8 +236,10 @@ sf_status svc_refund_full(db_pool *pool, arena *a, const sf_config *cfg, const a
                        o.status, o.paid ? "" : " (unpaid)");
     svc_refund_input in = {.amount = 0, .reason = note};
     const char *json;
-    bool replayed;
-    return svc_refund_create(pool, a, cfg, who, number, NULL, &in, &json, &replayed, e);
+    bool replayed, accepted;
+    /* Accepted (Stripe's answer unknown): the refund is pending and the sender sends it
+     * again; the order becomes `refunded` when it succeeds, as for Stripe's `pending`. */
+    return svc_refund_create(pool, a, cfg, who, number, NULL, &in, &json, &replayed, &accepted, e);
 }
 
 sf_status svc_refund_list(db_pool *pool, arena *a, const char *number, const char **json,
@@ -313,55 +354,90 @@ sf_status svc_refund_reconcile(db_conn *c, arena *a, json_t *refund, bool *chang
     return s;
 }
 
-/* Calls Stripe for refund `refund_id` and records what it said. Stripe's error stays in e
- * (the caller's answer); the row records it as failed, unless Stripe was unreachable and
- * the request had an Idempotency-Key (then it stays pending for the retry). */
-static sf_status send_to_stripe(db_pool *pool, arena *a, const sf_config *cfg, int64_t refund_id,
-                                const char *number, const char *payment_intent, int64_t amount,
-                                const char *reason, bool keyed, int64_t staff_id, sf_error *e)
+void svc_refund_call(const sf_config *cfg, arena *a, const svc_refund_job *job,
+                     svc_refund_answer *ans, sf_error *e)
 {
+    memset(ans, 0, sizeof *ans);
     stripe_object re;
-    sf_status api =
-        stripe_refund_create(cfg, a, arena_sprintf(a, "refund-%lld", (long long)refund_id),
-                             payment_intent, amount, reason, number, refund_id, &re, e);
-    if (api == SF_UNAVAILABLE && keyed)
-        return api;
-    const char *status = api == SF_OK ? status_of(re.status) : "failed";
-    const char *why = api == SF_OK            ? re.failure_reason
-                      : api == SF_UNAVAILABLE ? "the payment provider could not be reached"
-                                              : arena_strdup(a, e->detail);
-    sf_error de;
-    sf_error_clear(&de);
-    db_conn *c;
-    if (db_pool_acquire(pool, &c, &de) != SF_OK) {
-        *e = de;
-        return de.status;
+    sf_status api = stripe_refund_create(
+        cfg, a, arena_sprintf(a, "refund-%lld", (long long)job->id), job->payment_intent,
+        job->amount, job->reason, job->number, job->id, &re, e);
+    if (api == SF_OK) {
+        ans->outcome = SVC_REFUND_SENT;
+        ans->provider_refund_id = re.id;
+        ans->status = status_of(re.status);
+        ans->failure_reason = re.failure_reason;
+    } else if (api == SF_CONFLICT) {
+        /* stripe_api.c maps only definite refusals (4xx but 401/403/409/429) here. */
+        ans->outcome = SVC_REFUND_REFUSED;
+        ans->status = "failed";
+        ans->failure_reason = arena_strdup(a, e->detail);
+    } else {
+        ans->outcome = SVC_REFUND_UNKNOWN;
+        ans->status = "pending";
     }
+}
+
+sf_status svc_refund_record(db_conn *c, arena *a, const svc_refund_job *job,
+                            const svc_refund_answer *ans, int resend_ms, sf_error *e)
+{
     long rows = 0;
-    sf_status s = db_begin(c, &de);
+    sf_status s = db_begin(c, e);
     q_refund_order_lock_row o = {0};
     if (s == SF_OK)
-        s = q_refund_order_lock(c, a, &(q_refund_order_lock_params){.number = number}, &o, &de);
-    if (s == SF_OK)
+        s = q_refund_order_lock(c, a, &(q_refund_order_lock_params){.number = job->number}, &o, e);
+    if (s == SF_OK && ans->outcome == SVC_REFUND_UNKNOWN)
+        s = q_refund_schedule_resend(
+            c, &(q_refund_schedule_resend_params){.delay_ms = resend_ms, .id = job->id}, &rows, e);
+    else if (s == SF_OK)
         s = q_refund_set_provider(
             c,
-            &(q_refund_set_provider_params){.provider_refund_id = api == SF_OK ? re.id : NULL,
-                                            .status = status,
-                                            .failure_reason = why,
-                                            .id = refund_id},
-            &rows, &de);
-    if (s == SF_OK && rows == 1 && strcmp(status, "succeeded") == 0)
-        s = complete_if_full(c, a, number, "staff", staff_id, reason, &de);
+            &(q_refund_set_provider_params){.provider_refund_id = ans->provider_refund_id,
+                                            .status = ans->status,
+                                            .failure_reason = ans->failure_reason,
+                                            .id = job->id},
+            &rows, e);
+    if (s == SF_OK && rows == 1 && strcmp(ans->status, "succeeded") == 0)
+        s = complete_if_full(c, a, job->number, job->actor_id ? "staff" : "system", job->actor_id,
+                             job->reason, e);
     if (s == SF_OK)
-        s = db_commit(c, &de);
+        s = db_commit(c, e);
     else
         db_rollback(c);
+    return s;
+}
+
+int svc_refund_resend_delay_s(int attempts, int base_s, int max_s)
+{
+    long long d = base_s;
+    for (int i = 0; i < attempts && d < max_s; i++)
+        d *= 2;
+    return (int)(d < max_s ? d : max_s);
+}
+
+/* Calls Stripe for job and records its answer. A refusal answers SF_CONFLICT with
+ * Stripe's message (the row is failed); an unknown outcome answers SF_OK with *accepted
+ * (the row stays pending, due for the sender after REFUND_RESEND_SECONDS). */
+static sf_status send_to_stripe(db_pool *pool, arena *a, const sf_config *cfg,
+                                const svc_refund_job *job, bool *accepted, sf_error *e)
+{
+    svc_refund_answer ans;
+    sf_error api;
+    sf_error_clear(&api);
+    svc_refund_call(cfg, a, job, &ans, &api);
+    db_conn *c;
+    if (db_pool_acquire(pool, &c, e) != SF_OK)
+        return e->status;
+    sf_status s = svc_refund_record(c, a, job, &ans, cfg->refund_resend_s * 1000, e);
     db_pool_release(pool, c);
-    if (s != SF_OK) {
-        *e = de;
+    if (s != SF_OK)
         return s;
+    if (ans.outcome == SVC_REFUND_REFUSED) {
+        *e = api;
+        return api.status;
     }
-    return api;
+    *accepted = ans.outcome == SVC_REFUND_UNKNOWN;
+    return SF_OK;
 }
 
 /* When the succeeded refunds reach the order total, the order becomes `refunded`

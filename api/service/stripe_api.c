@@ -18,6 +18,7 @@
 
 #define STRIPE_MAX_RESPONSE       (256 * 1024) /* a PaymentIntent is a few KiB */
 #define STRIPE_CONNECT_TIMEOUT_MS 5000L
+#define STRIPE_LIST_PAGES         20 /* 100 refunds a page: far more than one charge has */
 
 typedef struct body_buf {
     arena *a;
@@ -28,9 +29,9 @@ typedef struct body_buf {
 
 static sf_status call(const sf_config *cfg, arena *a, const char *method, const char *path,
                       const char *form, const char *idempotency_key, stripe_object *out,
-                      sf_error *e);
+                      json_t **raw, sf_error *e);
 static sf_status decode(arena *a, long status, const char *path, const body_buf *b,
-                        stripe_object *out, sf_error *e);
+                        stripe_object *out, json_t **raw, sf_error *e);
 static const char *str_of(arena *a, json_t *o, const char *key);
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata);
 static void curl_init_once(void);
@@ -53,7 +54,7 @@ sf_status stripe_payment_intent_create(const sf_config *cfg, arena *a, const cha
                                "&description=%s",
                                amount, cur, stripe_form_encode(a, order_number),
                                stripe_form_encode(a, arena_sprintf(a, "Order %s", order_number)));
-    return call(cfg, a, "POST", "/v1/payment_intents", form, idempotency_key, out, e);
+    return call(cfg, a, "POST", "/v1/payment_intents", form, idempotency_key, out, NULL, e);
 }
 
 sf_status stripe_payment_intent_get(const sf_config *cfg, arena *a, const char *id,
@@ -61,7 +62,7 @@ sf_status stripe_payment_intent_get(const sf_config *cfg, arena *a, const char *
 {
     return call(cfg, a, "GET",
                 arena_sprintf(a, "/v1/payment_intents/%s", stripe_form_encode(a, id)), NULL, NULL,
-                out, e);
+                out, NULL, e);
 }
 
 sf_status stripe_refund_create(const sf_config *cfg, arena *a, const char *idempotency_key,
@@ -83,7 +84,41 @@ sf_status stripe_refund_create(const sf_config *cfg, arena *a, const char *idemp
             form = arena_sprintf(a, "%s&reason=%s", form, note);
         form = arena_sprintf(a, "%s&metadata%%5Bnote%%5D=%s", form, stripe_form_encode(a, note));
     }
-    return call(cfg, a, "POST", "/v1/refunds", form, idempotency_key, out, e);
+    return call(cfg, a, "POST", "/v1/refunds", form, idempotency_key, out, NULL, e);
+}
+
+sf_status stripe_refund_list(const sf_config *cfg, arena *a, const char *payment_intent,
+                             json_t **refunds, sf_error *e)
+{
+    *refunds = json_array();
+    if (!*refunds)
+        return sf_fail(e, SF_INTERNAL, "internal-error", "Out of memory.");
+    const char *after = NULL;
+    for (int page = 0; page < STRIPE_LIST_PAGES; page++) {
+        const char *path = arena_sprintf(
+            a, "/v1/refunds?payment_intent=%s&limit=100%s%s", stripe_form_encode(a, payment_intent),
+            after ? "&starting_after=" : "", after ? stripe_form_encode(a, after) : "");
+        stripe_object unused;
+        json_t *list = NULL;
+        sf_status s = call(cfg, a, "GET", path, NULL, NULL, &unused, &list, e);
+        if (s != SF_OK) {
+            json_decref(*refunds);
+            *refunds = NULL;
+            return s;
+        }
+        json_t *data = json_object_get(list, "data");
+        json_array_extend(*refunds, data);
+        size_t n = json_array_size(data);
+        json_t *last = json_object_get(json_array_get(data, n ? n - 1 : 0), "id");
+        after = n && json_is_string(last) ? arena_strdup(a, json_string_value(last)) : NULL;
+        bool more = json_is_true(json_object_get(list, "has_more"));
+        json_decref(list);
+        if (!more || !after)
+            return SF_OK;
+    }
+    y_log_message(Y_LOG_LEVEL_WARNING, "stripe: %s has more than %d refunds: the rest are skipped",
+                  payment_intent, STRIPE_LIST_PAGES * 100);
+    return SF_OK;
 }
 
 char *stripe_form_encode(arena *a, const char *s)
@@ -109,7 +144,7 @@ char *stripe_form_encode(arena *a, const char *s)
 /* One request; the status and body decide the outcome (decode). */
 static sf_status call(const sf_config *cfg, arena *a, const char *method, const char *path,
                       const char *form, const char *idempotency_key, stripe_object *out,
-                      sf_error *e)
+                      json_t **raw, sf_error *e)
 {
     memset(out, 0, sizeof *out);
     if (!cfg->stripe_api_key)
@@ -171,7 +206,7 @@ static sf_status call(const sf_config *cfg, arena *a, const char *method, const 
             s = sf_fail(e, SF_UNAVAILABLE, "service-unavailable",
                         "The payment provider could not be reached; try again shortly.");
         } else {
-            s = decode(a, status, path, &b, out, e);
+            s = decode(a, status, path, &b, out, raw, e);
         }
     }
     curl_slist_free_all(h);
@@ -181,11 +216,13 @@ static sf_status call(const sf_config *cfg, arena *a, const char *method, const 
 }
 
 static sf_status decode(arena *a, long status, const char *path, const body_buf *b,
-                        stripe_object *out, sf_error *e)
+                        stripe_object *out, json_t **raw, sf_error *e)
 {
     json_t *root = b->data ? json_loadb(b->data, b->len, 0, NULL) : NULL;
     sf_status s = SF_OK;
-    if (status == 429 || status >= 500 || status < 200) {
+    /* 409: a request under the same Idempotency-Key is still running; what it does is
+     * not known yet, so the same as no answer. */
+    if (status == 409 || status == 429 || status >= 500 || status < 200) {
         y_log_message(Y_LOG_LEVEL_WARNING, "stripe %s: HTTP %ld", path, status);
         s = sf_fail(e, SF_UNAVAILABLE, "service-unavailable",
                     "The payment provider is unavailable; try again shortly.");
@@ -203,6 +240,16 @@ static sf_status decode(arena *a, long status, const char *path, const body_buf 
                       type ? type : "(no error type)");
         s = sf_fail(e, SF_CONFLICT, "conflict", "The payment provider refused: %s: %.180s",
                     type ? type : "error", msg ? msg : "no message");
+    } else if (raw) {
+        /* A list: {"object": "list", "data": [...], "has_more": bool}. */
+        if (!json_is_object(root) || !json_is_array(json_object_get(root, "data")) ||
+            !json_is_boolean(json_object_get(root, "has_more"))) {
+            y_log_message(Y_LOG_LEVEL_WARNING, "stripe %s: HTTP %ld without a list", path, status);
+            s = sf_fail(e, SF_UNAVAILABLE, "service-unavailable",
+                        "The payment provider answered unexpectedly; try again shortly.");
+        } else {
+            *raw = json_incref(root);
+        }
     } else if (!json_is_object(root) || !json_is_string(json_object_get(root, "id"))) {
         y_log_message(Y_LOG_LEVEL_WARNING, "stripe %s: HTTP %ld without an object", path, status);
         s = sf_fail(e, SF_UNAVAILABLE, "service-unavailable",

@@ -836,6 +836,17 @@ export interface paths {
          *     order already paid answers `already_paid`; an unknown order `unknown_order` and a
          *     cancelled or refunded one `not_payable` (200 so the provider stops retrying;
          *     logged for staff); any other event type `ignored`.
+         *     `payment_intent.succeeded` pays the order only when `data.object.id` is the
+         *     PaymentIntent stored for that order and its `amount_received` (else `amount`) and
+         *     `currency` equal the order's total and currency; otherwise it answers 200
+         *     `mismatch` (recorded and logged, the order is not paid).
+         *     Refund events settle the order's refunds (outcome `applied` when one changed,
+         *     `ignored` when nothing was new): `refund.created`, `refund.updated`,
+         *     `refund.failed` and `charge.refund.updated` carry the refund; `charge.refunded`
+         *     carries the charge, which on Stripe API version 2024-06-20 lists no refunds, so the
+         *     server reads them from Stripe (`GET /v1/refunds?payment_intent=…`) first; Stripe
+         *     unreachable then is 503 with `Retry-After`, nothing is recorded and Stripe
+         *     delivers the event again. See docs/payments.md.
          */
         post: operations["paymentWebhook"];
         delete?: never;
@@ -2379,9 +2390,14 @@ export interface paths {
          *     order moves to `refunded` (as the staff `refund` transition, which now refunds
          *     all that is left the same way). `Idempotency-Key` is optional: the same key on the
          *     same order answers the refund it made (200, `Idempotent-Replayed: true`; a card
-         *     refund Stripe could not be reached for is sent again), with another body 422.
-         *     Stripe unreachable: 503 with `Retry-After`; Stripe refusing: 409 with its message.
-         *     See docs/payments.md.
+         *     refund still waiting for Stripe's answer is sent again), with another body 422.
+         *     Stripe refusing: 409 with its message (the refund is recorded `failed`). Stripe not
+         *     answering (no connection, a timeout, 409/429/5xx: it may or may not have made the
+         *     refund): 202 with the refund `pending`; it stays counted against what is left, so
+         *     no second refund can pay the customer twice, and the server sends it again in the
+         *     background under the same Stripe Idempotency-Key (`refund-<id>`, so Stripe makes
+         *     it at most once) until Stripe answers; follow it with `GET` on `Location`. 503
+         *     only when card payments are not configured. See docs/payments.md.
          */
         post: operations["createAdminOrderRefund"];
         delete?: never;
@@ -2866,8 +2882,11 @@ export interface components {
         PaymentEventReceipt: {
             /** @constant */
             received: true;
-            /** @enum {string} */
-            outcome: "applied" | "duplicate" | "already_paid" | "ignored" | "unknown_order" | "not_payable";
+            /**
+             * @description `mismatch`: a `payment_intent.succeeded` whose PaymentIntent, amount or currency is not the order's; the order was not paid.
+             * @enum {string}
+             */
+            outcome: "applied" | "duplicate" | "already_paid" | "ignored" | "unknown_order" | "not_payable" | "mismatch";
         };
         OrderTransition: {
             /** @enum {string} */
@@ -12583,6 +12602,34 @@ export interface operations {
                     "Referrer-Policy": components["headers"]["Referrer-Policy"];
                     "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminRefund"];
+                };
+            };
+            /**
+             * @description Accepted, outcome not yet known: Stripe did not answer (connection failure,
+             *     timeout, 409, 429 or 5xx), so it may or may not have made the refund. The refund
+             *     is `pending` with no `provider_refund_id`; its amount stays counted against what
+             *     is left to refund. The server sends it to Stripe again with the same
+             *     Idempotency-Key (after `REFUND_RESEND_SECONDS`, doubling up to
+             *     `REFUND_RESEND_MAX_SECONDS`) until Stripe answers, and Stripe's webhooks settle
+             *     it too. `Location` is the refund's URL. Also the answer to a replay (same
+             *     Idempotency-Key and body) whose refund is still waiting for Stripe, then with
+             *     `Idempotent-Replayed: true`.
+             */
+            202: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {

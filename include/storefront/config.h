@@ -117,6 +117,9 @@ typedef struct sf_config {
                                     http:// only with STRIPE_ALLOW_HTTP=1 */
     int stripe_api_base_len;     /* its length without trailing slashes ("%.*s") */
     int stripe_timeout_ms;       /* STRIPE_TIMEOUT_MS, whole call to Stripe, default 10000 */
+    int refund_resend_s;         /* REFUND_RESEND_SECONDS, first resend of an unanswered card
+                                    refund, default 30; 0 = no refund sender here */
+    int refund_resend_max_s;     /* REFUND_RESEND_MAX_SECONDS, cap of its backoff, default 900 */
     /* <<< config stripe */
 
     /* >>> config mail (order e-mails through SES): insert below this line */

@@ -34,4 +34,10 @@ sf_status db_order_guest_token(db_conn *c, arena *a, const char *number, bool lo
 sf_status db_guest_orders_claim(db_conn *c, int64_t customer_id, const char *email, long *claimed,
                                 sf_error *e);
 
+/* Gives every guest order placed with the e-mail of the customer whose Cognito sub is
+ * `sub` to that customer, when their copied e-mail is verified (else, or when there is no
+ * such customer, nothing); *claimed is how many. Safe to run concurrently: each order is
+ * claimed once. */
+sf_status db_guest_orders_claim_by_sub(db_conn *c, const char *sub, long *claimed, sf_error *e);
+
 #endif

@@ -120,7 +120,9 @@ sf_status svc_guest_order_cancel(db_pool *pool, const unsigned char key[32], are
                                  sf_error *e);
 
 /* The caller's order with this number as Order JSON (in a); SF_NOT_FOUND when there
- * is none or it is another customer's. */
+ * is none or it is another customer's. Like svc_orders_list and svc_order_cancel, it
+ * first claims the guest orders placed with the caller's verified e-mail, so such an
+ * order is theirs from their first request after it was placed. */
 sf_status svc_order_get(db_pool *pool, arena *a, const auth_principal *who, const char *number,
                         const char **json, sf_error *e);
 

@@ -34,13 +34,20 @@ typedef enum svc_webhook_outcome {
     SVC_WEBHOOK_IGNORED,       /* another event type */
     SVC_WEBHOOK_UNKNOWN_ORDER, /* no order with that number (recorded, not retried) */
     SVC_WEBHOOK_NOT_PAYABLE,   /* the order is cancelled or refunded (recorded) */
+    SVC_WEBHOOK_MISMATCH,      /* payment_intent.succeeded whose PaymentIntent, amount or
+                                  currency is not the order's: not paid (recorded) */
 } svc_webhook_outcome;
 
 /* Applies a verified event body {id, type, data:{object:{metadata:{order_number}}}}.
- * SF_INVALID ("bad-request") when it is not such a JSON object. *number is the order
- * number named (or NULL), in a. */
-sf_status svc_webhook_apply(db_pool *pool, arena *a, const char *body, size_t len,
-                            svc_webhook_outcome *outcome, const char **event_id,
+ * payment_intent.succeeded marks the order paid only when the object is the order's
+ * stored PaymentIntent for its total (amount_received, else amount) and currency; else
+ * the outcome is mismatch. charge.refunded whose charge does not list its refunds (API
+ * version 2022-11-15 and later) reads them from Stripe first (cfg; no transaction open):
+ * Stripe unreachable is SF_UNAVAILABLE, nothing recorded, so Stripe delivers it again.
+ * SF_INVALID ("bad-request") when the body is not such a JSON object. *number is the
+ * order number named (or NULL), in a. */
+sf_status svc_webhook_apply(db_pool *pool, arena *a, const sf_config *cfg, const char *body,
+                            size_t len, svc_webhook_outcome *outcome, const char **event_id,
                             const char **number, sf_error *e);
 
 /* Name of an outcome for the response and the log ("applied", "duplicate", ...). */

@@ -235,3 +235,18 @@ SELECT id, access_token_hash AS "access_token_hash!" FROM orders
 -- name: guest_orders_claim :execrows
 UPDATE orders SET customer_id = @customer_id, updated_at = now()
  WHERE customer_id IS NULL AND lower(guest_email) = lower(@email);
+
+-- The same claim for the caller of /v1/me/orders, keyed by their Cognito sub, so a guest
+-- order placed after their profile was copied is theirs on their next look (issue #12).
+-- Only an address Cognito verified claims: email_verified is copied from Cognito by
+-- customer_profile_store, and NULL (never copied; an ID token's address) is not verified.
+-- Cheap with nothing to claim: one customers row by its unique cognito_sub, then
+-- orders_guest_email, a partial index holding only unclaimed guest orders; no row
+-- updated, nothing written. Two claims at once: the later waits for the row lock,
+-- re-checks customer_id IS NULL on the committed row and skips it, so an order is claimed
+-- once; rows are locked in index (heap) order, so two claims do not deadlock.
+-- name: guest_orders_claim_by_sub :execrows
+UPDATE orders o SET customer_id = c.id, updated_at = now()
+  FROM customers c
+ WHERE c.cognito_sub = @sub AND c.email_verified AND c.email IS NOT NULL
+   AND o.customer_id IS NULL AND lower(o.guest_email) = lower(c.email);

@@ -40,6 +40,36 @@ UPDATE refunds SET provider_refund_id = coalesce(provider_refund_id, @provider_r
        updated_at = now()
  WHERE id = @id AND status = 'pending';
 
+-- When the refund sender (refund_sender.c) may send a card refund still waiting for
+-- Stripe's answer: at insert, @delay_ms beyond the request's own call (its timeout and
+-- some slack: the call is never raced, yet a refund whose server died mid-call is sent
+-- again); after an unknown outcome (no answer, 429, 5xx), the next try of the backoff.
+-- A refund that has Stripe's id or a final status is left alone.
+-- name: refund_schedule_resend :execrows
+UPDATE refunds SET resend_at = now() + @delay_ms::int * interval '1 millisecond'
+ WHERE id = @id AND status = 'pending' AND provider_refund_id IS NULL;
+
+-- The sender's lease, one statement and so one short transaction: due refunds locked with
+-- SKIP LOCKED (two servers never send one at once), pushed @lease_ms into the future with
+-- send_attempts + 1. Only refund rows are locked (orders is read, not locked; status is
+-- not written, so no trigger runs): the order-before-refund lock order is kept because
+-- this never waits for a lock. Stripe is called after the commit.
+-- name: refund_resend_lease :many
+WITH due AS (
+    SELECT id FROM refunds
+     WHERE status = 'pending' AND provider_refund_id IS NULL AND resend_at <= now()
+     ORDER BY resend_at, id
+     LIMIT @max_rows::int
+       FOR UPDATE SKIP LOCKED
+)
+UPDATE refunds r
+   SET send_attempts = r.send_attempts + 1,
+       resend_at = now() + @lease_ms::int * interval '1 millisecond'
+  FROM due, orders o
+ WHERE r.id = due.id AND o.id = r.order_id
+RETURNING r.id, o.number, o.payment_intent_id, r.amount, r.reason,
+          coalesce(r.actor_id, 0) AS "actor_id!", r.send_attempts;
+
 -- A webhook's refund, by the provider's id or, when our create never got its answer,
 -- by the refund id we put in its metadata; who made it and why, for the order's history.
 -- name: refund_find_provider :one

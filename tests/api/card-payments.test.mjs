@@ -6,7 +6,10 @@
 // order paid; Stripe down (500, 429, dropped, answer lost after the fact) is a 503 with
 // Retry-After, the order stays pending_payment, and the retry finishes with exactly one
 // PaymentIntent; without STRIPE_API_KEY a card checkout is refused before any order exists.
+// payment_intent.succeeded pays an order only for its own PaymentIntent, total and
+// currency; any other is acknowledged as `mismatch` and the order stays unpaid.
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { assertProblem } from './lib/helpers.mjs';
 import { sql } from './lib/orders.mjs';
@@ -100,8 +103,11 @@ test('confirming in Stripe sends a signed payment_intent.succeeded that marks th
   }, `order ${o.number} paid by the webhook`);
   assert.ok(paid.paid_at);
   assert.equal(paid.history.at(-1).actor, 'system');
-  const events = (await fake('GET', `/__events?key=${w.key}`)).body;
-  const sent = events.find((e) => e.event.type === 'payment_intent.succeeded' && e.event.data.object.id === o.payment.payment_intent_id);
+  // The order is paid once the server commits, which is before the stand-in has read the
+  // server's answer and recorded it: wait for the recorded delivery.
+  const sent = await eventually(async () => (await fake('GET', `/__events?key=${w.key}`)).body
+    .find((e) => e.event.type === 'payment_intent.succeeded' && e.event.data.object.id === o.payment.payment_intent_id
+      && e.status !== null), 'the stand-in recorded the delivery');
   assert.equal(sent.status, 200);
   assert.equal(JSON.parse(sent.response).outcome, 'applied');
 
@@ -110,6 +116,42 @@ test('confirming in Stripe sends a signed payment_intent.succeeded that marks th
   assert.equal(replay.body.payment.status, 'succeeded');
   // The declined order is still waiting for a payment.
   assert.equal((await w.order(d.number)).status, 'pending_payment');
+});
+
+/** Posts a signed Stripe event to the server's webhook, as the stand-in would. */
+async function deliver(type, object) {
+  const body = JSON.stringify({ id: `evt_test_${Math.random().toString(36).slice(2)}`, object: 'event',
+    api_version: '2024-06-20', type, data: { object } });
+  const t = Math.floor(Date.now() / 1000);
+  const sig = createHmac('sha256', w.secret).update(`${t}.${body}`).digest('hex');
+  return w.send('POST', '/v1/payments/webhook', { body, headers: { 'content-type': 'application/json', 'stripe-signature': `t=${t},v1=${sig}` } });
+}
+
+test('payment_intent.succeeded pays an order only with its own PaymentIntent, total and currency; else mismatch', async () => {
+  const mine = (await w.checkout()).res.body;
+  const other = (await w.checkout({ quantity: 2 })).res.body;
+  const pi = (await fake('GET', `/v1/payment_intents/${mine.payment.payment_intent_id}`, { key: w.key })).body;
+  const succeeded = { ...pi, status: 'succeeded', amount_received: pi.amount };
+  const otherPi = (await fake('GET', `/v1/payment_intents/${other.payment.payment_intent_id}`, { key: w.key })).body;
+  for (const [why, object] of [
+    ["another order's PaymentIntent", { ...otherPi, status: 'succeeded', amount_received: otherPi.amount, metadata: { order_number: mine.number } }],
+    ['an amount received below the total', { ...succeeded, amount_received: pi.amount - 1 }],
+    ['an amount above the total', { ...succeeded, amount: pi.amount + 100, amount_received: undefined }],
+    ['another currency', { ...succeeded, currency: 'eur' }],
+    ['no PaymentIntent id', { ...succeeded, id: undefined }],
+  ]) {
+    const res = await deliver('payment_intent.succeeded', object);
+    assert.equal(res.status, 200, `${why}: ${res.text}`);
+    assert.deepEqual(res.body, { received: true, outcome: 'mismatch' }, why);
+    assert.equal((await w.order(mine.number)).status, 'pending_payment', why);
+  }
+  // The event is recorded: its redelivery is a duplicate.
+  assert.equal(sql(`SELECT count(*) FROM payment_events e JOIN orders o ON o.id = e.order_id WHERE o.number = '${mine.number}'`), '5');
+  // The order's own PaymentIntent for its total (amount when amount_received is absent) pays it.
+  const res = await deliver('payment_intent.succeeded', { ...succeeded, amount_received: undefined, currency: pi.currency.toUpperCase() });
+  assert.deepEqual(res.body, { received: true, outcome: 'applied' });
+  assert.equal((await w.order(mine.number)).status, 'paid');
+  assert.equal((await w.order(other.number)).status, 'pending_payment');
 });
 
 for (const mode of ['500', '429', 'drop', 'lost']) {

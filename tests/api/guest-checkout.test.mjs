@@ -3,9 +3,11 @@
 // reading and cancelling it with the token in X-Order-Token or ?token=, a wrong, missing
 // or foreign token answering exactly like an unknown number, idempotent replays, the stock
 // race (many concurrent guest checkouts on the last units: exactly the stock's worth
-// succeed, the others are 409, stock never below 0), and claiming at sign-in: a person
-// whose e-mail is verified in Cognito (cognito-local) gets the guest orders placed with
-// that address, in any case; an unverified one does not. Every e-mail of a guest order
+// succeed, the others are 409, stock never below 0), and claiming: a person whose e-mail
+// is verified in Cognito (cognito-local) gets the guest orders placed with that address,
+// in any case, at sign-in and, for orders placed later, at their next /v1/me/orders
+// request (also when two requests claim at once); an unverified one or someone else does
+// not. Every e-mail of a guest order
 // (read back from aws-ses-v2-local at $SES_URL/store) links to the order with a token that
 // opens it, also on a server whose CURSOR_SECRET was rotated since.
 //
@@ -238,22 +240,87 @@ test('claim at sign-in: a verified e-mail gets its guest orders (any case); an u
   assert.equal(sql(`SELECT customer_id IS NULL FROM orders WHERE number = '${notYours.number}'`), 't');
 });
 
-test('claim later: a known customer\'s new guest orders join at PATCH /v1/me and on a new server\'s first sight', async () => {
+test('claim later: a known customer\'s new guest orders are theirs at their next /v1/me/orders request, list or detail', async () => {
   const email = `later.${tag()}@example.com`;
   const access = await newPerson(email, true);
   assert.equal((await send('GET', '/v1/me', { token: access })).status, 200); // profile copied, nothing to claim
   assert.deepEqual(await numbers(access), []);
-  // Signed out, the same person buys as a guest: the copied profile is not copied again...
-  const first = (await checkout(await guestCart(), body({ email }))).body;
-  assert.deepEqual(await numbers(access), []);
-  // ...until they change their profile (which copies it again and claims).
-  assert.equal((await send('PATCH', '/v1/me', { token: access, body: { marketing_opt_in: true } })).status, 200);
+  const other = await newPerson(`later-other.${tag()}@example.com`, true);
+  assert.equal((await send('GET', '/v1/me', { token: other })).status, 200);
+  const unverifiedEmail = `later-unverified.${tag()}@example.com`;
+  const unverified = await newPerson(unverifiedEmail, false);
+  assert.equal((await send('GET', '/v1/me', { token: unverified })).body.email_verified, false);
+
+  // Signed out, the same person buys as a guest; their profile is not copied again (no PATCH, no restart).
+  const first = (await checkout(await guestCart(), body({ email: email.toUpperCase() }))).body;
+  const notYours = (await checkout(await guestCart(), body({ email: unverifiedEmail }))).body;
+  // Someone else signed in, asking first, gets neither the order nor a claim on it.
+  assert.equal((await send('GET', `/v1/me/orders/${first.number}`, { token: other })).status, 404);
+  assert.deepEqual(await numbers(other), []);
+  assert.equal(sql(`SELECT customer_id IS NULL FROM orders WHERE number = '${first.number}'`), 't');
+  // The owner's next request, a detail, has it...
+  const read = await send('GET', `/v1/me/orders/${first.number}`, { token: access });
+  assert.equal(read.status, 200, read.text);
+  assert.equal(read.body.guest, false);
+  assert.equal(read.body.email, email.toUpperCase(), 'the e-mail the order was placed with');
   assert.deepEqual(await numbers(access), [first.number]);
-  // Another guest order, then a server that has never seen this person: its first request claims it.
+  // ...and so does a list, for the next one.
+  const second = (await checkout(await guestCart(), body({ email }))).body;
+  assert.deepEqual(await numbers(access), [first.number, second.number].sort());
+  assert.equal((await send('GET', `/v1/me/orders/${second.number}`, { token: access })).body.guest, false);
+  // An address Cognito has not verified claims nothing, however often its owner looks.
+  assert.deepEqual(await numbers(unverified), []);
+  assert.equal((await send('GET', `/v1/me/orders/${notYours.number}`, { token: unverified })).status, 404);
+  assert.equal(sql(`SELECT customer_id IS NULL FROM orders WHERE number = '${notYours.number}'`), 't');
+  assert.deepEqual(await numbers(other), []);
+});
+
+test('claim race: concurrent requests of the owner and of someone else; each order is claimed once, by its owner', async () => {
+  const email = `race.${tag()}@example.com`;
+  const access = await newPerson(email, true);
+  const other = await newPerson(`race-other.${tag()}@example.com`, true);
+  for (const t of [access, other]) assert.equal((await send('GET', '/v1/me', { token: t })).status, 200);
+  const placed = [];
+  for (let i = 0; i < 3; i++) placed.push((await checkout(await guestCart(), body({ email }))).body.number);
+  placed.sort();
+  const asks = [];
+  for (const token of [access, other, access, other]) {
+    asks.push(send('GET', '/v1/me/orders?limit=100', { token }));
+    asks.push(send('GET', `/v1/me/orders/${placed[0]}`, { token }));
+  }
+  const answers = await Promise.all(asks);
+  answers.forEach((res, i) => {
+    const owner = Math.floor(i / 2) % 2 === 0;
+    const list = i % 2 === 0;
+    if (owner || list) assert.equal(res.status, 200, res.text);
+    if (owner && list) assert.deepEqual(res.body.items.map((o) => o.number).sort(), placed);
+    if (owner && !list) assert.equal(res.body.number, placed[0]);
+    if (!owner && list) assert.deepEqual(res.body.items, []);
+    if (!owner && !list) assert.equal(res.status, 404, res.text);
+  });
+  const mine = sql(`SELECT id FROM customers WHERE email = '${email}'`);
+  assert.equal(sql(`SELECT string_agg(DISTINCT customer_id::text, ',') FROM orders
+    WHERE number IN (${placed.map((n) => `'${n}'`).join(',')})`), mine);
+});
+
+test('claim at a copy: PATCH /v1/me and a new server\'s first sight claim too, before the person opens their orders', async () => {
+  // Staff (orders by customer) and reviews (verified purchase) see these orders as the
+  // person's from then on; the checks read the database, not /v1/me/orders, which claims by itself.
+  const email = `copy.${tag()}@example.com`;
+  const access = await newPerson(email, true);
+  assert.equal((await send('GET', '/v1/me', { token: access })).status, 200);
+  const mine = sql(`SELECT id FROM customers WHERE email = '${email}'`);
+  const ownerOf = (n) => sql(`SELECT coalesce(customer_id::text, 'guest') FROM orders WHERE number = '${n}'`);
+  const first = (await checkout(await guestCart(), body({ email }))).body;
+  assert.equal(ownerOf(first.number), 'guest');
+  assert.equal((await send('PATCH', '/v1/me', { token: access, body: { marketing_opt_in: true } })).status, 200);
+  assert.equal(ownerOf(first.number), mine);
   const second = (await checkout(await guestCart(), body({ email: email.toUpperCase() }))).body;
   const srv = await startServer();
   try {
-    assert.deepEqual(await numbers(access, srv.base), [first.number, second.number].sort());
+    const me = await api('GET', '/v1/me', { headers: { authorization: `Bearer ${access}` }, base: srv.base });
+    assert.equal(me.status, 200, me.text);
+    assert.equal(ownerOf(second.number), mine);
   } finally {
     assert.equal((await stopServer(srv)).code, 0, srv.output());
   }

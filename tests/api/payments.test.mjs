@@ -27,17 +27,23 @@ after(async () => {
 
 const now = () => Math.floor(Date.now() / 1000);
 const sign = (body, t = now(), secret = SECRET) => createHmac('sha256', secret).update(`${t}.${body}`).digest('hex');
-const event = (number, { id = `evt_${randomUUID()}`, type = 'payment_intent.succeeded' } = {}) =>
-  JSON.stringify({ id, type, data: { object: { id: 'pi_1', metadata: { order_number: number } } } });
+// checkout.session.completed: these orders are manual, with no PaymentIntent of theirs,
+// so payment_intent.succeeded would be a `mismatch` (card-payments tests that rule).
+const event = (number, { id = `evt_${randomUUID()}`, type = 'checkout.session.completed' } = {}) =>
+  JSON.stringify({ id, type, data: { object: { id: 'cs_1', payment_intent: 'pi_1', metadata: { order_number: number } } } });
 const deliver = (body, signature = `t=${now()},v1=${sign(body)}`) => w.send('POST', '/v1/payments/webhook', {
   body, headers: { 'content-type': 'application/json', ...(signature === null ? {} : { 'stripe-signature': signature }) },
 });
 const read = async (number) => (await w.send('GET', `/v1/admin/orders/${number}`, { token: admin })).body;
 
-test('a signed payment_intent.succeeded marks the order paid once; a replay changes nothing', async () => {
+test('a signed checkout.session.completed marks the order paid once; a replay changes nothing', async () => {
   const o = await w.place('manual');
+  // Not by a payment_intent.succeeded that is not the order's own PaymentIntent.
+  let res = await deliver(event(o.number, { type: 'payment_intent.succeeded' }));
+  assert.deepEqual(res.body, { received: true, outcome: 'mismatch' });
+  assert.equal((await read(o.number)).status, 'pending_payment');
   const body = event(o.number);
-  let res = await deliver(body);
+  res = await deliver(body);
   assert.equal(res.status, 200, res.text);
   assert.deepEqual(res.body, { received: true, outcome: 'applied' });
   const paid = await read(o.number);
@@ -47,7 +53,7 @@ test('a signed payment_intent.succeeded marks the order paid once; a replay chan
   assert.deepEqual([paid.history.at(-1).from_status, paid.history.at(-1).to_status], ['pending_payment', 'paid']);
   res = await deliver(body);
   assert.deepEqual(res.body, { received: true, outcome: 'duplicate' });
-  res = await deliver(event(o.number, { type: 'checkout.session.completed' }));
+  res = await deliver(event(o.number));
   assert.deepEqual(res.body, { received: true, outcome: 'already_paid' });
   assert.deepEqual(await read(o.number), paid);
 });

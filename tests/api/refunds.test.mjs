@@ -3,9 +3,14 @@
 // received them), partial then full, the full one moving the order to `refunded`; more
 // than what is left is a 409; a cod/manual refund is recorded at once; the staff `refund`
 // transition refunds the rest the same way; a pending refund is reconciled by Stripe's
-// refund.updated webhook (succeeded or failed), a refund made in Stripe's dashboard is
-// recorded; Stripe down is a 503 and, with an Idempotency-Key, the retry finishes the
-// same refund; every 4xx.
+// refund.updated webhook (succeeded or failed), by charge.refund.updated, and by
+// charge.refunded as API version 2024-06-20 sends it (no refunds list: the server reads
+// GET /v1/refunds?payment_intent=); a refund made in Stripe's dashboard is recorded.
+// Stripe not answering (500, connection dropped, answer lost after the fact) is a 202:
+// the refund stays pending and counts against what is left, and the refund sender
+// (REFUND_RESEND_SECONDS=1 here) finishes it under the same Idempotency-Key, so Stripe
+// makes exactly one refund; a definite refusal by Stripe is a 409 and a failed refund;
+// every 4xx.
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, test } from 'node:test';
@@ -16,7 +21,8 @@ import { eventually, fake, requests, stripeWorld } from './lib/stripe.mjs';
 let w;
 
 before(async () => {
-  w = await stripeWorld('Refunds1', 7);
+  // This server's refund sender retries after 1 s, 2 s, 2 s… (test.sh turns senders off).
+  w = await stripeWorld('Refunds1', 7, { REFUND_RESEND_SECONDS: '1', REFUND_RESEND_MAX_SECONDS: '2' });
 });
 
 after(async () => {
@@ -206,40 +212,156 @@ test('a refund made in Stripe (dashboard) is recorded from its webhook', async (
   assert.equal((await list(o.number)).length, 1);
 });
 
-test('Stripe down: 503 with Retry-After; without a key the refund is failed, with one the retry finishes it', async () => {
+/** The stand-in's requests that created (or tried to create) our refund `id`. */
+const sentFor = async (id) => (await requests(w.key, 'POST', '/v1/refunds')).filter((r) => r.form?.metadata?.refund_id === String(id));
+/** Stripe's own refunds of a PaymentIntent, read from the stand-in as Stripe lists them. */
+const stripeRefunds = async (pi) => {
+  const res = await fake('GET', `/v1/refunds?payment_intent=${pi}&limit=100`, { key: w.key });
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  return res.body.data;
+};
+/** Runs fn with the stand-in sending only these event types to the server. */
+async function onlyEvents(types, fn) {
+  assert.equal((await fake('POST', '/__config', { body: { key: w.key, enabled_events: types } })).status, 200);
+  try {
+    return await fn();
+  } finally {
+    await fake('POST', '/__config', { body: { key: w.key, enabled_events: ['*'] } });
+  }
+}
+
+test('Stripe answering 500: 202 pending, counted against what is left; the sender finishes it with one refund in Stripe', async () => {
   const o = await paidCardOrder();
-  await fake('POST', '/__fail', { body: { key: w.key, count: 1, mode: '500' } });
-  let res = await refund(o.number, { amount: 10 });
-  assertProblem(res, 503, 'service-unavailable');
-  assert.equal(res.headers['retry-after'], '5');
-  let items = await list(o.number);
-  assert.deepEqual(items.map((r) => [r.status, r.failure_reason]), [['failed', 'the payment provider could not be reached']]);
+  const total = o.total.amount;
+  await fake('POST', '/__fail', { body: { key: w.key, count: 1000, mode: '500' } });
+  let pending;
+  try {
+    const res = await refund(o.number, { amount: total - 100, reason: 'damaged' });
+    assert.equal(res.status, 202, res.text);
+    pending = res.body;
+    assert.equal(pending.status, 'pending');
+    assert.equal(pending.provider_refund_id, null);
+    assert.equal(res.headers.location, `/v1/admin/orders/${o.number}/refunds/${pending.id}`);
+    // While it is pending, a second refund may take only what is left beside it.
+    const over = await refund(o.number, { amount: 101 });
+    assertProblem(over, 409, 'conflict');
+    assert.match(over.body.detail, /left to refund.*100/);
+    // The 100 left is allowed (Stripe still down: pending too); then nothing is left.
+    const rest = await refund(o.number, {});
+    assert.equal(rest.status, 202, rest.text);
+    assert.equal(rest.body.amount.amount, 100);
+    assertProblem(await refund(o.number, { amount: 1 }), 409, 'conflict');
+    // The sender keeps trying, always under the refund's own key.
+    await eventually(async () => (await sentFor(pending.id)).length >= 2, 'the sender retried');
+  } finally {
+    await fake('POST', '/__fail', { body: { key: w.key, count: 0 } });
+  }
+  const items = await eventually(async () => {
+    const r = await list(o.number);
+    return r.every((x) => x.status === 'succeeded') && r;
+  }, 'both refunds completed by the sender');
+  assert.equal(items.length, 2);
+  const sent = await sentFor(pending.id);
+  assert.ok(sent.every((r) => r.headers['idempotency-key'] === `refund-${pending.id}`));
+  assert.equal(sent.filter((r) => r.status === 200).length, 1, 'one create went through');
+  const mine = (await stripeRefunds(o.payment.payment_intent_id)).filter((r) => r.metadata.refund_id === String(pending.id));
+  assert.equal(mine.length, 1, 'Stripe made exactly one refund');
+  assert.equal(mine[0].id, items[0].provider_refund_id);
+  const now = await w.order(o.number);
+  assert.deepEqual(now.refunded, { amount: total, currency: o.currency });
+  assert.equal(now.status, 'refunded', 'the sender completed the order');
+});
 
-  await fake('POST', '/__fail', { body: { key: w.key, count: 1, mode: 'lost' } });
-  const key = `refund-retry-${o.number}`;
-  res = await refund(o.number, { amount: 20 }, { 'idempotency-key': key });
-  assertProblem(res, 503, 'service-unavailable');
-  items = await list(o.number);
-  // Pending, unless Stripe's refund.created webhook (it did make the refund) came first.
-  assert.ok(['pending', 'succeeded'].includes(items[1].status), items[1].status);
-  res = await refund(o.number, { amount: 20 }, { 'idempotency-key': key });
-  assert.equal(res.status, 200, res.text);
-  assert.equal(res.headers['idempotent-replayed'], 'true');
-  assert.equal(res.body.id, items[1].id);
-  assert.equal(res.body.status, 'succeeded');
-  const sent = (await requests(w.key, 'POST', '/v1/refunds')).filter((r) => r.form?.metadata?.refund_id === String(items[1].id));
-  assert.ok(sent.length >= 1 && sent.length <= 2, `${sent.length} refund requests`);
-  assert.ok(sent.every((r) => r.headers['idempotency-key'] === `refund-${items[1].id}`));
-  if (sent.length === 2) assert.equal(sent[1].replayed, true, 'Stripe answered the refund it had made');
-  assert.equal(new Set(sent.map((r) => r.response.id)).size, 1, 'one refund in Stripe');
+test('answer lost after Stripe made the refund: 202; the resend is answered with that refund, never a second', async () => {
+  const o = await paidCardOrder();
+  // Stripe's refund webhooks held back, so only the sender can settle it.
+  await onlyEvents(['payment_intent.succeeded'], async () => {
+    await fake('POST', '/__fail', { body: { key: w.key, count: 1, mode: 'lost' } });
+    const key = `refund-lost-${o.number}`;
+    let res = await refund(o.number, { amount: 20 }, { 'idempotency-key': key });
+    assert.equal(res.status, 202, res.text);
+    const id = res.body.id;
+    const done = await eventually(async () => {
+      const r = (await list(o.number)).find((x) => x.id === id);
+      return r.status === 'succeeded' && r;
+    }, 'the sender settled the lost refund');
+    const sent = await sentFor(id);
+    assert.ok(sent.length >= 2, `${sent.length} refund requests`);
+    assert.equal(sent[0].status, 'fault:lost:200');
+    assert.ok(sent.slice(1).every((r) => r.replayed === true), 'Stripe answered the refund it had made');
+    assert.deepEqual([...new Set(sent.map((r) => r.response.id))], [done.provider_refund_id]);
+    assert.equal((await stripeRefunds(o.payment.payment_intent_id)).length, 1);
+    // The same Idempotency-Key again: the same refund (200); another body: 422.
+    res = await refund(o.number, { amount: 20 }, { 'idempotency-key': key });
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.headers['idempotent-replayed'], 'true');
+    assert.equal(res.body.id, id);
+    assert.equal(res.body.status, 'succeeded');
+    assertProblem(await refund(o.number, { amount: 21 }, { 'idempotency-key': key }), 422, 'idempotency-key-reused');
+  });
   assert.equal((await w.order(o.number)).refunded.amount, 20);
+  assert.equal((await list(o.number)).length, 1);
+});
 
-  // The same key again: the same refund; with another body: 422.
-  res = await refund(o.number, { amount: 20 }, { 'idempotency-key': key });
-  assert.equal(res.status, 200);
-  assert.equal(res.body.id, items[1].id);
-  assertProblem(await refund(o.number, { amount: 21 }, { 'idempotency-key': key }), 422, 'idempotency-key-reused');
-  assert.equal((await list(o.number)).length, 2);
+test('Stripe refusing (the charge was refunded in the dashboard) is a 409 and a failed refund', async () => {
+  const o = await paidCardOrder(1);
+  await onlyEvents(['payment_intent.succeeded'], async () => {
+    const made = await fake('POST', '/v1/refunds', { key: w.key, form: { payment_intent: o.payment.payment_intent_id } });
+    assert.equal(made.status, 200, JSON.stringify(made.body));
+    const res = await refund(o.number, {});
+    assertProblem(res, 409, 'conflict');
+    assert.match(res.body.detail, /invalid_request_error/);
+  });
+  const [r] = await list(o.number);
+  assert.equal(r.status, 'failed');
+  assert.match(r.failure_reason, /already been refunded/);
+});
+
+test('charge.refunded as API 2024-06-20 sends it (no refunds list): the server lists the refunds from Stripe', async () => {
+  const o = await paidCardOrder();
+  const pi = o.payment.payment_intent_id;
+  const made = await onlyEvents(['charge.refunded'], async () => {
+    const m = await fake('POST', '/v1/refunds', { key: w.key, form: { payment_intent: pi, amount: '35' } });
+    assert.equal(m.status, 200, JSON.stringify(m.body));
+    await eventually(async () => (await fake('GET', `/__events?key=${w.key}`)).body
+      .some((e) => e.event.type === 'charge.refunded' && e.event.data.object.payment_intent === pi && e.status === 200), 'charge.refunded delivered');
+    return m.body;
+  });
+  const ev = (await fake('GET', `/__events?key=${w.key}`)).body.find((e) => e.event.type === 'charge.refunded' && e.event.data.object.payment_intent === pi);
+  assert.equal(ev.event.data.object.refunds, undefined, 'the charge lists no refunds on this version');
+  assert.equal(JSON.parse(ev.response).outcome, 'applied');
+  const lists = (await requests(w.key, 'GET', '/v1/refunds')).filter((r) => r.form?.payment_intent === pi && r.headers['user-agent']?.startsWith('storefront'));
+  assert.equal(lists.length, 1);
+  assert.equal(lists[0].status, 200);
+  assert.equal(lists[0].form.limit, '100');
+  assert.equal(lists[0].headers.authorization, `Bearer ${w.key}`);
+  const r = (await list(o.number)).find((x) => x.provider_refund_id === made.id);
+  assert.equal(r.status, 'succeeded');
+  assert.equal(r.amount.amount, 35);
+  assert.equal((await w.order(o.number)).refunded.amount, 35);
+});
+
+test('charge.refund.updated settles the refund it carries', async () => {
+  const o = await paidCardOrder();
+  await fake('POST', '/__config', { body: { key: w.key, refund_status: 'pending' } });
+  let pending;
+  try {
+    const res = await refund(o.number, { amount: 15 });
+    assert.equal(res.status, 201, res.text);
+    pending = res.body;
+  } finally {
+    await fake('POST', '/__config', { body: { key: w.key, refund_status: 'succeeded' } });
+  }
+  assert.equal(pending.status, 'pending');
+  assert.match(pending.provider_refund_id, /^re_/);
+  await onlyEvents(['charge.refund.updated'], async () => {
+    assert.equal((await fake('POST', `/__refunds/${pending.provider_refund_id}/status`, { body: { status: 'succeeded' } })).status, 200);
+    await eventually(async () => (await list(o.number))[0].status === 'succeeded', 'settled by charge.refund.updated');
+  });
+  const ev = (await fake('GET', `/__events?key=${w.key}`)).body.find((e) => e.event.type === 'charge.refund.updated' && e.event.data.object.id === pending.provider_refund_id);
+  assert.equal(ev.event.data.object.object, 'refund');
+  assert.equal(JSON.parse(ev.response).outcome, 'applied');
+  assert.equal((await w.order(o.number)).refunded.amount, 15);
 });
 
 test('every 4xx of the refund routes', async () => {
