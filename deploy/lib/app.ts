@@ -23,6 +23,8 @@ export function buildApp(app: App): { edge: EdgeStack; main: StorefrontStack } {
     mailFrom: ctx('mailFrom', 'orders@shop.example'),
     shopName: ctx('shopName', 'Storefront'),
     shopAddress: ctx('shopAddress', ''),
+    shopUrl: ctx('shopUrl', '').replace(/\/+$/, ''),
+    defaultCountry: ctx('defaultCountry', 'DE'),
     spaRepository: ctx('spaRepository', ''),
     spaBranch: ctx('spaBranch', 'main'),
     dbInstanceClass: ctx('dbInstanceClass', 't4g.micro'),

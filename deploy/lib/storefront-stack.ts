@@ -47,6 +47,11 @@ export interface StorefrontStackProps extends StackProps {
   /* SHOP_NAME and SHOP_ADDRESS of the order e-mails ('' address = no footer address). */
   shopName: string;
   shopAddress: string;
+  /* The shop's own domain for the SPA (https://shop.example), if it has one: e-mail links
+   * and CORS use it; '' = the Amplify branch domain. */
+  shopUrl: string;
+  /* VITE_DEFAULT_COUNTRY: the country the SPA's checkout form starts with. */
+  defaultCountry: string;
   /* https URL of the git repository Amplify builds the SPA from ('' = connect it later). */
   spaRepository: string;
   spaBranch: string;
@@ -350,10 +355,10 @@ export class StorefrontStack extends Stack {
         KINESIS_STREAM: stream.streamName,
         S3_BUCKET: images.bucketName,
         CLICKSTREAM_APP_IDS: S.CLICKSTREAM_APP_ID,
-        CORS_ALLOWED_ORIGINS: spaOrigin,
+        CORS_ALLOWED_ORIGINS: props.shopUrl ? `${spaOrigin},${props.shopUrl}` : spaOrigin,
         LOG_LEVEL: 'info',
         // Order e-mails link <SHOP_URL>/orders/<number>?token=…: the SPA's order page.
-        SHOP_URL: spaOrigin,
+        SHOP_URL: props.shopUrl || spaOrigin,
         SHOP_NAME: props.shopName,
         ...(props.shopAddress ? { SHOP_ADDRESS: props.shopAddress } : {}),
       },
@@ -534,6 +539,7 @@ export class StorefrontStack extends Stack {
         { name: 'VITE_COGNITO_USER_POOL_ID', value: pool.userPoolId },
         { name: 'VITE_COGNITO_CLIENT_ID', value: client.userPoolClientId },
         { name: 'VITE_CLICKSTREAM_APP_ID', value: S.CLICKSTREAM_APP_ID },
+        { name: 'VITE_DEFAULT_COUNTRY', value: props.defaultCountry },
       ],
     });
 
