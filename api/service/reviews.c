@@ -18,6 +18,7 @@
 
 #include "storefront/catalog.h"
 #include "storefront/db_addresses.h"
+#include "storefront/db_guest_orders.h"
 #include "storefront/jsonutil.h"
 #include "storefront/queries_gen.h"
 #include "storefront/reviews.h"
@@ -136,7 +137,13 @@ sf_status svc_review_create(db_pool *pool, arena *a, const auth_principal *who, 
     int64_t cid = 0;
     q_review_product_row p = {0};
     q_review_insert_row row = {0};
-    sf_status s = customer_id(c, who, &cid, e);
+    /* verified_purchase counts the author's orders: first make theirs the guest orders
+     * placed with their verified e-mail (as /v1/me/orders does), so a guest buyer who
+     * signs in and reviews before opening their orders still gets the badge. */
+    long claimed = 0;
+    sf_status s = db_guest_orders_claim_by_sub(c, who->sub, &claimed, e);
+    if (s == SF_OK)
+        s = customer_id(c, who, &cid, e);
     if (s == SF_OK && (s = q_review_product(c, &(q_review_product_params){.slug = slug}, &p, e)) ==
                           SF_NOT_FOUND) {
         sf_error_clear(e);

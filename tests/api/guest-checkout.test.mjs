@@ -22,7 +22,7 @@ import { api } from './lib/client.mjs';
 import { assertProblem } from './lib/helpers.mjs';
 import { sql, stockOf } from './lib/orders.mjs';
 import { requireEnv, startServer, stopServer } from './lib/server.mjs';
-import { cognitoLogin } from './lib/tokens.mjs';
+import { admin, cognitoLogin } from './lib/tokens.mjs';
 
 const ADDRESS = { name: 'Grace Guest', line1: '2 Side St', city: 'Lyon', postal_code: '69001', country: 'FR' };
 const PASSWORD = 'Guest-Checkout-1!';
@@ -301,6 +301,21 @@ test('claim race: concurrent requests of the owner and of someone else; each ord
   const mine = sql(`SELECT id FROM customers WHERE email = '${email}'`);
   assert.equal(sql(`SELECT string_agg(DISTINCT customer_id::text, ',') FROM orders
     WHERE number IN (${placed.map((n) => `'${n}'`).join(',')})`), mine);
+});
+
+test('claim at a review: a guest purchase, paid, makes a known customer\'s first review of it a verified purchase', async () => {
+  const email = `review.${tag()}@example.com`;
+  const access = await newPerson(email, true);
+  assert.equal((await send('GET', '/v1/me', { token: access })).status, 200); // copied now; the order comes later
+  const order = (await checkout(await guestCart(), body({ email }))).body;
+  const paid = await send('POST', `/v1/admin/orders/${order.number}/transitions`,
+    { token: (await admin()).access, body: { action: 'mark_paid' } });
+  assert.equal(paid.status, 200, paid.text);
+  assert.equal(sql(`SELECT customer_id IS NULL FROM orders WHERE number = '${order.number}'`), 't');
+  const slug = sql(`SELECT p.slug FROM products p JOIN product_variants v ON v.product_id = p.id WHERE v.id = ${plain.id}`);
+  const review = await send('POST', `/v1/products/${slug}/reviews`, { token: access, body: { rating: 5, title: 'Bought as a guest' } });
+  assert.equal(review.status, 201, review.text);
+  assert.equal(review.body.verified_purchase, true, 'the guest order, claimed first, verifies the purchase');
 });
 
 test('claim at a copy: PATCH /v1/me and a new server\'s first sight claim too, before the person opens their orders', async () => {
