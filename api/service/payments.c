@@ -35,6 +35,9 @@ static sf_status event_tx(db_conn *c, arena *a, const char *event_id, const char
                           sf_error *e);
 static bool intent_matches(arena *a, db_conn *c, const char *number, json_t *pi, sf_error *e,
                            sf_status *s);
+static bool is_session_event(const char *type);
+static bool session_matches(arena *a, db_conn *c, const char *number, json_t *cs, sf_error *e,
+                            sf_status *s);
 
 sf_status svc_webhook_verify(const char *secret, int tolerance_s, int64_t now, const char *header,
                              const char *body, size_t len, sf_error *e)
@@ -112,8 +115,7 @@ sf_status svc_webhook_apply(db_pool *pool, arena *a, const sf_config *cfg, const
     if (json_is_string(num))
         *number = arena_strdup(a, json_string_value(num));
     bool refund_event = is_refund_event(ty);
-    if (!refund_event && strcmp(ty, "payment_intent.succeeded") != 0 &&
-        strcmp(ty, "checkout.session.completed") != 0) {
+    if (!refund_event && strcmp(ty, "payment_intent.succeeded") != 0 && !is_session_event(ty)) {
         json_decref(root);
         return SF_OK;
     }
@@ -199,6 +201,23 @@ static sf_status event_tx(db_conn *c, arena *a, const char *event_id, const char
             *outcome = SVC_WEBHOOK_MISMATCH;
         return s;
     }
+    /* A Checkout Session completes before an asynchronous method (a bank debit) has
+     * paid: only payment_status "paid" pays, and only for the order's total. */
+    if (is_session_event(type)) {
+        const char *ps = json_string_value(json_object_get(object, "payment_status"));
+        if (!ps || strcmp(ps, "paid") != 0) {
+            y_log_message(Y_LOG_LEVEL_INFO,
+                          "payment webhook: %s %s for order %s has payment_status %s: not paid "
+                          "yet (checkout.session.async_payment_succeeded pays it)",
+                          type, event_id, number, ps ? ps : "(none)");
+            return SF_OK; /* ignored, recorded */
+        }
+        if (!session_matches(a, c, number, object, e, &s)) {
+            if (s == SF_OK)
+                *outcome = SVC_WEBHOOK_MISMATCH;
+            return s;
+        }
+    }
     if (o.paid || strcmp(o.status, "paid") == 0) {
         *outcome = SVC_WEBHOOK_ALREADY_PAID;
         return SF_OK;
@@ -240,6 +259,37 @@ static bool intent_matches(arena *a, db_conn *c, const char *number, json_t *pi,
             id ? id : "(no id)", number, id ? id : "-",
             json_is_integer(amount) ? (long long)json_integer_value(amount) : -1LL, cur ? cur : "-",
             o.payment_intent_id ? o.payment_intent_id : "-", (long long)o.total, o.currency);
+    return ok;
+}
+
+/* Checkout Session events that can pay an order: completed (card: already paid) and
+ * async_payment_succeeded (a delayed method that has now paid). */
+static bool is_session_event(const char *type)
+{
+    return !strcmp(type, "checkout.session.completed") ||
+           !strcmp(type, "checkout.session.async_payment_succeeded");
+}
+
+/* True when Checkout Session cs charged order number's total (amount_total) in its
+ * currency. *s is set on a database error. */
+static bool session_matches(arena *a, db_conn *c, const char *number, json_t *cs, sf_error *e,
+                            sf_status *s)
+{
+    q_card_payment_get_row o = {0};
+    *s = q_card_payment_get(c, a, &(q_card_payment_get_params){.number = number}, &o, e);
+    if (*s != SF_OK)
+        return false;
+    json_t *amount = json_object_get(cs, "amount_total");
+    const char *cur = json_string_value(json_object_get(cs, "currency"));
+    bool ok = json_is_integer(amount) && json_integer_value(amount) == o.total && cur &&
+              o.currency && strcasecmp(cur, o.currency) == 0;
+    if (!ok)
+        y_log_message(Y_LOG_LEVEL_WARNING,
+                      "payment webhook: Checkout Session for order %s is not for its total "
+                      "(%lld %s, order has %lld %s): not paid",
+                      number,
+                      json_is_integer(amount) ? (long long)json_integer_value(amount) : -1LL,
+                      cur ? cur : "-", (long long)o.total, o.currency);
     return ok;
 }
 

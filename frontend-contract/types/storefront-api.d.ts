@@ -840,6 +840,11 @@ export interface paths {
          *     PaymentIntent stored for that order and its `amount_received` (else `amount`) and
          *     `currency` equal the order's total and currency; otherwise it answers 200
          *     `mismatch` (recorded and logged, the order is not paid).
+         *     `checkout.session.completed` and `checkout.session.async_payment_succeeded` pay
+         *     the order only when the session's `payment_status` is `paid` (else `ignored`:
+         *     a delayed method such as a bank debit pays later, with
+         *     `async_payment_succeeded`) and its `amount_total` and `currency` equal the
+         *     order's total and currency (else `mismatch`).
          *     Refund events settle the order's refunds (outcome `applied` when one changed,
          *     `ignored` when nothing was new): `refund.created`, `refund.updated`,
          *     `refund.failed` and `charge.refund.updated` carry the refund; `charge.refunded`
@@ -2883,7 +2888,7 @@ export interface components {
             /** @constant */
             received: true;
             /**
-             * @description `mismatch`: a `payment_intent.succeeded` whose PaymentIntent, amount or currency is not the order's; the order was not paid.
+             * @description `mismatch`: a `payment_intent.succeeded` whose PaymentIntent, amount or currency is not the order's, or a paid Checkout Session whose `amount_total` or currency is not the order's; the order was not paid.
              * @enum {string}
              */
             outcome: "applied" | "duplicate" | "already_paid" | "ignored" | "unknown_order" | "not_payable" | "mismatch";
@@ -6984,7 +6989,7 @@ export interface operations {
             content: {
                 "application/json": {
                     id: string;
-                    /** @description `payment_intent.succeeded` and `checkout.session.completed` are acted on. */
+                    /** @description `payment_intent.succeeded`, `checkout.session.completed`, `checkout.session.async_payment_succeeded` and the refund events are acted on. */
                     type: string;
                     data?: {
                         object?: {

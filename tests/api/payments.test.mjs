@@ -29,8 +29,16 @@ const now = () => Math.floor(Date.now() / 1000);
 const sign = (body, t = now(), secret = SECRET) => createHmac('sha256', secret).update(`${t}.${body}`).digest('hex');
 // checkout.session.completed: these orders are manual, with no PaymentIntent of theirs,
 // so payment_intent.succeeded would be a `mismatch` (card-payments tests that rule).
-const event = (number, { id = `evt_${randomUUID()}`, type = 'checkout.session.completed' } = {}) =>
-  JSON.stringify({ id, type, data: { object: { id: 'cs_1', payment_intent: 'pi_1', metadata: { order_number: number } } } });
+// `order` is an Order (the session is for its total) or just a number; `over` replaces
+// session fields.
+const event = (order, { id = `evt_${randomUUID()}`, type = 'checkout.session.completed', ...over } = {}) => {
+  const { number, total: { amount: total, currency } = { amount: 0, currency: 'EUR' } } =
+    typeof order === 'string' ? { number: order } : order;
+  return JSON.stringify({ id, type, data: { object: {
+    id: 'cs_1', object: 'checkout.session', payment_intent: 'pi_1', payment_status: 'paid',
+    amount_total: total, currency: currency.toLowerCase(), metadata: { order_number: number }, ...over,
+  } } });
+};
 const deliver = (body, signature = `t=${now()},v1=${sign(body)}`) => w.send('POST', '/v1/payments/webhook', {
   body, headers: { 'content-type': 'application/json', ...(signature === null ? {} : { 'stripe-signature': signature }) },
 });
@@ -39,10 +47,10 @@ const read = async (number) => (await w.send('GET', `/v1/admin/orders/${number}`
 test('a signed checkout.session.completed marks the order paid once; a replay changes nothing', async () => {
   const o = await w.place('manual');
   // Not by a payment_intent.succeeded that is not the order's own PaymentIntent.
-  let res = await deliver(event(o.number, { type: 'payment_intent.succeeded' }));
+  let res = await deliver(event(o, { type: 'payment_intent.succeeded' }));
   assert.deepEqual(res.body, { received: true, outcome: 'mismatch' });
   assert.equal((await read(o.number)).status, 'pending_payment');
-  const body = event(o.number);
+  const body = event(o);
   res = await deliver(body);
   assert.equal(res.status, 200, res.text);
   assert.deepEqual(res.body, { received: true, outcome: 'applied' });
@@ -53,24 +61,41 @@ test('a signed checkout.session.completed marks the order paid once; a replay ch
   assert.deepEqual([paid.history.at(-1).from_status, paid.history.at(-1).to_status], ['pending_payment', 'paid']);
   res = await deliver(body);
   assert.deepEqual(res.body, { received: true, outcome: 'duplicate' });
-  res = await deliver(event(o.number));
+  res = await deliver(event(o));
   assert.deepEqual(res.body, { received: true, outcome: 'already_paid' });
   assert.deepEqual(await read(o.number), paid);
 });
 
+test('a Checkout Session pays only when paid, for the order total in its currency', async () => {
+  const o = await w.place('manual');
+  // Completed but a delayed method (a bank debit) has not paid yet: not paid, recorded.
+  let res = await deliver(event(o, { payment_status: 'unpaid' }));
+  assert.deepEqual(res.body, { received: true, outcome: 'ignored' });
+  for (const over of [{ amount_total: o.total.amount - 1 }, { amount_total: String(o.total.amount) },
+    { amount_total: undefined }, { currency: o.total.currency === 'USD' ? 'eur' : 'usd' }, { currency: undefined }]) {
+    res = await deliver(event(o, over));
+    assert.deepEqual(res.body, { received: true, outcome: 'mismatch' }, JSON.stringify(over));
+  }
+  assert.equal((await read(o.number)).status, 'pending_payment');
+  // The debit succeeds later: Stripe sends async_payment_succeeded with the session paid.
+  res = await deliver(event(o, { type: 'checkout.session.async_payment_succeeded' }));
+  assert.deepEqual(res.body, { received: true, outcome: 'applied' });
+  assert.equal((await read(o.number)).status, 'paid');
+});
+
 test('any v1 may match; other event types, unknown and cancelled orders are 200 and change nothing', async () => {
   const o = await w.place('manual');
-  const body = event(o.number, { type: 'checkout.session.completed' });
+  const body = event(o, { type: 'checkout.session.completed' });
   const t = now();
   let res = await deliver(body, `t=${t},v1=${'0'.repeat(64)},v0=abc,v1=${sign(body, t)}`);
   assert.deepEqual(res.body, { received: true, outcome: 'applied' });
   const c = await w.place('manual');
-  res = await deliver(event(c.number, { type: 'payment_intent.created' }));
+  res = await deliver(event(c, { type: 'payment_intent.created' }));
   assert.deepEqual(res.body, { received: true, outcome: 'ignored' });
   res = await deliver(event('SF-000000-000000'));
   assert.deepEqual(res.body, { received: true, outcome: 'unknown_order' });
   await w.send('POST', `/v1/admin/orders/${c.number}/transitions`, { token: admin, body: { action: 'cancel' } });
-  res = await deliver(event(c.number));
+  res = await deliver(event(c));
   assert.deepEqual(res.body, { received: true, outcome: 'not_payable' });
   assert.equal((await read(c.number)).status, 'cancelled');
   const signedJunk = '[1,2]';
@@ -84,7 +109,7 @@ test('any v1 may match; other event types, unknown and cancelled orders are 200 
 test('bad signatures are 400 invalid-signature and leave the order unchanged', async () => {
   const o = await w.place('manual');
   const before = await read(o.number);
-  const body = event(o.number);
+  const body = event(o);
   const t = now();
   const cases = [
     ['wrong secret', body, `t=${t},v1=${sign(body, t, 'whsec_other')}`],
@@ -114,7 +139,7 @@ test('bad signatures are 400 invalid-signature and leave the order unchanged', a
 
 test('two concurrent deliveries of one event: one transition, one duplicate', async () => {
   const o = await w.place('manual');
-  const body = event(o.number);
+  const body = event(o);
   const results = await Promise.all([deliver(body), deliver(body), deliver(body)]);
   assert.deepEqual(results.map((r) => r.status), [200, 200, 200]);
   assert.deepEqual(results.map((r) => r.body.outcome).sort(), ['applied', 'duplicate', 'duplicate']);
