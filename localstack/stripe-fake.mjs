@@ -34,6 +34,8 @@
 //                            account fail: "500", "429", "drop" (connection closed before
 //                            anything is done), "hang" (no answer), "lost" (done, then the
 //                            connection is closed before the answer: a timeout after the fact)
+//   POST /__idempotency/forget {key?}: forget the account's idempotency keys, as Stripe
+//                            prunes them after 24 hours
 //   POST /__refunds/:id/status {status, failure_reason?}: change a refund, send
 //                            refund.updated, charge.refund.updated (+ refund.failed /
 //                            charge.refunded)
@@ -410,6 +412,13 @@ function control(req, res, raw, url) {
     if (!['500', '429', 'drop', 'hang', 'lost'].includes(String(body.mode ?? '500')) || !Number.isInteger(body.count ?? 1)) return json(res, 400, { error: 'count integer, mode 500|429|drop|hang|lost' });
     acct.fail = { count: body.count ?? 1, mode: String(body.mode ?? '500') };
     return json(res, 200, acct.fail);
+  }
+  // Stripe prunes idempotency keys once they are at least 24 hours old: after this, a
+  // request under a key used before is a new request.
+  if (req.method === 'POST' && url.pathname === '/__idempotency/forget') {
+    const forgotten = acct.idem.size;
+    acct.idem.clear();
+    return json(res, 200, { forgotten });
   }
   const m = /^\/__refunds\/([^/]+)\/status$/.exec(url.pathname);
   if (req.method === 'POST' && m) {

@@ -41,6 +41,13 @@ endforeach()
 if(TEST api/unpaid-sweep)
   set_tests_properties(api/unpaid-sweep PROPERTIES RUN_SERIAL TRUE)
 endif()
+# Servers with a refund sender (REFUND_RESEND_SECONDS) send every due refund in the
+# shared database with their own Stripe key: one such file at a time.
+foreach(t api/refunds api/refund-resend)
+  if(TEST ${t})
+    set_tests_properties(${t} PROPERTIES RESOURCE_LOCK refund-sender)
+  endif()
+endforeach()
 # The README tour uses the demo shopper's cart, as api/carts does.
 if(TEST api/readme-tour)
   set_tests_properties(api/readme-tour PROPERTIES RUN_SERIAL TRUE)

@@ -13,8 +13,10 @@
  * send one twice at once), then, with no transaction open, call Stripe for each and record
  * its answer in a transaction of its own (svc_refund_record: order row first). Unknown
  * again: next try after REFUND_RESEND_SECONDS doubled per attempt, capped at
- * REFUND_RESEND_MAX_SECONDS. Stripe's idempotency keys last at least 24 hours; a refund
- * still unanswered after that is logged at each try (docs/payments.md says what to do).
+ * REFUND_RESEND_MAX_SECONDS. Stripe's idempotency keys last at least 24 hours: a refund
+ * first sent more than 23 hours ago is looked for among the PaymentIntent's refunds
+ * before it is sent again (svc_refund_resend_call), so a pruned key cannot make a second
+ * refund.
  */
 #include <stdio.h>
 #include <yder.h>
@@ -25,7 +27,10 @@
 #define RESEND_BATCH   8
 #define LEASE_SLACK_MS 60000 /* beyond the batch's calls before a lease runs out */
 #define KEY_LIFETIME_S 86400 /* Stripe keeps an idempotency key at least this long */
-#define POLL_MAX_MS    5000  /* due refunds are looked for at least this often */
+/* Older than this, a refund is looked for in Stripe before it is sent again: an hour
+ * before its key may go, so clock skew and a long round never cross the line. */
+#define KEY_LOOKUP_AGE_S (KEY_LIFETIME_S - 3600)
+#define POLL_MAX_MS      5000 /* due refunds are looked for at least this often */
 
 static sf_status resend_round(void *ctx, db_conn *c, int *next_ms, sf_error *e);
 
@@ -62,7 +67,8 @@ static sf_status resend_round(void *ctx, db_conn *c, int *next_ms, sf_error *e)
         c, a,
         &(q_refund_resend_lease_params){.max_rows = RESEND_BATCH,
                                         .lease_ms =
-                                            RESEND_BATCH * cfg->stripe_timeout_ms + LEASE_SLACK_MS},
+                                            RESEND_BATCH * cfg->stripe_timeout_ms + LEASE_SLACK_MS,
+                                        .key_age_s = KEY_LOOKUP_AGE_S},
         &rows, &n, e);
     for (size_t i = 0; s == SF_OK && i < n; i++) {
         const q_refund_resend_lease_row *r = &rows[i];
@@ -80,7 +86,7 @@ static sf_status resend_round(void *ctx, db_conn *c, int *next_ms, sf_error *e)
                                       .status = "failed",
                                       .failure_reason = "the order has no PaymentIntent"};
         else
-            svc_refund_call(cfg, a, &job, &ans, &api);
+            svc_refund_resend_call(cfg, a, &job, r->key_old, &ans, &api);
         int delay_s = svc_refund_resend_delay_s(r->send_attempts, cfg->refund_resend_s,
                                                 cfg->refund_resend_max_s);
         s = svc_refund_record(c, a, &job, &ans, delay_s * 1000, e);
@@ -89,9 +95,7 @@ static sf_status resend_round(void *ctx, db_conn *c, int *next_ms, sf_error *e)
                           "refunds: refund %lld of order %s: no answer from Stripe (send %d), "
                           "next try in %d s%s",
                           (long long)r->id, r->number, (int)r->send_attempts, delay_s,
-                          r->send_attempts * (long long)cfg->refund_resend_max_s > KEY_LIFETIME_S
-                              ? "; unanswered for long: check it in Stripe's dashboard"
-                              : "");
+                          r->key_old ? "; unanswered for over a day: check Stripe's status" : "");
         else
             y_log_message(Y_LOG_LEVEL_INFO, "refunds: refund %lld of order %s sent again: %s%s%s",
                           (long long)r->id, r->number, ans.status, ans.failure_reason ? ", " : "",

@@ -378,6 +378,46 @@ void svc_refund_call(const sf_config *cfg, arena *a, const svc_refund_job *job,
     }
 }
 
+void svc_refund_resend_call(const sf_config *cfg, arena *a, const svc_refund_job *job, bool key_old,
+                            svc_refund_answer *ans, sf_error *e)
+{
+    if (!key_old) {
+        svc_refund_call(cfg, a, job, ans, e);
+        return;
+    }
+    memset(ans, 0, sizeof *ans);
+    json_t *list = NULL;
+    if (stripe_refund_list(cfg, a, job->payment_intent, &list, e) != SF_OK) {
+        ans->outcome = SVC_REFUND_UNKNOWN; /* cannot tell: never create blind */
+        ans->status = "pending";
+        return;
+    }
+    const char *ours = arena_sprintf(a, "%lld", (long long)job->id);
+    json_t *re;
+    size_t i;
+    bool found = false;
+    json_array_foreach(list, i, re)
+    {
+        const char *mine =
+            json_string_value(json_object_get(json_object_get(re, "metadata"), "refund_id"));
+        const char *id = json_string_value(json_object_get(re, "id"));
+        if (mine && id && strcmp(mine, ours) == 0) {
+            ans->outcome = SVC_REFUND_SENT;
+            ans->provider_refund_id = arena_strdup(a, id);
+            ans->status = status_of(json_string_value(json_object_get(re, "status")));
+            const char *why = json_string_value(json_object_get(re, "failure_reason"));
+            ans->failure_reason = why ? arena_strdup(a, why) : NULL;
+            found = true;
+            break;
+        }
+    }
+    json_decref(list);
+    /* Not among them: Stripe never made it, and the first call cannot still be running a
+     * day later, so a create (under the same key, forgotten or not) makes it once. */
+    if (!found)
+        svc_refund_call(cfg, a, job, ans, e);
+}
+
 sf_status svc_refund_record(db_conn *c, arena *a, const svc_refund_job *job,
                             const svc_refund_answer *ans, int resend_ms, sf_error *e)
 {

@@ -100,6 +100,15 @@ typedef struct svc_refund_answer {
 void svc_refund_call(const sf_config *cfg, arena *a, const svc_refund_job *job,
                      svc_refund_answer *ans, sf_error *e);
 
+/* svc_refund_call for the refund sender. key_old: the refund was first sent long enough
+ * ago that Stripe may have pruned its idempotency key (kept at least 24 hours), so the
+ * same key no longer guarantees one refund. Then the PaymentIntent's refunds are listed
+ * first (GET /v1/refunds?payment_intent=) and the one whose metadata.refund_id is ours is
+ * the answer; only when none is there is the refund created. The list failing is an
+ * unknown answer (tried again later), never a blind create. */
+void svc_refund_resend_call(const sf_config *cfg, arena *a, const svc_refund_job *job, bool key_old,
+                            svc_refund_answer *ans, sf_error *e);
+
 /* Records ans on refund job->id in one transaction of its own on c (order row locked
  * first): sent = Stripe's id and status (the order becomes `refunded` when this completes
  * it), refused = failed with the reason, unknown = stays pending, sent again after

@@ -53,7 +53,10 @@ UPDATE refunds SET resend_at = now() + @delay_ms::int * interval '1 millisecond'
 -- SKIP LOCKED (two servers never send one at once), pushed @lease_ms into the future with
 -- send_attempts + 1. Only refund rows are locked (orders is read, not locked; status is
 -- not written, so no trigger runs): the order-before-refund lock order is kept because
--- this never waits for a lock. Stripe is called after the commit.
+-- this never waits for a lock. Stripe is called after the commit. key_old: the refund
+-- was first sent more than @key_age_s ago, so Stripe may have pruned its idempotency key
+-- (kept at least 24 hours) and a resend could make a second refund: the sender looks
+-- for it in Stripe first.
 -- name: refund_resend_lease :many
 WITH due AS (
     SELECT id FROM refunds
@@ -68,7 +71,8 @@ UPDATE refunds r
   FROM due, orders o
  WHERE r.id = due.id AND o.id = r.order_id
 RETURNING r.id, o.number, o.payment_intent_id, r.amount, r.reason,
-          coalesce(r.actor_id, 0) AS "actor_id!", r.send_attempts;
+          coalesce(r.actor_id, 0) AS "actor_id!", r.send_attempts,
+          r.created_at < now() - @key_age_s::int * interval '1 second' AS "key_old!";
 
 -- A webhook's refund, by the provider's id or, when our create never got its answer,
 -- by the refund id we put in its metadata; who made it and why, for the order's history.

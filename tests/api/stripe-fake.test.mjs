@@ -80,6 +80,14 @@ test('Idempotency-Key: the same parameters replay the first answer, other parame
   refused(other, 400, 'idempotency_error');
   assert.equal(other.body.error.code, undefined);
   refused(await post('/v1/payment_intents', PI, { 'idempotency-key': 'k'.repeat(256) }), 400, 'invalid_request_error', { code: 'idempotency_key_invalid' });
+  // Pruned (as Stripe does after 24 hours): the key is new again, and makes a new object.
+  const forget = await call('POST', '/__idempotency/forget', { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key: KEY }) });
+  assert.equal(forget.status, 200);
+  assert.ok(forget.body.forgotten >= 1);
+  const later = await post('/v1/payment_intents', PI, { 'idempotency-key': key });
+  assert.equal(later.status, 200);
+  assert.equal(later.headers['idempotent-replayed'], undefined);
+  assert.notEqual(later.body.id, first.body.id);
 });
 
 test('refunds: create and list check their parameters; the list is a Stripe list object', async () => {
