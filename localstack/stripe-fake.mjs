@@ -12,7 +12,9 @@
 //     metadata limits (50 keys, key ≤ 40, value ≤ 500), Stripe-Version a dated version;
 //   - Idempotency-Key (≤ 255): the same key with the same parameters replays the first
 //     answer (Idempotent-Replayed: true); with other parameters, 400 idempotency_error.
-// Endpoints: POST/GET /v1/payment_intents[/:id], POST /v1/payment_intents/:id/confirm
+// Endpoints: POST/GET /v1/payment_intents[/:id], POST /v1/payment_intents/:id/cancel
+// (only from a cancelable status, else 400 payment_intent_unexpected_state; sends
+// payment_intent.canceled), POST /v1/payment_intents/:id/confirm
 // (payment_method pm_card_visa succeeds and sends payment_intent.succeeded;
 // pm_card_chargeDeclined fails with a card_error), POST /v1/refunds, GET /v1/refunds/:id,
 // GET /v1/refunds (a list object: {object: "list", url, has_more, data}, newest first;
@@ -49,6 +51,8 @@ const PORT = Number(process.argv[2] || process.env.STRIPE_FAKE_PORT || 12111);
 const DEFAULT_KEY = process.env.STRIPE_API_KEY || 'sk_test_storefront_local';
 const CURRENCIES = new Set(['usd', 'eur', 'gbp', 'vnd', 'jpy', 'cad', 'aud', 'chf', 'sek', 'nok', 'dkk', 'pln', 'czk', 'sgd', 'nzd', 'mxn', 'brl', 'inr', 'huf']);
 const REFUND_REASONS = new Set(['duplicate', 'fraudulent', 'requested_by_customer']);
+const CANCEL_REASONS = new Set(['duplicate', 'fraudulent', 'requested_by_customer', 'abandoned']);
+const CANCELABLE = new Set(['requires_payment_method', 'requires_capture', 'requires_confirmation', 'requires_action', 'processing']);
 const PI_CREATE = new Set(['amount', 'currency', 'automatic_payment_methods', 'payment_method_types', 'metadata',
   'description', 'receipt_email', 'customer', 'confirm', 'payment_method', 'capture_method', 'statement_descriptor',
   'statement_descriptor_suffix', 'setup_future_usage', 'expand']);
@@ -213,7 +217,7 @@ const handlers = [
     const pi = { id, object: 'payment_intent', amount, amount_received: 0, currency, status: 'requires_payment_method',
       client_secret: `${id}_secret_${randomBytes(12).toString('hex')}`, metadata: metadata(form),
       description: form.description ?? null, created: now(), livemode: false, latest_charge: null,
-      last_payment_error: null, automatic_payment_methods: apm ? { enabled: apm.enabled === 'true' } : null,
+      last_payment_error: null, canceled_at: null, cancellation_reason: null, automatic_payment_methods: apm ? { enabled: apm.enabled === 'true' } : null,
       payment_method_types: pmt ?? ['card'], amount_refunded: undefined };
     delete pi.amount_refunded;
     objects.set(id, { owner: acct, obj: pi, refunded: 0 });
@@ -239,6 +243,21 @@ const handlers = [
     pi.latest_charge = newId('ch');
     pi.last_payment_error = null;
     sendEvent(acct, 'payment_intent.succeeded', pi);
+    return [200, pi];
+  }],
+  ['POST', /^\/v1\/payment_intents\/([^/]+)\/cancel$/, (acct, form, [id]) => {
+    const pi = own(acct, id, 'pi_', 'payment_intent');
+    unknownParams(form, new Set(['cancellation_reason', 'expand']));
+    if (form.cancellation_reason !== undefined && !CANCEL_REASONS.has(form.cancellation_reason)) {
+      throw invalid(`Invalid cancellation_reason: must be one of ${[...CANCEL_REASONS].join(', ')}`, 'cancellation_reason');
+    }
+    if (!CANCELABLE.has(pi.status)) {
+      throw invalid(`You cannot cancel this PaymentIntent because it has a status of ${pi.status}. Only a PaymentIntent with one of the following statuses may be canceled: ${[...CANCELABLE].join(', ')}.`, undefined, 'payment_intent_unexpected_state');
+    }
+    pi.status = 'canceled';
+    pi.canceled_at = now();
+    pi.cancellation_reason = form.cancellation_reason ?? null;
+    sendEvent(acct, 'payment_intent.canceled', pi);
     return [200, pi];
   }],
   ['POST', /^\/v1\/refunds$/, (acct, form) => {

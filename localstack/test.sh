@@ -283,8 +283,8 @@ EOF
     export STRIPE_API_BASE="http://127.0.0.1:$stripe_port" STRIPE_FAKE_URL="http://127.0.0.1:$stripe_port"
     # No refund sender unless a test asks for one (REFUND_RESEND_SECONDS): the run's
     # servers share one database but each has its own stand-in account, so a sender would
-    # send another server's unanswered refunds with its own key (an unknown PaymentIntent
-    # there, a refusal) and fail them.
+    # send another server's unanswered refunds (and PaymentIntent cancels) with its own
+    # key (an unknown PaymentIntent there, a refusal) and fail them.
     export REFUND_RESEND_SECONDS=0
     # <<< test-stack stripe
     # >>> test-stack mail (aws-ses-v2-local, the SES stand-in): insert below this line

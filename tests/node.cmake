@@ -43,7 +43,7 @@ if(TEST api/unpaid-sweep)
 endif()
 # Servers with a refund sender (REFUND_RESEND_SECONDS) send every due refund in the
 # shared database with their own Stripe key: one such file at a time.
-foreach(t api/refunds api/refund-resend)
+foreach(t api/refunds api/stripe-sender)
   if(TEST ${t})
     set_tests_properties(${t} PROPERTIES RESOURCE_LOCK refund-sender)
   endif()

@@ -17,10 +17,14 @@
  * first sent more than 23 hours ago is looked for among the PaymentIntent's refunds
  * before it is sent again (svc_refund_resend_call), so a pruned key cannot make a second
  * refund.
+ *
+ * Each round then cancels in Stripe the PaymentIntents of card orders cancelled before
+ * they were paid (intent_cancel.c).
  */
 #include <stdio.h>
 #include <yder.h>
 
+#include "storefront/payments.h"
 #include "storefront/queries_gen.h"
 #include "storefront/refunds.h"
 
@@ -101,8 +105,13 @@ static sf_status resend_round(void *ctx, db_conn *c, int *next_ms, sf_error *e)
                           (long long)r->id, r->number, ans.status, ans.failure_reason ? ", " : "",
                           ans.failure_reason ? ans.failure_reason : "");
     }
-    if (s == SF_OK && n == RESEND_BATCH)
-        *next_ms = 0;
     arena_free(a);
+    /* The same worker cancels the PaymentIntents of cancelled card orders: the same
+     * conditions (a Stripe key, one process that sends) and the same backoff. */
+    int cancels = 0;
+    if (s == SF_OK)
+        s = svc_intent_cancel_round(cfg, c, RESEND_BATCH, &cancels, e);
+    if (s == SF_OK && (n == RESEND_BATCH || cancels == RESEND_BATCH))
+        *next_ms = 0;
     return s;
 }

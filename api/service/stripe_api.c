@@ -65,6 +65,15 @@ sf_status stripe_payment_intent_get(const sf_config *cfg, arena *a, const char *
                 out, NULL, e);
 }
 
+sf_status stripe_payment_intent_cancel(const sf_config *cfg, arena *a, const char *idempotency_key,
+                                       const char *id, stripe_object *out, sf_error *e)
+{
+    /* An empty form, not NULL: call() sends a POST only when there is a body. */
+    return call(cfg, a, "POST",
+                arena_sprintf(a, "/v1/payment_intents/%s/cancel", stripe_form_encode(a, id)), "",
+                idempotency_key, out, NULL, e);
+}
+
 sf_status stripe_refund_create(const sf_config *cfg, arena *a, const char *idempotency_key,
                                const char *payment_intent, int64_t amount, const char *note,
                                const char *order_number, int64_t refund_id, stripe_object *out,

@@ -1,6 +1,6 @@
 /*
  * stripe_api.h — the few calls of Stripe's REST API that card payments need
- * (api/service/stripe_api.c): create and retrieve a PaymentIntent, create a Refund
+ * (api/service/stripe_api.c): create, retrieve and cancel a PaymentIntent, create a Refund
  * (its later status arrives by webhook), list a PaymentIntent's refunds. Bodies are form-encoded as
  * Stripe's API takes them, authenticated with `Authorization: Bearer <STRIPE_API_KEY>`, with a
  * pinned `Stripe-Version` and, on every POST, an `Idempotency-Key` chosen by the caller from our
@@ -49,6 +49,12 @@ sf_status stripe_payment_intent_create(const sf_config *cfg, arena *a, const cha
 /* GET /v1/payment_intents/{id}. */
 sf_status stripe_payment_intent_get(const sf_config *cfg, arena *a, const char *id,
                                     stripe_object *out, sf_error *e);
+
+/* POST /v1/payment_intents/{id}/cancel (no parameters). A PaymentIntent that can no
+ * longer be cancelled (succeeded, already canceled) is Stripe's 400
+ * payment_intent_unexpected_state: SF_CONFLICT. */
+sf_status stripe_payment_intent_cancel(const sf_config *cfg, arena *a, const char *idempotency_key,
+                                       const char *id, stripe_object *out, sf_error *e);
 
 /* POST /v1/refunds: amount of payment_intent, metadata[order_number] and
  * metadata[refund_id] (ours); note (may be NULL) goes to metadata[note], and to

@@ -83,4 +83,14 @@ sf_status svc_card_payment_attach(db_pool *pool, arena *a, const sf_config *cfg,
  * never be paid; SF_OK otherwise. */
 sf_status svc_card_payment_ready(const sf_config *cfg, const svc_checkout_input *in, sf_error *e);
 
+/* One round of PaymentIntent cancels (migration 0021, api/service/intent_cancel.c), run
+ * by the refund sender's worker on its connection c: leases up to `batch` due cancels of
+ * cancelled, unpaid card orders, calls POST /v1/payment_intents/{id}/cancel for each with
+ * no transaction open, and records the answer: done with the PaymentIntent's status
+ * (`canceled`, or the status that kept it from being cancelled, e.g. `succeeded`), or
+ * no answer → tried again after the refunds' backoff (REFUND_RESEND_SECONDS doubled per
+ * attempt, capped at REFUND_RESEND_MAX_SECONDS). *leased tells how many were due. */
+sf_status svc_intent_cancel_round(const sf_config *cfg, db_conn *c, int batch, int *leased,
+                                  sf_error *e);
+
 #endif

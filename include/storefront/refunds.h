@@ -121,8 +121,9 @@ sf_status svc_refund_record(db_conn *c, arena *a, const svc_refund_job *job,
 int svc_refund_resend_delay_s(int attempts, int base_s, int max_s);
 
 /* The refund sender, an sf_worker named "refunds" (worker.h) on its own connection: sends
- * again the card refunds Stripe has not answered (see above). NULL when card payments
- * are not configured, REFUND_RESEND_SECONDS is 0, or it cannot start (logged). Stop with
+ * again the card refunds Stripe has not answered (see above), and cancels the
+ * PaymentIntents of cancelled, unpaid card orders (svc_intent_cancel_round). NULL when card
+ * payments are not configured, REFUND_RESEND_SECONDS is 0, or it cannot start (logged). Stop with
  * sf_worker_stop. */
 sf_worker *svc_refund_sender_start(const sf_config *cfg);
 

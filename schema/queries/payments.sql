@@ -44,3 +44,34 @@ SELECT id, payment_method::text AS "payment_method!", status::text AS "status!",
 -- name: card_payment_store :execrows
 UPDATE orders SET payment_intent_id = @payment_intent_id, payment_client_secret = @client_secret
  WHERE number = @number AND (payment_intent_id IS NULL OR payment_intent_id = @payment_intent_id);
+
+-- --- cancelling the PaymentIntent of a cancelled card order (0021, intent_cancel.c) ---
+
+-- The worker's lease, as refund_resend_lease: due rows locked with SKIP LOCKED, pushed
+-- @lease_ms into the future with attempts + 1; Stripe is called after the commit.
+-- name: intent_cancel_lease :many
+WITH due AS (
+    SELECT order_id FROM payment_intent_cancels
+     WHERE due_at <= now()
+     ORDER BY due_at, order_id
+     LIMIT @max_rows::int
+       FOR UPDATE SKIP LOCKED
+)
+UPDATE payment_intent_cancels c
+   SET attempts = c.attempts + 1,
+       due_at = now() + @lease_ms::int * interval '1 millisecond',
+       updated_at = now()
+  FROM due, orders o
+ WHERE c.order_id = due.order_id AND o.id = c.order_id
+RETURNING c.order_id, o.number, c.payment_intent_id, c.attempts;
+
+-- Stripe answered: done, with what it said.
+-- name: intent_cancel_done :execrows
+UPDATE payment_intent_cancels SET due_at = NULL, outcome = @outcome, updated_at = now()
+ WHERE order_id = @order_id;
+
+-- No answer: the next try after @delay_ms.
+-- name: intent_cancel_later :execrows
+UPDATE payment_intent_cancels
+   SET due_at = now() + @delay_ms::int * interval '1 millisecond', updated_at = now()
+ WHERE order_id = @order_id AND due_at IS NOT NULL;

@@ -9,7 +9,7 @@
 // Stripe not answering (500, connection dropped, answer lost after the fact) is a 202:
 // the refund stays pending and counts against what is left, and the refund sender
 // (REFUND_RESEND_SECONDS=1 here) finishes it under the same Idempotency-Key, so Stripe
-// makes exactly one refund (refund-resend.test.mjs: a day later); a definite refusal by
+// makes exactly one refund (stripe-sender.test.mjs: a day later); a definite refusal by
 // Stripe is a 409 and a failed refund; every 4xx.
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';

@@ -60,6 +60,22 @@ test('PaymentIntent create: missing amount, bad amount, bad currency, unknown pa
   assert.equal(ok.body.object, 'payment_intent');
 });
 
+test('PaymentIntent cancel: parameters checked, only from a cancelable status; a canceled one cannot be confirmed', async () => {
+  const pi = (await post('/v1/payment_intents', PI)).body;
+  refused(await post(`/v1/payment_intents/${pi.id}/cancel`, { colour: 'red' }), 400, 'invalid_request_error', { code: 'parameter_unknown', param: 'colour' });
+  refused(await post(`/v1/payment_intents/${pi.id}/cancel`, { cancellation_reason: 'bored' }), 400, 'invalid_request_error', { param: 'cancellation_reason' });
+  refused(await post('/v1/payment_intents/pi_nope/cancel', {}), 404, 'invalid_request_error', { code: 'resource_missing' });
+  const done = await post(`/v1/payment_intents/${pi.id}/cancel`, {});
+  assert.equal(done.status, 200, JSON.stringify(done.body));
+  assert.equal(done.body.status, 'canceled');
+  assert.equal(typeof done.body.canceled_at, 'number');
+  refused(await post(`/v1/payment_intents/${pi.id}/cancel`, {}), 400, 'invalid_request_error', { code: 'payment_intent_unexpected_state' });
+  refused(await post(`/v1/payment_intents/${pi.id}/confirm`, { payment_method: 'pm_card_visa' }), 400, 'invalid_request_error', { code: 'payment_intent_unexpected_state' });
+  const paid = (await post('/v1/payment_intents', PI)).body;
+  assert.equal((await post(`/v1/payment_intents/${paid.id}/confirm`, { payment_method: 'pm_card_visa' })).status, 200);
+  refused(await post(`/v1/payment_intents/${paid.id}/cancel`, { cancellation_reason: 'abandoned' }), 400, 'invalid_request_error', { code: 'payment_intent_unexpected_state' });
+});
+
 test('a body that is not form-encoded is refused', async () => {
   const res = await call('POST', '/v1/payment_intents', { headers: authed({ 'content-type': 'application/json' }), body: JSON.stringify({ amount: 1500, currency: 'usd' }) });
   refused(res, 400, 'invalid_request_error');
