@@ -33,11 +33,9 @@ static sf_status bad_sig(sf_error *e, const char *why);
 static sf_status event_tx(db_conn *c, arena *a, const char *event_id, const char *type,
                           const char *number, json_t *object, svc_webhook_outcome *outcome,
                           sf_error *e);
-static bool intent_matches(arena *a, db_conn *c, const char *number, json_t *pi, sf_error *e,
-                           sf_status *s);
 static bool is_session_event(const char *type);
-static bool session_matches(arena *a, db_conn *c, const char *number, json_t *cs, sf_error *e,
-                            sf_status *s);
+static bool pays_order(arena *a, db_conn *c, const char *number, const char *type, json_t *obj,
+                       sf_error *e, sf_status *s);
 
 sf_status svc_webhook_verify(const char *secret, int tolerance_s, int64_t now, const char *header,
                              const char *body, size_t len, sf_error *e)
@@ -193,16 +191,8 @@ static sf_status event_tx(db_conn *c, arena *a, const char *event_id, const char
     }
     if (s != SF_OK)
         return s;
-    /* Anyone who can get a signed event through (a PaymentIntent of another order, one
-     * made for a smaller amount, a test of the metadata) must not mark this order paid:
-     * only the order's own PaymentIntent, for its total, pays it. */
-    if (!strcmp(type, "payment_intent.succeeded") && !intent_matches(a, c, number, object, e, &s)) {
-        if (s == SF_OK)
-            *outcome = SVC_WEBHOOK_MISMATCH;
-        return s;
-    }
     /* A Checkout Session completes before an asynchronous method (a bank debit) has
-     * paid: only payment_status "paid" pays, and only for the order's total. */
+     * paid: only payment_status "paid" pays. */
     if (is_session_event(type)) {
         const char *ps = json_string_value(json_object_get(object, "payment_status"));
         if (!ps || strcmp(ps, "paid") != 0) {
@@ -212,11 +202,14 @@ static sf_status event_tx(db_conn *c, arena *a, const char *event_id, const char
                           type, event_id, number, ps ? ps : "(none)");
             return SF_OK; /* ignored, recorded */
         }
-        if (!session_matches(a, c, number, object, e, &s)) {
-            if (s == SF_OK)
-                *outcome = SVC_WEBHOOK_MISMATCH;
-            return s;
-        }
+    }
+    /* Anyone who can get a signed event through (a PaymentIntent of another order, one
+     * made for a smaller amount, a session for another total, a test of the metadata)
+     * must not mark this order paid. */
+    if (!pays_order(a, c, number, type, object, e, &s)) {
+        if (s == SF_OK)
+            *outcome = SVC_WEBHOOK_MISMATCH;
+        return s;
     }
     if (o.paid || strcmp(o.status, "paid") == 0) {
         *outcome = SVC_WEBHOOK_ALREADY_PAID;
@@ -234,34 +227,6 @@ static sf_status event_tx(db_conn *c, arena *a, const char *event_id, const char
     return s;
 }
 
-/* True when PaymentIntent object pi is order number's stored one, for the order's total
- * (amount_received, else amount) in its currency. *s is set on a database error. */
-static bool intent_matches(arena *a, db_conn *c, const char *number, json_t *pi, sf_error *e,
-                           sf_status *s)
-{
-    q_card_payment_get_row o = {0};
-    *s = q_card_payment_get(c, a, &(q_card_payment_get_params){.number = number}, &o, e);
-    if (*s != SF_OK)
-        return false;
-    const char *id = json_string_value(json_object_get(pi, "id"));
-    const char *cur = json_string_value(json_object_get(pi, "currency"));
-    json_t *amount = json_object_get(pi, "amount_received");
-    if (!json_is_integer(amount))
-        amount = json_object_get(pi, "amount");
-    bool ok = id && o.payment_intent_id && strcmp(id, o.payment_intent_id) == 0 &&
-              json_is_integer(amount) && json_integer_value(amount) == o.total && cur &&
-              o.currency && strcasecmp(cur, o.currency) == 0;
-    if (!ok)
-        y_log_message(
-            Y_LOG_LEVEL_WARNING,
-            "payment webhook: %s for order %s is not its PaymentIntent/total (%s %lld %s, "
-            "order has %s %lld %s): not paid",
-            id ? id : "(no id)", number, id ? id : "-",
-            json_is_integer(amount) ? (long long)json_integer_value(amount) : -1LL, cur ? cur : "-",
-            o.payment_intent_id ? o.payment_intent_id : "-", (long long)o.total, o.currency);
-    return ok;
-}
-
 /* Checkout Session events that can pay an order: completed (card: already paid) and
  * async_payment_succeeded (a delayed method that has now paid). */
 static bool is_session_event(const char *type)
@@ -270,26 +235,34 @@ static bool is_session_event(const char *type)
            !strcmp(type, "checkout.session.async_payment_succeeded");
 }
 
-/* True when Checkout Session cs charged order number's total (amount_total) in its
- * currency. *s is set on a database error. */
-static bool session_matches(arena *a, db_conn *c, const char *number, json_t *cs, sf_error *e,
-                            sf_status *s)
+/* True when event object obj pays order number in full: its amount (a PaymentIntent's
+ * amount_received, else amount; a Checkout Session's amount_total) and currency are the
+ * order's total and currency, and a PaymentIntent is the one stored for the order. *s is
+ * set on a database error. */
+static bool pays_order(arena *a, db_conn *c, const char *number, const char *type, json_t *obj,
+                       sf_error *e, sf_status *s)
 {
     q_card_payment_get_row o = {0};
     *s = q_card_payment_get(c, a, &(q_card_payment_get_params){.number = number}, &o, e);
     if (*s != SF_OK)
         return false;
-    json_t *amount = json_object_get(cs, "amount_total");
-    const char *cur = json_string_value(json_object_get(cs, "currency"));
-    bool ok = json_is_integer(amount) && json_integer_value(amount) == o.total && cur &&
+    bool intent = !is_session_event(type);
+    const char *id = json_string_value(json_object_get(obj, "id"));
+    const char *cur = json_string_value(json_object_get(obj, "currency"));
+    json_t *amount = json_object_get(obj, intent ? "amount_received" : "amount_total");
+    if (intent && !json_is_integer(amount))
+        amount = json_object_get(obj, "amount");
+    bool ok = (!intent || (id && o.payment_intent_id && strcmp(id, o.payment_intent_id) == 0)) &&
+              json_is_integer(amount) && json_integer_value(amount) == o.total && cur &&
               o.currency && strcasecmp(cur, o.currency) == 0;
     if (!ok)
         y_log_message(Y_LOG_LEVEL_WARNING,
-                      "payment webhook: Checkout Session for order %s is not for its total "
-                      "(%lld %s, order has %lld %s): not paid",
-                      number,
+                      "payment webhook: %s %s for order %s is not its PaymentIntent/total (%lld "
+                      "%s, order has %s %lld %s): not paid",
+                      type, id ? id : "(no id)", number,
                       json_is_integer(amount) ? (long long)json_integer_value(amount) : -1LL,
-                      cur ? cur : "-", (long long)o.total, o.currency);
+                      cur ? cur : "-", o.payment_intent_id ? o.payment_intent_id : "-",
+                      (long long)o.total, o.currency);
     return ok;
 }
 
